@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint bench messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The main job on embedded defaults: SQLite in var/, in-process jobs, console mail, demo data.
+run: $(STAMP)
+	$(BIN)/yhteys serve --migrate --demo
+
+# The whole suite, on SQLite and again on PostgreSQL; then the linter.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
+	$(BIN)/ruff check .
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	TEST_DATABASE=postgres $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/intake.py
+
+# Extract messages and update every catalog (see README, "Languages").
+messages: $(STAMP)
+	$(BIN)/python -m yhteys.catalogs update
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""The public side: request forms, submission, reference codes, status page, attachments."""

@@ -1,0 +1,3 @@
+"""Tables owned by `intake`."""
+
+from __future__ import annotations

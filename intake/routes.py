@@ -1,0 +1,13 @@
+"""Every URL of the public side. Mounted under /{locale}; the API at the top level."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from intake import views
+
+public_routes = [
+    Route("/", views.start, name="start"),
+]
+
+api_routes: list = []

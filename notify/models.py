@@ -1,0 +1,3 @@
+"""Tables owned by `notify`."""
+
+from __future__ import annotations

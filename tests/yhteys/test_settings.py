@@ -1,0 +1,59 @@
+import pytest
+
+from yhteys.settings import DEV_SECRET, ENV_NAMES, PROJECT_ROOT, Settings, SettingsError, load
+
+
+def test_defaults_are_for_development():
+    settings = load({})
+    assert settings.env == "development"
+    assert settings.is_sqlite
+    assert settings.redis_url == ""
+
+
+def test_environment_overrides_are_parsed():
+    settings = load({"PORT": "9001", "DEMO_DATA": "yes", "TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"})
+    assert settings.port == 9001
+    assert settings.demo_data is True
+    assert settings.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+
+
+def test_frozen_clock_needs_an_offset():
+    with pytest.raises(SettingsError, match="YHTEYS_NOW"):
+        load({"YHTEYS_NOW": "2026-12-01T12:00:00"})
+    assert load({"YHTEYS_NOW": "2026-12-01T12:00:00+02:00"}).frozen_now.hour == 12
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({"SECRET_KEY": DEV_SECRET}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 40, "BASE_URL": "http://example.org"}, "https"),
+        (
+            {"SECRET_KEY": "x" * 40, "BASE_URL": "https://e.org", "DATABASE_URL": "sqlite:////tmp/a.db"},
+            "temporary",
+        ),
+    ],
+)
+def test_production_refuses_unsafe_settings_and_says_why(environ, reason):
+    with pytest.raises(SettingsError, match=reason):
+        load({"YHTEYS_ENV": "production", **environ})
+
+
+def test_production_accepts_safe_settings():
+    settings = load(
+        {
+            "YHTEYS_ENV": "production",
+            "SECRET_KEY": "s" * 48,
+            "BASE_URL": "https://apu.example.org",
+            "DATABASE_URL": "postgresql://yhteys@db/yhteys",
+        }
+    )
+    assert settings.is_production
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    fields = set(Settings.__dataclass_fields__)
+    assert fields == set(ENV_NAMES), "every setting needs an environment variable name"
+    missing = [name for name in ENV_NAMES.values() if f"`{name}`" not in readme]
+    assert not missing, f"settings missing from README.md: {missing}"

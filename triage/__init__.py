@@ -1,0 +1,1 @@
+"""The staff side: board, case view, routing, urgency, SLA clock, supervision, audit trail."""

@@ -1,0 +1,3 @@
+"""Tables owned by `triage`."""
+
+from __future__ import annotations

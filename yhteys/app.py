@@ -1,0 +1,113 @@
+"""The application factory: composes the packages' routes, middleware and background runtime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from yhteys import i18n
+from yhteys.logs import configure_logging
+from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from yhteys.settings import Settings, get_settings, set_settings
+from yhteys.templating import STATIC_DIR, render
+
+log = logging.getLogger(__name__)
+
+
+async def root(request: Request) -> Response:
+    locale = i18n.negotiate(request.headers.get("accept-language"))
+    return RedirectResponse(f"/{locale}/", status_code=303)
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+class CachedStatic(StaticFiles):
+    """Static files carry a content hash in their URL, so they may be cached for a year."""
+
+    async def get_response(self, path: str, scope) -> Response:  # noqa: ANN001
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["cache-control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(("/api/", "/hooks/")):
+        from yhteys.problems import problem
+
+        return problem(exc.status_code, exc.detail)
+    template = "errors/404.html" if exc.status_code == 404 else "errors/error.html"
+    return render(
+        request,
+        template,
+        {"status": exc.status_code},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # The exception type only: messages can carry personal data from the request.
+    log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    if request.url.path.startswith(("/api/", "/hooks/")):
+        from yhteys.problems import problem
+
+        return problem(500, "Internal error")
+    return render(request, "errors/error.html", {"status": 500}, status_code=500)
+
+
+def collect_routes() -> list[BaseRoute]:
+    from intake.routes import api_routes as intake_api
+    from intake.routes import public_routes as intake_public
+    from notify.routes import routes as notify_routes
+    from triage.routes import routes as triage_routes
+
+    return [
+        Route("/", root, name="root"),
+        Route("/healthz", healthz, name="healthz"),
+        Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
+        *intake_api,
+        *notify_routes,
+        Mount("/triage", routes=triage_routes, name="triage"),
+        Mount("/{locale:locale}", routes=intake_public, name="intake"),
+    ]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    if settings is not None:
+        set_settings(settings)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    from yhteys.routing import register_convertors
+
+    register_convertors()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from notify import runtime
+
+        runtime.start(settings)
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    return Starlette(
+        debug=False,
+        routes=collect_routes(),
+        middleware=[Middleware(LocaleMiddleware), Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={HTTPException: http_error, 500: server_error},
+        lifespan=lifespan,
+    )

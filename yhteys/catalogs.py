@@ -1,0 +1,148 @@
+"""Message extraction and catalog upkeep: `python -m yhteys.catalogs update` (make messages).
+
+One gettext domain per package; the sources of each domain are its Python package and its
+template folder. `missing()` lists what a catalog lacks, for the completeness test.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from yhteys.i18n import DOMAINS, LANGUAGES, LOCALES_DIR
+from yhteys.settings import PROJECT_ROOT
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
+
+
+def _sources(domain: str) -> list[tuple[Path, list[tuple[str, str]]]]:
+    templates = PROJECT_ROOT / "templates"
+    if domain == "yhteys":
+        # The shared layout and error pages live at the top of templates/.
+        return [
+            (PROJECT_ROOT / "yhteys", [("**.py", "python")]),
+            (templates, [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
+        ]
+    return [
+        (PROJECT_ROOT / domain, [("**.py", "python")]),
+        (templates / domain, [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+    ]
+
+
+def extract(domain: str) -> Catalog:
+    catalog = Catalog(domain=domain, project="yhteys")
+    for folder, method_map in _sources(domain):
+        if not folder.exists():
+            continue
+        options = {pattern: JINJA_OPTIONS for pattern, method in method_map if method == "jinja2"}
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(folder), method_map, options, keywords=KEYWORDS, comment_tags=("Translators:",)
+        ):
+            catalog.add(
+                message,
+                None,
+                [(str(folder.relative_to(PROJECT_ROOT) / filename), lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+    return catalog
+
+
+def po_path(locale: str, domain: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def read(locale: str, domain: str) -> Catalog:
+    path = po_path(locale, domain)
+    if not path.exists():
+        return Catalog(locale=locale, domain=domain)
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def update(locales: list[str] | None = None) -> None:
+    """Merge freshly extracted messages into every catalog, keeping existing translations."""
+    for domain in DOMAINS:
+        template = extract(domain)
+        for locale in locales or list(LANGUAGES):
+            catalog = read(locale, domain)
+            catalog.update(template, no_fuzzy_matching=True)
+            path = po_path(locale, domain)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:
+                write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True)
+
+
+def _key(message_id: str | tuple[str, ...]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def missing(locale: str, domain: str) -> Iterator[str]:
+    """Messages the sources use that the catalog does not translate.
+
+    English is the source language: its catalog must hold every message, translated or not.
+    """
+    catalog = read(locale, domain)
+    for message in extract(domain):
+        if not message.id:
+            continue
+        entry = catalog.get(message.id, context=message.context)
+        if entry is None:
+            yield _key(message.id)
+        elif locale != "en" and (entry.fuzzy or not _translated(entry.string)):
+            yield _key(message.id)
+
+
+def _translated(string: str | tuple[str, ...]) -> bool:
+    if isinstance(string, tuple):
+        return all(string)
+    return bool(string)
+
+
+def fill(locale: str, domain: str, translations: dict[str, str]) -> None:
+    """Set translations from a {message: translation} mapping (from a translator's JSON file)."""
+    catalog = read(locale, domain)
+    for message_id, string in translations.items():
+        entry = catalog.get(message_id)
+        if entry is None:
+            catalog.add(message_id, string)
+        else:
+            entry.string = string
+            entry.flags.discard("fuzzy")
+    with po_path(locale, domain).open("wb") as fh:
+        write_po(fh, catalog, width=100, ignore_obsolete=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["fill"] and len(argv) == 3:
+        import json
+
+        fill(argv[1], argv[2], json.load(sys.stdin))
+        return 0
+    if argv[:1] == ["update"]:
+        update(argv[1:] or None)
+        return 0
+    if argv[:1] == ["missing"]:
+        count = 0
+        for locale in LANGUAGES:
+            for domain in DOMAINS:
+                for message_id in missing(locale, domain):
+                    count += 1
+                    print(f"{locale}/{domain}: {message_id!r}")
+        return 1 if count else 0
+    print(
+        "usage: python -m yhteys.catalogs update [LOCALE ...] | missing"
+        " | fill LOCALE DOMAIN < translations.json",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

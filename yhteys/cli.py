@@ -1,0 +1,104 @@
+"""The `yhteys` command: serve, migrate, worker, seed-demo, create-user, ...
+
+Packages add their own subcommands through a `commands.register(subparsers)` function, so the
+command stays one obvious place without knowing each package's insides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from yhteys.settings import SettingsError, get_settings
+
+log = logging.getLogger("yhteys")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from yhteys.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.migrate:
+        from yhteys.migrate import upgrade
+
+        upgrade()
+    if args.demo or settings.demo_data:
+        from yhteys.demo import seed_all
+
+        seed_all()
+    workers = args.workers or settings.web_workers
+    if workers > 1 and not settings.redis_url:
+        log.warning("WEB_WORKERS > 1 needs REDIS_URL (shared rate limits and jobs); using 1")
+        workers = 1
+    uvicorn.run(
+        "yhteys.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        access_log=False,  # paths carry status-link secrets
+        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES, see yhteys/client.py
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from yhteys.migrate import upgrade
+
+    upgrade()
+    print("database is up to date")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from yhteys.demo import seed_all
+
+    seed_all()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yhteys", description="Yhteys contact and triage service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the web app (and, without REDIS_URL, the jobs)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=0)
+    serve.add_argument("--migrate", action="store_true", help="migrate the database first")
+    serve.add_argument("--demo", action="store_true", help="seed demo data first (development)")
+    serve.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=_migrate
+    )
+    sub.add_parser("seed-demo", help="add demo teams, staff, cases and hours").set_defaults(
+        func=_seed_demo
+    )
+
+    from intake import commands as intake_commands
+    from notify import commands as notify_commands
+    from triage import commands as triage_commands
+
+    for module in (intake_commands, notify_commands, triage_commands):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"yhteys: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Who is asking: a pseudonymous client key for rate limits, never a raw IP address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from starlette.requests import Request
+
+from yhteys.settings import get_settings
+
+
+def _trusted(peer: str) -> bool:
+    proxies = get_settings().trusted_proxies
+    if not proxies or not peer:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in proxies)
+
+
+def client_ip(request: Request) -> str:
+    """The client's address; X-Forwarded-For is believed only from TRUSTED_PROXIES."""
+    peer = request.client.host if request.client else ""
+    if not _trusted(peer):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    # Walk from the nearest hop back; the first untrusted one is the client.
+    for hop in reversed(hops):
+        if not _trusted(hop):
+            return hop
+    return hops[0] if hops else peer
+
+
+def client_key(request: Request) -> str:
+    """A keyed hash of the client's address: counts per client without storing the address."""
+    ip = client_ip(request)
+    try:
+        network = ipaddress.ip_network(ip + ("/64" if ":" in ip else "/32"), strict=False)
+        ip = str(network.network_address)  # one IPv6 /64 is one client
+    except ValueError:
+        pass
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"client|{ip}".encode(), hashlib.sha256).hexdigest()[:24]

@@ -1,0 +1,173 @@
+"""Languages, catalogs and the current locale.
+
+Catalogs are gettext `.po` files, one domain per package (`locales/<lang>/LC_MESSAGES/<domain>.po`),
+read and compiled in memory at start-up so a fresh checkout needs no build step and a stale `.mo`
+can never be served. The current locale lives in a context variable, set once per HTTP request,
+so `gettext` works the same in templates, forms and plain functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy, NullTranslations, Translations
+
+from yhteys.settings import PROJECT_ROOT
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DOMAINS = ("yhteys", "intake", "triage", "notify")
+DEFAULT_LOCALE = "fi"
+
+# Languages offered to the public, in the order of the language switcher, with their native names.
+# A language is offered only once its catalogs are complete (a test checks this).
+LANGUAGES: dict[str, str] = {
+    "fi": "suomi",
+    "sv": "svenska",
+    "en": "English",
+}
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "ps", "he", "ckb"})
+
+_current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
+
+
+def _load_po(path: Path, locale: str) -> Translations:
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """All domains of one language merged into one translations object."""
+    merged: NullTranslations | None = None
+    for domain in DOMAINS:
+        path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+        if not path.exists():
+            continue
+        loaded = _load_po(path, locale)
+        if merged is None:
+            merged = loaded
+        else:
+            merged.merge(loaded)  # type: ignore[union-attr]
+    return merged or NullTranslations()
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LANGUAGES else DEFAULT_LOCALE)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Render something in another language (a notification in the client's language)."""
+    token = _current.set(locale if locale in LANGUAGES else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations(get_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(get_locale()).ngettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+def lazy_gettext(message: str, **variables: object) -> LazyProxy:
+    """A message translated when shown, for labels defined at import time."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+_ = gettext
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def native_name(locale: str) -> str:
+    return LANGUAGES.get(locale) or Locale.parse(locale).get_display_name(locale) or locale
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick the best offered language from an Accept-Language header."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _sep, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        weighted.append((-quality, index, tag.strip().lower()))
+    for neg_quality, _index, tag in sorted(weighted):
+        if neg_quality >= 0:
+            continue
+        base = tag.split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return DEFAULT_LOCALE
+
+
+def all_language_names() -> dict[str, str]:
+    """Native names of languages a person may prefer or need an interpreter for.
+
+    Wider than LANGUAGES: an advisor can arrange an interpreter for a language the site itself is
+    not translated into.
+    """
+    return dict(INTERPRETER_LANGUAGES)
+
+
+INTERPRETER_LANGUAGES: dict[str, str] = {
+    "fi": "suomi",
+    "sv": "svenska",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "prs": "دری",
+    "ps": "پښتو",
+    "ku": "Kurdî",
+    "ckb": "کوردی",
+    "so": "Soomaali",
+    "ti": "ትግርኛ",
+    "am": "አማርኛ",
+    "ru": "русский",
+    "uk": "українська",
+    "tr": "Türkçe",
+    "fr": "français",
+    "es": "español",
+    "pt": "português",
+    "sw": "Kiswahili",
+    "ur": "اردو",
+    "bn": "বাংলা",
+    "vi": "Tiếng Việt",
+    "zh": "中文",
+    "th": "ไทย",
+    "sq": "shqip",
+    "et": "eesti",
+}

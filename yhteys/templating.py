@@ -1,0 +1,134 @@
+"""Jinja2 environment shared by every package, and the one `render` helper routes use."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import NoMatchFound
+
+from yhteys import i18n
+from yhteys.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@lru_cache(maxsize=256)
+def _static_hash(path: str) -> str:
+    file = STATIC_DIR / path
+    if not file.is_file():
+        return "0"
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+
+
+def static_url(path: str) -> str:
+    """A cache-busting URL for a static file, so it can be cached for a year."""
+    return f"/static/{path}?v={_static_hash(path)}"
+
+
+def _format_datetime(value, format: str = "medium") -> str:  # noqa: A002, ANN001
+    from yhteys.clock import HELSINKI, as_utc
+
+    if value is None:
+        return ""
+    return format_datetime(as_utc(value), format, tzinfo=HELSINKI, locale=i18n.get_locale())
+
+
+def _format_date(value, format: str = "medium") -> str:  # noqa: A002, ANN001
+    if value is None:
+        return ""
+    return format_date(value, format, locale=i18n.get_locale())
+
+
+def _format_time(value, format: str = "short") -> str:  # noqa: A002, ANN001
+    from yhteys.clock import HELSINKI
+
+    if value is None:
+        return ""
+    return format_time(value, format, tzinfo=HELSINKI, locale=i18n.get_locale())
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "htm", "xml", "svg"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.get_locale()).gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.get_locale()).ngettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+    )
+    env.globals.update(
+        static_url=static_url,
+        languages=i18n.LANGUAGES,
+        language_names=i18n.INTERPRETER_LANGUAGES,
+    )
+    env.filters.update(
+        datetime=_format_datetime,
+        date=_format_date,
+        time=_format_time,
+    )
+    return env
+
+
+def render_string(name: str, context: Mapping[str, Any]) -> str:
+    """Render a template outside a request (notification texts, exports)."""
+    return environment().get_template(name).render(**context)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page with the request-wide context every layout needs."""
+    from yhteys import csrf
+
+    locale = i18n.get_locale()
+    values: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "dir": i18n.text_direction(locale),
+        "csrf_token": lambda: csrf.issue_token(request),
+        "url": lambda route, **params: _url(request, route, **params),
+        "lang_url": lambda lang: _lang_url(request, lang),
+    }
+    values.update(context or {})
+    html = environment().get_template(name).render(**values)
+    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+
+
+def _url(request: Request, route: str, **params: Any) -> str:
+    """Path of a named route; the current locale is filled in when the route takes one."""
+    try:
+        return str(request.url_for(route, **params).path)
+    except NoMatchFound:  # the locale is the one parameter filled in implicitly
+        params.setdefault("locale", i18n.get_locale())
+        return str(request.url_for(route, **params).path)
+
+
+def _lang_url(request: Request, lang: str) -> str:
+    """The same page in another language (public pages carry the locale as first segment)."""
+    path = request.url.path
+    parts = path.split("/", 2)
+    if len(parts) >= 2 and parts[1] in i18n.LANGUAGES:
+        rest = parts[2] if len(parts) > 2 else ""
+        return f"/{lang}/{rest}"
+    return f"/{lang}/"
