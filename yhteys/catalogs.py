@@ -93,9 +93,8 @@ def missing(locale: str, domain: str) -> Iterator[str]:
         if not message.id:
             continue
         entry = catalog.get(message.id, context=message.context)
-        if entry is None:
-            yield _key(message.id)
-        elif locale != "en" and (entry.fuzzy or not _translated(entry.string)):
+        untranslated = entry is not None and (entry.fuzzy or not _translated(entry.string))
+        if entry is None or (locale != "en" and untranslated):
             yield _key(message.id)
 
 
