@@ -1,3 +1,130 @@
-"""Tables owned by `intake`."""
+"""Tables owned by `intake`: the case and what the client adds to it.
+
+The case row also carries the small workflow core that the public status page shows and the board
+sorts on (state, priority, team, assignee, due time). `triage` writes those columns through its own
+functions; its richer records (notes, audit, routing decisions) live in its own tables. Team and
+staff ids are plain integers here because `intake` must not depend on `triage`'s tables.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+from yhteys.clock import now
+
+KINDS = ("family_reunification", "tracing", "social_services", "other")
+STATES = ("new", "assigned", "in_progress", "waiting_client", "closed")
+PRIORITIES = ("urgent", "high", "normal")
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+CHANNELS = ("email", "phone", "sms", "whatsapp", "none")
+OUTCOMES = (
+    "advised",
+    "referred_elsewhere",
+    "person_found",
+    "not_reachable",
+    "out_of_scope",
+    "duplicate",
+)
+
+
+def _tz() -> DateTime:
+    return DateTime(timezone=True)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_board", "state", "priority_rank", "due_at"),
+        Index("ix_case_team_board", "team_id", "state", "priority_rank", "due_at"),
+        Index("ix_case_contact", "contact_address"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=11, unique=True, index=True)
+    kind: str = Field(max_length=32, index=True)
+    source: str = Field(default="web", max_length=16)  # web | api | whatsapp
+
+    # Who and how to reach them: the minimum, a nickname is enough.
+    name: str = Field(default="", max_length=200)
+    language: str = Field(max_length=8, index=True)  # preferred language of the client
+    ui_locale: str = Field(max_length=8)  # language of the page they used
+    contact_channel: str = Field(max_length=16)
+    contact_address: str = Field(default="", max_length=320)
+    may_leave_message: bool = False
+    contact_windows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    backup_channel: str = Field(default="", max_length=16)
+    backup_address: str = Field(default="", max_length=320)
+    area: str = Field(default="", max_length=120)
+    interpreter_needed: bool = False
+    interpreter_language: str = Field(default="", max_length=8)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+    # Secrets and de-duplication: the status secret is stored only as a SHA-256 hash.
+    status_secret_hash: str = Field(max_length=64, unique=True)
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
+    fingerprint: str = Field(default="", max_length=64)
+
+    # Workflow core, written by triage.
+    state: str = Field(default="new", max_length=24, index=True)
+    priority: str = Field(default="normal", max_length=10)
+    priority_rank: int = Field(default=2)
+    priority_reason: str = Field(default="", max_length=500)
+    team_id: int | None = Field(default=None, index=True)
+    assignee_id: int | None = Field(default=None, index=True)
+    due_at: datetime | None = Field(default=None, sa_type=_tz())
+    first_response_due_at: datetime | None = Field(default=None, sa_type=_tz())
+    resolution_due_at: datetime | None = Field(default=None, sa_type=_tz())
+    first_response_at: datetime | None = Field(default=None, sa_type=_tz())
+    client_replied: bool = False  # a client message the advisor has not seen yet
+    outcome: str = Field(default="", max_length=32)
+    version: int = Field(default=1)  # optimistic concurrency for staff edits
+
+    created_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz())
+    closed_at: datetime | None = Field(default=None, sa_type=_tz())
+    anonymised_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class CaseMessage(SQLModel, table=True):
+    """The conversation the client sees on the status page (internal notes live in triage)."""
+
+    __tablename__ = "case_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    author: str = Field(max_length=8)  # client | staff
+    staff_user_id: int | None = None
+    channel: str = Field(default="web", max_length=16)  # web | api | whatsapp
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    message_id: int | None = Field(default=None, foreign_key="case_message.id", ondelete="SET NULL")
+    storage_key: str = Field(max_length=80, unique=True)
+    filename: str = Field(max_length=200)  # cleaned original name, shown to staff only
+    content_type: str = Field(max_length=64)  # from the content, never from the name
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
+class Consent(SQLModel, table=True):
+    """One consent given, with the privacy-notice version that was shown."""
+
+    __tablename__ = "consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=32)  # process | search | share_contact
+    notice_version: str = Field(max_length=32)
+    given_at: datetime = Field(default_factory=now, sa_type=_tz())

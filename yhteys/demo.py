@@ -15,6 +15,9 @@ def seed_all() -> None:
     # Order matters: staff and teams first, then cases that are routed to them.
     from intake import demo as intake_demo
     from triage import demo as triage_demo
+    from triage import hooks
+
+    hooks.register()
 
     triage_demo.seed_staff()
     intake_demo.seed_cases()
