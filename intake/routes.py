@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from intake import views
+from intake.hours import views as hours_views
 
 public_routes = [
     Route("/", views.start, name="start"),
+    *hours_views.routes,
 ]
 
 api_routes: list = []

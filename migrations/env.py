@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import intake.models  # noqa: F401 - registers tables
+import intake.hours.models  # noqa: F401 - registers tables
+import intake.models  # noqa: F401
 import notify.models  # noqa: F401
 import triage.models  # noqa: F401
 from yhteys.db import engine_for, normalise_url

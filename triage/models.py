@@ -1,3 +1,4 @@
-"""Tables owned by `triage`."""
+"""Every table owned by `triage` (Alembic's env imports this module)."""
 
-from __future__ import annotations
+from triage.accounts.models import *  # noqa: F403
+from triage.casework.models import *  # noqa: F403

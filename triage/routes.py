@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-routes: list = []
+from triage import hours_admin
+from triage.accounts import views as account_views
+from triage.casework import views as casework_views
+
+routes = [*account_views.routes, *casework_views.routes, *hours_admin.routes]

@@ -6,8 +6,10 @@ template folder. `missing()` lists what a catalog lacks, for the completeness te
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -21,18 +23,41 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
 
 
+# Where each domain's messages come from: (folder, babel method map). One domain per part of the
+# product, so the people working on different parts never edit the same catalog.
+SOURCES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
+    "yhteys": [
+        ("yhteys", [("**.py", "python")]),
+        ("templates", [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
+    ],
+    "intake": [
+        ("intake", [("hours/**", "ignore"), ("**.py", "python")]),
+        ("templates/intake", [("**.html", "jinja2")]),
+    ],
+    "hours": [
+        ("intake/hours", [("**.py", "python")]),
+        ("triage", [("hours_admin.py", "python")]),
+        ("templates/hours", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+        ("templates/triage/hours", [("**.html", "jinja2")]),
+    ],
+    "notify": [
+        ("notify", [("**.py", "python")]),
+        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+    ],
+    "accounts": [
+        ("triage/accounts", [("**.py", "python")]),
+        ("templates/triage/accounts", [("**.html", "jinja2")]),
+    ],
+    "casework": [
+        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
+        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
+                              ("**.html", "jinja2")]),
+    ],
+}
+
+
 def _sources(domain: str) -> list[tuple[Path, list[tuple[str, str]]]]:
-    templates = PROJECT_ROOT / "templates"
-    if domain == "yhteys":
-        # The shared layout and error pages live at the top of templates/.
-        return [
-            (PROJECT_ROOT / "yhteys", [("**.py", "python")]),
-            (templates, [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
-        ]
-    return [
-        (PROJECT_ROOT / domain, [("**.py", "python")]),
-        (templates / domain, [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-    ]
+    return [(PROJECT_ROOT / folder, method_map) for folder, method_map in SOURCES[domain]]
 
 
 def extract(domain: str) -> Catalog:
@@ -66,17 +91,34 @@ def read(locale: str, domain: str) -> Catalog:
         return read_po(fh, locale=locale)
 
 
-def update(locales: list[str] | None = None) -> None:
-    """Merge freshly extracted messages into every catalog, keeping existing translations."""
-    for domain in DOMAINS:
-        template = extract(domain)
-        for locale in locales or list(LANGUAGES):
-            catalog = read(locale, domain)
-            catalog.update(template, no_fuzzy_matching=True)
-            path = po_path(locale, domain)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as fh:
-                write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True)
+@contextmanager
+def _locked() -> Iterator[None]:
+    """Catalogs are rewritten whole: one writer at a time, or translations get lost."""
+    LOCALES_DIR.mkdir(parents=True, exist_ok=True)
+    with (LOCALES_DIR / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def update(domains: list[str] | None = None) -> None:
+    """Merge freshly extracted messages into the catalogs, keeping existing translations."""
+    with _locked():
+        for domain in domains or list(DOMAINS):
+            _update_domain(domain)
+
+
+def _update_domain(domain: str) -> None:
+    template = extract(domain)
+    for locale in LANGUAGES:
+        catalog = read(locale, domain)
+        catalog.update(template, no_fuzzy_matching=True)
+        path = po_path(locale, domain)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True)
 
 
 def _key(message_id: str | tuple[str, ...]) -> str:
@@ -106,6 +148,11 @@ def _translated(string: str | tuple[str, ...]) -> bool:
 
 def fill(locale: str, domain: str, translations: dict[str, str]) -> None:
     """Set translations from a {message: translation} mapping (from a translator's JSON file)."""
+    with _locked():
+        _fill(locale, domain, translations)
+
+
+def _fill(locale: str, domain: str, translations: dict[str, str]) -> None:
     catalog = read(locale, domain)
     for message_id, string in translations.items():
         entry = catalog.get(message_id)
@@ -136,7 +183,7 @@ def main(argv: list[str]) -> int:
                     print(f"{locale}/{domain}: {message_id!r}")
         return 1 if count else 0
     print(
-        "usage: python -m yhteys.catalogs update [LOCALE ...] | missing"
+        "usage: python -m yhteys.catalogs update [DOMAIN ...] | missing"
         " | fill LOCALE DOMAIN < translations.json",
         file=sys.stderr,
     )

@@ -23,7 +23,7 @@ from babel.support import LazyProxy, NullTranslations, Translations
 from yhteys.settings import PROJECT_ROOT
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
-DOMAINS = ("yhteys", "intake", "triage", "notify")
+DOMAINS = ("yhteys", "intake", "hours", "notify", "accounts", "casework")
 DEFAULT_LOCALE = "fi"
 
 # Languages offered to the public, in the order of the language switcher, with their native names.

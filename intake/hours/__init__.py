@@ -1,0 +1,1 @@
+"""The chat advice for undocumented people: opening hours as data, the public box, the feed."""

@@ -1,0 +1,1 @@
+"""Staff accounts: users, roles, teams, passwords, sessions, second factor, audit trail."""

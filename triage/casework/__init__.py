@@ -1,0 +1,1 @@
+"""Working cases: routing, urgency, SLA clock, board, case view, replies, saved replies."""

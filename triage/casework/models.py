@@ -1,0 +1,3 @@
+"""Tables of this subpackage."""
+
+from __future__ import annotations
