@@ -1,0 +1,95 @@
+"""The Dramatiq broker, configured from settings before any actor is declared.
+
+REDIS_URL set: a RedisBroker, shared by every web process and `yhteys worker` process on any host.
+Empty (the embedded default): a StubBroker, an in-memory queue that the in-process worker of
+`yhteys serve` consumes (see notify.runtime). Either way the outbox row in the database is the
+record of truth; the broker only carries row ids, so losing its contents delays but never loses a
+notification (the relay hands unsent rows over again).
+
+`notify.tasks` imports this module and calls `current()` before it declares its actors, which is
+the order Dramatiq needs. `configure()` may be called again (tests, the worker command) and moves
+the declared actors to the new broker.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from yhteys.settings import Settings, get_settings
+
+QUEUE = "notify"
+_lock = threading.Lock()
+_broker: dramatiq.Broker | None = None
+_broker_url: str | None = None
+_actors: list[dramatiq.Actor] = []
+
+
+def _middleware() -> list:
+    # No Retries middleware: attempts and backoff live in the outbox row, where a SIGKILLed
+    # worker cannot lose count of them. No Prometheus: it opens a port.
+    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), CurrentMessage()]
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    if not settings.redis_url:
+        return StubBroker(middleware=_middleware())
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # Short timeouts and no retry loop: a submit must not wait on a dead Redis (the relay will
+    # hand the row over later). Workers poll, so a short socket timeout does not stop them.
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=1,
+        socket_timeout=5,
+        retry=Retry(NoBackoff(), 1),
+        health_check_interval=30,
+    )
+    # heartbeat_timeout: how soon messages prefetched by a dead worker are given to another one.
+    return RedisBroker(client=client, middleware=_middleware(), heartbeat_timeout=15_000)
+
+
+def configure(settings: Settings | None = None) -> dramatiq.Broker:
+    """Set the broker for these settings (idempotent for the same REDIS_URL)."""
+    global _broker, _broker_url
+    settings = settings or get_settings()
+    with _lock:
+        if _broker is not None and _broker_url == settings.redis_url:
+            return _broker
+        old = _broker
+        broker = make_broker(settings)
+        dramatiq.set_broker(broker)
+        for actor in _actors:
+            actor.broker = broker
+            broker.declare_actor(actor)
+        _broker, _broker_url = broker, settings.redis_url
+    if old is not None:
+        old.close()
+    return broker
+
+
+def current() -> dramatiq.Broker:
+    """The broker for the current settings, configured on first use."""
+    return configure(get_settings())
+
+
+def register(actor: dramatiq.Actor) -> dramatiq.Actor:
+    """Remember an actor so that a later `configure()` moves it to the new broker."""
+    _actors.append(actor)
+    return actor
+
+
+def is_embedded() -> bool:
+    return isinstance(current(), StubBroker)

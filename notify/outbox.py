@@ -1,0 +1,193 @@
+"""Queue a notification inside the caller's transaction (the transactional outbox).
+
+`queue_notification` writes one outbox row with the caller's session and never commits. When the
+caller's transaction commits, the new row ids are handed to Dramatiq at once; if that fails
+(Redis down), the rows stay pending and the relay hands them over later. So a notification is
+never lost and never exists without its cause.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from notify.models import CHANNELS, CLIENT_EVENTS, EVENTS, Notification
+from yhteys.clock import now
+from yhteys.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+CLIENT_KEYS = frozenset({"reference", "status_url"})
+STAFF_KEYS = frozenset({"reference", "staff_url"})
+# The outbox alert is about the outbox, not about one case: it has no reference.
+OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert"})
+REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+_PENDING_KEY = "notify_pending_ids"
+
+
+class NotificationError(ValueError):
+    """A call that would put something other than a reference and a link in a notification."""
+
+
+def _check_context(event: str, context: dict[str, str]) -> None:
+    allowed = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
+    keys = set(context)
+    extra = keys - allowed
+    if extra:
+        # Only the names: the values may be exactly the case detail this check keeps out.
+        raise NotificationError(f"context may carry only {sorted(allowed)}, not {sorted(extra)}")
+    required = allowed - ({"reference"} if event in OPTIONAL_REFERENCE else set())
+    if missing := required - keys:
+        raise NotificationError(f"context lacks {sorted(missing)}")
+    for key, value in context.items():
+        if not isinstance(value, str):
+            raise NotificationError(f"context[{key!r}] must be a string")
+    reference = context.get("reference", "")
+    if reference and not REFERENCE_RE.match(reference):
+        raise NotificationError("reference is not a case reference code")
+    base = get_settings().base_url.rstrip("/") + "/"
+    url = context["status_url" if event in CLIENT_EVENTS else "staff_url"]
+    if not url.startswith(base) or len(url) > 500 or any(c.isspace() for c in url):
+        raise NotificationError(f"the link must be a URL under BASE_URL ({base})")
+
+
+def _check_fallback(fallback: list[tuple[str, str]] | None) -> list[list[str]]:
+    result: list[list[str]] = []
+    for channel, recipient in fallback or []:
+        if channel not in CHANNELS:
+            raise NotificationError(f"unknown fallback channel {channel!r}")
+        result.append([channel, normalise_recipient(channel, recipient)])
+    return result
+
+
+def normalise_recipient(channel: str, recipient: str) -> str:
+    """One spelling per address, so the unique key recognises a duplicate."""
+    recipient = recipient.strip()
+    if channel == "email" and "@" in recipient:
+        local, _, domain = recipient.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if channel in {"sms", "whatsapp"}:
+        return re.sub(r"[\s().-]", "", recipient)
+    return recipient
+
+
+def queue_notification(
+    session: Session,
+    *,
+    event: str,
+    channel: str,
+    recipient: str,
+    locale: str,
+    subject_key: str,
+    context: dict[str, str],
+    fallback: list[tuple[str, str]] | None = None,
+) -> Notification | None:
+    """Add an outbox row in the caller's transaction; None when it already exists.
+
+    The duplicate is stopped by the database (unique event, channel, recipient, subject_key) with
+    INSERT ... ON CONFLICT DO NOTHING, which leaves the caller's transaction usable.
+    """
+    if event not in EVENTS:
+        raise NotificationError(f"unknown event {event!r}")
+    if channel not in CHANNELS:
+        raise NotificationError(f"unknown channel {channel!r}")
+    if not subject_key or len(subject_key) > 120:
+        raise NotificationError("subject_key must be 1-120 characters")
+    _check_context(event, context)
+    values = Notification(
+        event=event,
+        channel=channel,
+        recipient=normalise_recipient(channel, recipient)[:320],
+        locale=(locale or "")[:8],
+        subject_key=subject_key,
+        reference=context.get("reference", ""),
+        context=dict(context),
+        fallback=_check_fallback(fallback),
+        next_attempt_at=now(),
+        created_at=now(),
+        updated_at=now(),
+    ).model_dump(exclude={"id"})
+    row_id = _insert_ignoring_duplicate(session, values)
+    if row_id is None:
+        return None
+    _track(session, row_id)
+    return session.get(Notification, row_id)
+
+
+def _insert_ignoring_duplicate(session: Session, values: dict) -> int | None:
+    table = Notification.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - other databases: a savepoint keeps the caller's work
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with session.begin_nested():
+                return session.execute(insert(table).values(**values)).inserted_primary_key[0]
+        except IntegrityError:
+            return None
+    return session.execute(stmt.returning(table.c.id)).scalar()
+
+
+def _track(session: Session, row_id: int) -> None:
+    pending = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+        if not sa_event.contains(session, "after_commit", _after_commit):
+            sa_event.listen(session, "after_commit", _after_commit)
+            sa_event.listen(session, "after_rollback", _after_rollback)
+    pending.append(row_id)
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING_KEY, None)
+    if ids:
+        hand_over(ids)
+
+
+def _after_rollback(session: Session) -> None:
+    # The rows are gone with the transaction: nothing to hand over.
+    session.info.pop(_PENDING_KEY, None)
+
+
+def hand_over(ids: list[int]) -> int:
+    """Give rows to the broker now; whatever fails stays pending for the relay. Never raises."""
+    try:
+        from notify import tasks
+
+        return tasks.enqueue(ids)
+    except Exception as exc:  # noqa: BLE001 - a notification must never fail its cause
+        log.warning("outbox rows %s left for the relay: %s", ids, type(exc).__name__)
+        return 0
+
+
+def notifications_for(session: Session, reference: str) -> list[Notification]:
+    """A case's notifications, oldest first, for staff to see what reached the client."""
+    query = select(Notification).where(Notification.reference == reference)
+    return list(session.scalars(query.order_by(Notification.created_at, Notification.id)))
+
+
+def stale_count(session: Session) -> int:
+    """Notifications still unsent after OUTBOX_ALERT_MINUTES (for the supervisor dashboard)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from notify.models import UNSENT_STATES
+
+    cutoff = now() - timedelta(minutes=get_settings().outbox_alert_minutes)
+    query = (
+        select(func.count())
+        .select_from(Notification.__table__)
+        .where(Notification.state.in_(UNSENT_STATES), Notification.created_at < cutoff)
+    )
+    return int(session.scalar(query) or 0)

@@ -1,0 +1,93 @@
+"""The outbox: rows in the caller's transaction, duplicates stopped by the database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from notify.models import Notification
+from notify.outbox import NotificationError, notifications_for, queue_notification, stale_count
+
+
+def _queue(session, **overrides):
+    values = {
+        "event": "case_received",
+        "channel": "email",
+        "recipient": "client@Example.ORG",
+        "locale": "fi",
+        "subject_key": "case:1",
+        "context": {"reference": "K7M-4QX-P9T", "status_url": "http://testserver/fi/s/abc"},
+    }
+    values.update(overrides)
+    return queue_notification(session, **values)
+
+
+def test_a_row_is_written_in_the_callers_transaction_and_not_committed(session, settings):
+    row = _queue(session)
+    assert row is not None and row.id is not None
+    assert row.state == "pending"
+    assert row.reference == "K7M-4QX-P9T"
+    assert row.recipient == "client@example.org"
+    session.rollback()
+    assert session.exec(select(Notification)).all() == []
+
+
+def test_a_duplicate_returns_none_and_keeps_the_transaction_usable(session, settings):
+    first = _queue(session)
+    assert _queue(session, locale="sv") is None
+    other = _queue(session, subject_key="case:2")
+    session.commit()
+    rows = session.exec(select(Notification)).all()
+    assert {r.id for r in rows} == {first.id, other.id}
+
+
+def test_a_duplicate_across_transactions_is_stopped_too(session, settings):
+    _queue(session)
+    session.commit()
+    assert _queue(session) is None
+    session.commit()
+    assert len(session.exec(select(Notification)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"reference": "K7M-4QX-P9T", "status_url": "http://testserver/x", "message": "secret"},
+        {"reference": "K7M-4QX-P9T"},
+        {"reference": "Ali Hassan, Kabul", "status_url": "http://testserver/x"},
+        {"reference": "K7M-4QX-P9T", "status_url": "http://elsewhere.example/x"},
+        {"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"},
+    ],
+)
+def test_context_carries_only_a_reference_and_a_link(session, settings, context):
+    with pytest.raises(NotificationError):
+        _queue(session, context=context)
+
+
+def test_staff_events_carry_a_staff_link(session, settings):
+    context = {"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"}
+    row = _queue(session, event="staff_new_case", recipient="team@rc.example", context=context)
+    assert row is not None
+    with pytest.raises(NotificationError):
+        _queue(session, event="staff_new_case", context={**context, "status_url": "x"})
+
+
+def test_unknown_event_and_channel_are_refused(session, settings):
+    with pytest.raises(NotificationError):
+        _queue(session, event="case_deleted")
+    with pytest.raises(NotificationError):
+        _queue(session, channel="console")
+
+
+def test_notifications_for_a_case_and_stale_count(session, settings, use_settings):
+    _queue(session)
+    _queue(session, channel="sms", recipient="+358 40 123 4567")
+    _queue(session, subject_key="case:9", context={"reference": "AAA-BBB-CCC",
+                                                    "status_url": "http://testserver/fi/s/x"})
+    session.commit()
+    rows = notifications_for(session, "K7M-4QX-P9T")
+    assert [r.channel for r in rows] == ["email", "sms"]
+    assert rows[1].recipient == "+358401234567"
+    assert stale_count(session) == 0
+    use_settings(outbox_alert_minutes=-1)  # everything unsent is now "too old"
+    assert stale_count(session) == 3
