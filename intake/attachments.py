@@ -445,6 +445,8 @@ def _after_rollback(session: Session, previous_transaction: SessionTransaction) 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is final until the outer transaction commits
     session.info.pop(_WRITTEN, None)
     doomed = session.info.pop(_DOOMED, None)
     if doomed:
