@@ -86,8 +86,17 @@ def _empty_tables(url: str) -> None:
             names = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))  # noqa: S608
         else:
+            # Append-only tables (audit_event) refuse DELETE by trigger: lift the triggers for
+            # this cleanup only and put them back exactly as they were.
+            triggers = conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:

@@ -1,3 +1,147 @@
-"""Tables of this subpackage."""
+"""Tables of staff accounts: users, teams, server-side sessions, recovery codes, the audit trail.
 
-from __future__ import annotations
+Secrets at rest:
+- passwords: Argon2id hashes (see `passwords.py`);
+- session tokens and recovery codes: SHA-256 of a high-entropy random value, never the value;
+- `totp_secret`: the base32 TOTP seed in plain text, like pypi/warehouse stores it. Encrypting it
+  with SECRET_KEY would put the key on the same host as the database and add a key-rotation
+  hazard without protecting against the attacker who holds both. It is never logged, never shown
+  again after enrolment, and wiped when an admin resets the second factor.
+
+`audit_event` is append-only: the migration adds database triggers that refuse UPDATE and DELETE.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from yhteys.clock import now
+
+ROLES = ("advisor", "supervisor", "admin")
+
+
+def _tz() -> DateTime:
+    return DateTime(timezone=True)
+
+
+class TeamMembership(SQLModel, table=True):
+    __tablename__ = "staff_team_membership"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="staff_team.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "staff_team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    email: str = Field(default="", max_length=320)  # the team's queue address; optional
+    auto_assign: bool = False
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)  # always stored lowercased
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=256)
+    roles: str = Field(default="advisor", max_length=64)  # comma-separated, see has_role()
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_active: bool = True
+    must_change_password: bool = False  # an admin-set initial or reset password
+
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled: bool = False
+    last_totp_step: int | None = None  # the last accepted TOTP time step: a code works once
+
+    failed_logins: int = 0  # since the last success or the last lock
+    lock_count: int = 0  # locks in a row; each one lasts twice as long, capped
+    locked_until: datetime | None = Field(default=None, sa_type=_tz())
+
+    password_changed_at: datetime = Field(default_factory=now, sa_type=_tz())
+    last_login_at: datetime | None = Field(default=None, sa_type=_tz())
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+    # Loaded with the user, so `team_ids` works on a user detached from its session.
+    teams: list["Team"] = Relationship(
+        link_model=TeamMembership, sa_relationship_kwargs={"lazy": "selectin"}
+    )
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in (self.roles or "").split(",") if r)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds any of `roles`."""
+        return bool(self.role_set.intersection(roles))
+
+    def set_roles(self, roles: "set[str] | list[str] | tuple[str, ...]") -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        self.roles = ",".join(r for r in ROLES if r in set(roles))
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(t.id for t in self.teams if t.id is not None)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.email
+
+
+class StaffSession(SQLModel, table=True):
+    """A server-side login: the cookie holds a random token, the row its SHA-256 only."""
+
+    __tablename__ = "staff_session"
+    __table_args__ = (Index("ix_staff_session_user_active", "user_id", "revoked_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie token
+    user_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE")
+    stage: str = Field(default="full", max_length=8)  # totp: password ok, second factor due
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    last_seen_at: datetime = Field(default_factory=now, sa_type=_tz())
+    client_hash: str = Field(default="", max_length=24)  # yhteys.client.client_key
+    user_agent: str = Field(default="", max_length=120)
+    revoked_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "staff_recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    used_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, to which case. Append-only; `detail` carries no personal data.
+
+    `actor_id` and `case_id` are plain integers on purpose: the trail must outlive the rows it
+    speaks of, and a foreign key's ON DELETE would have to rewrite it.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_case_at", "case_id", "at"),
+        Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_action_at", "action", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)
+    actor_id: int | None = None
+    action: str = Field(max_length=64)
+    case_id: int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    client_hash: str = Field(default="", max_length=24)
