@@ -55,6 +55,12 @@ def _format_time(value, format: str = "short") -> str:  # noqa: A002, ANN001
     return format_time(value, format, tzinfo=HELSINKI, locale=i18n.get_locale())
 
 
+def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported late (a leaf module)
+    from intake.hours.box import chat_hours_box
+
+    return chat_hours_box()
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -76,6 +82,7 @@ def environment() -> Environment:
         static_url=static_url,
         languages=i18n.LANGUAGES,
         language_names=i18n.INTERPRETER_LANGUAGES,
+        chat_hours_box=_chat_hours_box,
     )
     env.filters.update(
         datetime=_format_datetime,
