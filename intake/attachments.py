@@ -22,6 +22,7 @@ from typing import Any
 from PIL import Image, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from intake.models import Attachment
@@ -35,6 +36,9 @@ ALLOWED = {"application/pdf", "image/jpeg", "image/png", "image/heic"}
 # A 50-megapixel photo is a big phone camera; beyond that decoding costs too much memory.
 MAX_PIXELS = 50_000_000
 CHUNK = 64 * 1024
+# The largest form post that can carry MAX_FILES full-size files and the text fields: a form route
+# refuses a bigger Content-Length before parsing (Starlette spools files without a size limit).
+MAX_FORM_BYTES = MAX_FILES * MAX_BYTES + 1024 * 1024
 MAX_FILENAME = 120
 
 EXTENSIONS = {
@@ -124,7 +128,8 @@ async def clean_uploads(uploads: Iterable[Any], already: int = 0) -> list[CleanF
     cleaned = []
     for upload in files:
         data = await read_upload(upload)
-        cleaned.append(inspect(upload.filename or "", data))
+        # Decoding a photo takes a while: off the event loop, so other pages stay quick.
+        cleaned.append(await run_in_threadpool(inspect, upload.filename or "", data))
     return cleaned
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import secrets
 import stat
 import struct
 import zlib
@@ -428,17 +429,27 @@ def test_clean_uploads_counts_files_sent_before():
 # --- Storing -------------------------------------------------------------------------------------
 
 
+def _of(case_id: int):  # noqa: ANN202 - a select statement
+    return select(Attachment).where(Attachment.case_id == case_id)
+
+
+def _case(**values: object) -> Case:
+    defaults: dict[str, object] = {
+        "reference": "YH-" + secrets.token_hex(4).upper(),
+        "kind": "tracing",
+        "language": "fi",
+        "ui_locale": "fi",
+        "contact_channel": "none",
+        "message": "Etsin veljeäni.",
+        "status_secret_hash": secrets.token_hex(32),
+    }
+    defaults.update(values)
+    return Case(**defaults)
+
+
 @pytest.fixture
 def case_id(session: Session) -> int:
-    case = Case(
-        reference="YH-TEST-001",
-        kind="tracing",
-        language="fi",
-        ui_locale="fi",
-        contact_channel="none",
-        message="Etsin veljeäni.",
-        status_secret_hash="0" * 64,
-    )
+    case = _case()
     session.add(case)
     session.commit()
     assert case.id is not None
@@ -459,7 +470,7 @@ def test_saved_files_are_private_named_by_key_and_read_back(session, case_id, up
     rows = save(session, case_id, files)
     session.commit()
 
-    stored = session.exec(select(Attachment).order_by(Attachment.id)).all()
+    stored = session.exec(_of(case_id).order_by(Attachment.id)).all()
     assert [a.filename for a in stored] == ["passi.jpg", "päätös.pdf"]
     assert [a.content_type for a in stored] == ["image/jpeg", "application/pdf"]
     assert [a.id for a in rows] == [a.id for a in stored]
@@ -497,7 +508,7 @@ def test_rollback_deletes_the_written_files(session, case_id, upload_root):
     assert len(uploaded_files(upload_root)) == 2
     session.rollback()
     assert uploaded_files(upload_root) == []
-    assert session.exec(select(Attachment)).all() == []
+    assert session.exec(_of(case_id)).all() == []
 
 
 def test_a_failed_insert_leaves_no_file(session, case_id, upload_root):
@@ -539,7 +550,7 @@ def test_a_rolled_back_savepoint_deletes_only_its_own_files(session, case_id, up
     assert len(uploaded_files(upload_root)) == 1
     session.commit()
     assert open_attachment(kept).startswith(b"%PDF-")
-    assert [a.filename for a in session.exec(select(Attachment)).all()] == ["kept.pdf"]
+    assert [a.filename for a in session.exec(_of(case_id)).all()] == ["kept.pdf"]
 
 
 def test_files_of_a_released_savepoint_go_when_the_outer_transaction_rolls_back(
@@ -555,10 +566,7 @@ def test_files_of_a_released_savepoint_go_when_the_outer_transaction_rolls_back(
 def test_committed_files_survive_a_later_rollback(session, case_id, upload_root):
     save(session, case_id, _files())
     session.commit()
-    session.add(Case(
-        reference="YH-TEST-002", kind="other", language="en", ui_locale="en",
-        contact_channel="none", message="x", status_secret_hash="1" * 64,
-    ))
+    session.add(_case(kind="other"))
     session.flush()
     session.rollback()
     assert len(uploaded_files(upload_root)) == 2
@@ -582,7 +590,7 @@ def test_deleting_attachments_removes_files_only_on_commit(session, case_id, upl
     session.rollback()
     assert len(uploaded_files(upload_root)) == 2  # the row is back, so is its file
 
-    rows = session.exec(select(Attachment).order_by(Attachment.id)).all()
+    rows = session.exec(_of(case_id).order_by(Attachment.id)).all()
     attachments.delete(session, rows[:1])
     assert len(uploaded_files(upload_root)) == 2
     session.commit()
