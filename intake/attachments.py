@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from intake.models import Attachment
-from intake.storage import storage
+from intake.storage import Storage, storage
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,10 @@ def _is_heif(data: bytes) -> bool:
     size = int.from_bytes(data[0:4], "big")
     if size < 16 or size > min(len(data), 4096):
         return False
-    brands = {data[8:12]} | {data[i : i + 4] for i in range(16, size - 3, 4)}
+    major = data[8:12]
+    if major in {b"avif", b"avis"}:  # AVIF shares the 'mif1' brand but is another codec
+        return False
+    brands = {major} | {data[i : i + 4] for i in range(16, size - 3, 4)}
     return bool(brands & HEIF_BRANDS)
 
 
@@ -337,8 +340,16 @@ def safe_filename(name: str, extension: str) -> str:
 
 # --- Storing -------------------------------------------------------------------------------------
 
-_WRITTEN = "yhteys_attachment_files"  # session.info: [(storage key, transaction)] not yet committed
-_DOOMED = "yhteys_attachment_doomed"  # session.info: keys to delete once the transaction commits
+# session.info entries: files written but not committed, and files to delete once committed.
+_WRITTEN = "yhteys_attachment_files"
+_DOOMED = "yhteys_attachment_doomed"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    key: str
+    store: Storage  # the storage it was written to, even if settings change before the end
+    transaction: SessionTransaction  # the innermost transaction (or savepoint) it belongs to
 
 
 def save(
@@ -352,11 +363,11 @@ def save(
     check_count(len(files))
     store = storage()
     rows: list[Attachment] = []
-    written: list[tuple[str, SessionTransaction]] = session.info.setdefault(_WRITTEN, [])
+    written: list[_Pending] = session.info.setdefault(_WRITTEN, [])
     transaction = _current_transaction(session)
     for file in files:
         key = store.save(file.data)
-        written.append((key, transaction))
+        written.append(_Pending(key, store, transaction))
         rows.append(
             Attachment(
                 case_id=case_id,
@@ -384,10 +395,10 @@ def open_attachment(attachment: Attachment) -> bytes:
 
 def delete(session: Session, attachments: Iterable[Attachment]) -> None:
     """Delete the rows now and the files once the transaction commits (retention, erasure)."""
-    doomed: list[tuple[str, SessionTransaction]] = session.info.setdefault(_DOOMED, [])
-    transaction = _current_transaction(session)
+    doomed: list[_Pending] = session.info.setdefault(_DOOMED, [])
+    store, transaction = storage(), _current_transaction(session)
     for attachment in attachments:
-        doomed.append((attachment.storage_key, transaction))
+        doomed.append(_Pending(attachment.storage_key, store, transaction))
         session.delete(attachment)
     session.flush()
 
@@ -412,13 +423,13 @@ def content_disposition(filename: str) -> str:
 # --- Keeping files and rows together -------------------------------------------------------------
 
 
-def _delete_files(keys: Iterable[str]) -> None:
-    store = storage()
-    for key in keys:
+def _delete_files(pending: Iterable[_Pending]) -> None:
+    for entry in pending:
         try:
-            store.delete(key)
+            entry.store.delete(entry.key)
         except OSError as exc:
-            log.error("could not delete attachment file %s: %s", key[:8], type(exc).__name__)
+            # Left for sweep_orphans; the key prefix is enough to find it, and is no personal data.
+            log.error("could not delete attachment file %s: %s", entry.key[:8], type(exc).__name__)
 
 
 def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
@@ -429,12 +440,10 @@ def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -
     return False
 
 
-def _split(
-    entries: list[tuple[str, SessionTransaction]], ended: SessionTransaction
-) -> list[str]:
-    """Remove and return the keys recorded within the ended transaction."""
-    gone = [key for key, tx in entries if _within(tx, ended)]
-    entries[:] = [(key, tx) for key, tx in entries if not _within(tx, ended)]
+def _split(entries: list[_Pending], ended: SessionTransaction) -> list[_Pending]:
+    """Remove and return the entries recorded within the ended transaction."""
+    gone = [e for e in entries if _within(e.transaction, ended)]
+    entries[:] = [e for e in entries if not _within(e.transaction, ended)]
     return gone
 
 
@@ -455,7 +464,7 @@ def _after_commit(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
     doomed = session.info.pop(_DOOMED, None)
     if doomed:
-        _delete_files(key for key, _tx in doomed)
+        _delete_files(doomed)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -465,7 +474,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         return
     written = session.info.pop(_WRITTEN, None)
     if written:
-        _delete_files(key for key, _tx in written)
+        _delete_files(written)
     session.info.pop(_DOOMED, None)
 
 

@@ -629,3 +629,27 @@ def test_content_disposition_always_downloads():
     assert header.startswith("attachment;")
     assert 'filename="p__t_s _1_.pdf"' in header
     assert "filename*=UTF-8''p%C3%A4%C3%A4t%C3%B6s%20%221%22.pdf" in header
+
+
+def test_rollback_deletes_from_the_folder_the_files_went_to(
+    session, case_id, upload_root, use_settings, tmp_path
+):
+    save(session, case_id, _files())
+    use_settings(upload_dir=tmp_path / "elsewhere")
+    session.rollback()
+    assert uploaded_files(upload_root) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "image/heic"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heix", "image/heic"),  # brand listed later
+        (b"\x00\x00\x00\x14ftypmp42\x00\x00\x00\x00isom", None),  # a video
+        (b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmiaf", None),  # AVIF is not HEIC
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", None),
+        (b"\xff\xff\xff\xffftypheic\x00\x00\x00\x00heic", None),  # a box larger than the file
+    ],
+)
+def test_heif_is_recognised_by_its_ftyp_box(header, expected):
+    assert attachments.sniff(header + b"\x00" * 64) == expected
