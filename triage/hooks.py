@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from intake import events
+
 
 def register() -> None:
-    """Subscribe triage's handlers to `intake.events` (routing, urgency, SLA, client replies)."""
+    """Subscribe triage's handlers to `intake.events` (routing, urgency, SLA, client replies).
+
+    Idempotent: the event lists ignore a handler that is already subscribed.
+    """
+    from triage.casework import arrival
+
+    events.on_case_created(arrival.case_created)
+    events.on_client_message(arrival.client_message)

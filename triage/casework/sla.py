@@ -110,6 +110,7 @@ def current_due(case: Case) -> datetime | None:
 
 def start(session: Session, case: Case, at: datetime) -> None:
     """A new case: the clock starts at its arrival."""
+    at = as_utc(at)
     clock = _clock(session, case)
     clock.elapsed, clock.running_since, clock.stopped_at = 0, at, None
     apply_due_times(session, case, at)
@@ -117,6 +118,7 @@ def start(session: Session, case: Case, at: datetime) -> None:
 
 def stop(session: Session, case: Case, at: datetime) -> None:
     """Waiting for the client or closed: bank the business time used, keep the due times."""
+    at = as_utc(at)
     cal = business_calendar(session)
     clock = _clock(session, case)
     if clock.running_since is not None:
@@ -127,6 +129,7 @@ def stop(session: Session, case: Case, at: datetime) -> None:
 
 def resume(session: Session, case: Case, at: datetime) -> None:
     """Back with us: the clock runs on from where it stopped, due times move by the pause."""
+    at = as_utc(at)
     cal = business_calendar(session)
     clock = _clock(session, case)
     if clock.running_since is None:

@@ -1,0 +1,346 @@
+"""What staff do to a case. Every action is version-checked, in the history and in the audit trail.
+
+Each action takes the version the person saw. The first statement of the change is
+`UPDATE case SET version = version + 1 WHERE id = ? AND version = ?`: when someone else changed the
+case in between, it matches no row and the action raises `Stale` with nothing written, so two
+people never overwrite each other silently. On PostgreSQL the UPDATE also takes the row lock, so a
+concurrent second action waits and then finds the new version; SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+from starlette.requests import Request
+
+from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
+from triage.accounts import audit
+from triage.accounts.auth import can_read_case
+from triage.accounts.models import StaffUser, Team
+from triage.casework import assign, duplicates, history, notices, sla
+from yhteys.clock import now
+
+WORK_STATES = ("new", "assigned", "in_progress", "waiting_client")
+NOTE_MAX = 5000
+REPLY_MAX = 5000
+REASON_MAX = 500
+
+
+class Stale(Exception):  # noqa: N818 - reads as "raise Stale"
+    """Someone else changed the case since the person loaded it."""
+
+
+class NotAllowed(Exception):  # noqa: N818
+    """The action does not apply to this case or this person (a message code says why)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _take(session: Session, case: Case, version: int) -> None:
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == version)
+        .values(version=version + 1, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Stale
+    session.refresh(case)  # what we change next starts from the row we now hold
+
+
+def _audit(
+    session: Session, actor: StaffUser, action: str, case: Case, request: Request | None,
+    **detail: Any,
+) -> None:
+    audit.record(session, actor=actor, action=action, case_id=case.id, detail=detail,
+                 request=request)
+
+
+def _check_reader(actor: StaffUser, case: Case) -> None:
+    if not can_read_case(actor, case.team_id):
+        raise NotAllowed("not_your_team")
+
+
+def _open(case: Case) -> None:
+    if case.state == "closed":
+        raise NotAllowed("closed")
+
+
+def _team_member(session: Session, team_id: int | None, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.is_active or team_id is None or team_id not in user.team_ids:
+        raise NotAllowed("not_in_team")
+    return user
+
+
+def _set_state(session: Session, case: Case, state: str, actor: StaffUser | None) -> None:
+    old = case.state
+    if old == state:
+        return
+    case.state = state
+    sla.follow_state(session, case, old, now())
+    history.add(session, case, "state", actor.id if actor else None, {"state": state, "from": old})
+
+
+def claim(session: Session, case: Case, version: int, actor: StaffUser,
+          request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    _open(case)
+    if not actor.has_role("advisor", "supervisor"):
+        raise NotAllowed("cannot_take_cases")
+    _take(session, case, version)
+    if case.assignee_id is not None and case.assignee_id != actor.id:
+        raise NotAllowed("already_assigned")
+    case.assignee_id = actor.id
+    if case.state == "new":
+        _set_state(session, case, "assigned", actor)
+    history.add(session, case, "claimed", actor.id, {"assignee_id": actor.id})
+    _audit(session, actor, "case.claim", case, request)
+
+
+def assign_to(session: Session, case: Case, version: int, actor: StaffUser, user_id: int | None,
+              request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    _open(case)
+    if user_id is None:
+        _take(session, case, version)
+        case.assignee_id = None
+        if case.state == "assigned":
+            _set_state(session, case, "new", actor)
+        history.add(session, case, "unassigned", actor.id, {})
+        _audit(session, actor, "case.unassign", case, request)
+        return
+    user = _team_member(session, case.team_id, user_id)
+    _take(session, case, version)
+    case.assignee_id = user.id
+    if case.state == "new":
+        _set_state(session, case, "assigned", actor)
+    event = history.add(session, case, "assigned", actor.id, {"assignee_id": user.id})
+    session.flush()
+    if user.id != actor.id:
+        notices.assigned(session, case, user, f"case:{case.id}:assigned:{event.id}")
+    _audit(session, actor, "case.assign", case, request, assignee_id=user.id)
+
+
+def change_state(session: Session, case: Case, version: int, actor: StaffUser, state: str,
+                 request: Request | None = None) -> None:
+    """Move between the working states; a closed case moved back is reopened."""
+    _check_reader(actor, case)
+    if state not in WORK_STATES:
+        raise NotAllowed("bad_state")
+    if state in ("assigned", "in_progress", "waiting_client") and case.assignee_id is None:
+        raise NotAllowed("needs_assignee")
+    _take(session, case, version)
+    if case.state == "closed":
+        case.closed_at, case.outcome = None, ""
+        history.add(session, case, "reopened", actor.id, {})
+    _set_state(session, case, state, actor)
+    _audit(session, actor, "case.state", case, request, state=state)
+
+
+def change_priority(session: Session, case: Case, version: int, actor: StaffUser, priority: str,
+                    reason: str, request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    if priority not in PRIORITIES:
+        raise NotAllowed("bad_priority")
+    reason = reason.strip()
+    if not reason:
+        raise NotAllowed("reason_required")
+    if len(reason) > REASON_MAX:
+        raise NotAllowed("too_long")
+    _take(session, case, version)
+    case.priority, case.priority_rank = priority, PRIORITY_RANK[priority]
+    case.priority_reason = reason
+    sla.apply_due_times(session, case, now())
+    history.add(session, case, "priority", actor.id,
+                {"priority": priority, "source": "staff", "reason": reason})
+    _audit(session, actor, "case.priority", case, request, priority=priority)
+
+
+def refer(session: Session, case: Case, version: int, actor: StaffUser, team_id: int,
+          reason: str, request: Request | None = None) -> None:
+    """Hand the case to another team; that team's assignment rule applies."""
+    _check_reader(actor, case)
+    _open(case)
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotAllowed("bad_team")
+    if team.id == case.team_id:
+        raise NotAllowed("same_team")
+    reason = reason.strip()
+    if not reason:
+        raise NotAllowed("reason_required")
+    if len(reason) > REASON_MAX:
+        raise NotAllowed("too_long")
+    _take(session, case, version)
+    from_team = case.team_id
+    case.team_id, case.assignee_id = team.id, None
+    assignment = assign.assign_within(session, case, team)
+    if assignment.assignee is not None:
+        case.assignee_id = assignment.assignee.id
+    target_state = "assigned" if case.assignee_id else "new"
+    if case.state in ("new", "assigned", "in_progress"):
+        _set_state(session, case, target_state, actor)
+    event = history.add(session, case, "referred", actor.id, {
+        "team_id": team.id, "team_name": team.name, "from_team_id": from_team,
+        "reason": reason, "assignee_id": case.assignee_id, "mode": assignment.mode,
+        "assignee_name": assignment.assignee.name if assignment.assignee else "",
+    })
+    session.flush()
+    notices.new_case(session, case, f"case:{case.id}:referred:{event.id}")
+    if assignment.assignee is not None:
+        user = session.get(StaffUser, assignment.assignee.id)
+        if user is not None:
+            notices.assigned(session, case, user, f"case:{case.id}:assigned:{event.id}")
+    _audit(session, actor, "case.refer", case, request, team_id=team.id, from_team_id=from_team)
+
+
+def close(session: Session, case: Case, version: int, actor: StaffUser, outcome: str,
+          request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    _open(case)
+    if outcome not in OUTCOMES:
+        raise NotAllowed("bad_outcome")
+    _take(session, case, version)
+    _close(session, case, actor, outcome)
+    _audit(session, actor, "case.close", case, request, outcome=outcome)
+
+
+def _close(session: Session, case: Case, actor: StaffUser, outcome: str) -> None:
+    case.outcome, case.closed_at, case.client_replied = outcome, now(), False
+    _set_state(session, case, "closed", actor)
+    history.add(session, case, "closed", actor.id, {"outcome": outcome})
+
+
+def reply(session: Session, case: Case, version: int, actor: StaffUser, body: str,
+          wait_for_client: bool = False, request: Request | None = None) -> CaseMessage:
+    """A message on the client's status page, and a notice on their chosen channel."""
+    _check_reader(actor, case)
+    body = body.strip()
+    if not body:
+        raise NotAllowed("empty")
+    if len(body) > REPLY_MAX:
+        raise NotAllowed("too_long")
+    _take(session, case, version)
+    message = CaseMessage(case_id=case.id, author="staff", staff_user_id=actor.id, body=body,
+                          channel="web", created_at=now())
+    session.add(message)
+    if case.first_response_at is None:
+        case.first_response_at = now()
+        case.due_at = sla.current_due(case)
+    case.client_replied = False
+    if case.assignee_id is None and actor.has_role("advisor"):
+        case.assignee_id = actor.id
+    if case.state == "closed":
+        case.closed_at, case.outcome = None, ""
+        history.add(session, case, "reopened", actor.id, {})
+    if wait_for_client:
+        _set_state(session, case, "waiting_client", actor)
+    elif case.state != "in_progress":
+        _set_state(session, case, "in_progress" if case.assignee_id else "new", actor)
+    session.flush()
+    history.add(session, case, "replied", actor.id, {"message_id": message.id})
+    notified = notices.advisor_replied(session, case, message.id)
+    _audit(session, actor, "case.reply", case, request, message_id=message.id,
+           notified=notified)
+    return message
+
+
+def add_note(session: Session, case: Case, version: int, actor: StaffUser, body: str,
+             request: Request | None = None) -> None:
+    from triage.casework.models import CaseNote
+
+    _check_reader(actor, case)
+    body = body.strip()
+    if not body:
+        raise NotAllowed("empty")
+    if len(body) > NOTE_MAX:
+        raise NotAllowed("too_long")
+    _take(session, case, version)
+    note = CaseNote(case_id=case.id, author_id=actor.id, body=body, created_at=now())
+    session.add(note)
+    session.flush()
+    history.add(session, case, "note", actor.id, {"note_id": note.id})
+    _audit(session, actor, "case.note", case, request, note_id=note.id)
+
+
+def mark_seen(session: Session, case: Case, version: int, actor: StaffUser,
+              request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    _take(session, case, version)
+    case.client_replied = False
+    _audit(session, actor, "case.mark_seen", case, request)
+
+
+def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
+                   other: Case, close_other: bool, request: Request | None = None) -> None:
+    """Link two cases; with close_other, the other one closes as a duplicate of this one."""
+    _check_reader(actor, case)
+    _check_reader(actor, other)
+    if other.id == case.id:
+        raise NotAllowed("same_case")
+    if close_other and other.state == "closed":
+        raise NotAllowed("closed")
+    _take(session, case, version)
+    duplicates.staff_link(session, case, other, actor.id)
+    history.add(session, case, "duplicate_linked", actor.id,
+                {"reference": other.reference, "other_id": other.id})
+    history.add(session, other, "duplicate_linked", actor.id,
+                {"reference": case.reference, "other_id": case.id})
+    if close_other:
+        _take(session, other, other.version)
+        _close(session, other, actor, "duplicate")
+        history.add(session, other, "merged_into", actor.id,
+                    {"reference": case.reference, "other_id": case.id})
+    _audit(session, actor, "case.link_duplicate", case, request, other_case_id=other.id,
+           closed_other=close_other)
+
+
+def dismiss_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
+                      other: Case, request: Request | None = None) -> None:
+    _check_reader(actor, case)
+    link = duplicates.link_between(session, case.id, other.id)
+    if link is None:
+        raise NotAllowed("no_link")
+    _take(session, case, version)
+    duplicates.decide(session, link, "dismissed", actor.id)
+    history.add(session, case, "duplicate_dismissed", actor.id,
+                {"reference": other.reference, "other_id": other.id})
+    _audit(session, actor, "case.dismiss_duplicate", case, request, other_case_id=other.id)
+
+
+def request_transfer(session: Session, case: Case, actor: StaffUser,
+                     request: Request | None = None) -> None:
+    """An advisor of another team asks for the case: in its history and the trail, nothing more."""
+    teams = sorted(actor.teams, key=lambda t: t.id or 0)
+    team = teams[0] if teams else None
+    history.add(session, case, "transfer_requested", actor.id, {
+        "actor_id": actor.id, "team_id": team.id if team else None,
+        "team_name": team.name if team else "",
+    })
+    _audit(session, actor, "case.request_transfer", case, request,
+           team_id=team.id if team else None)
+
+
+def route_again(session: Session, case: Case, version: int, actor: StaffUser,
+                request: Request | None = None) -> None:
+    """A supervisor re-runs the routing rules (an unrouted case, or after the rules changed)."""
+    if not actor.has_role("supervisor"):
+        raise NotAllowed("supervisors_only")
+    _open(case)
+    _take(session, case, version)
+    old_state = case.state
+    case.assignee_id = None
+    if case.state in ("assigned", "in_progress"):
+        case.state = "new"
+    assign.route(session, case)
+    if case.state != old_state:
+        history.add(session, case, "state", actor.id, {"state": case.state, "from": old_state})
+    session.flush()
+    if case.team_id is not None:
+        notices.new_case(session, case, f"case:{case.id}:routed:{case.version}")
+    _audit(session, actor, "case.route", case, request, team_id=case.team_id)

@@ -1,0 +1,78 @@
+"""What casework does when the public side announces something (see intake.events).
+
+Both handlers run inside the transaction that saved the case or the message, and never commit:
+a case is never saved unrouted, and a client's message is never saved without the case coming
+back to the advisor.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from intake.models import PRIORITY_RANK, Case, CaseMessage
+from triage.casework import assign, describe, duplicates, history, notices, sla, urgency
+from yhteys.clock import as_utc, local_now, now
+
+log = logging.getLogger(__name__)
+
+
+def apply_assessment(session: Session, case: Case) -> urgency.Assessment:
+    result = urgency.assess(
+        case.kind, case.details, local_now().date(), urgency.load_config(session)
+    )
+    signals = result.as_data()
+    case.priority = result.priority
+    case.priority_rank = PRIORITY_RANK[result.priority]
+    case.priority_reason = describe.english_signals(signals) if signals else ""
+    history.add(session, case, "priority", None,
+                {"priority": result.priority, "source": "answers", "signals": signals})
+    return result
+
+
+def case_created(session: Session, case: Case) -> None:
+    if case.id is None:
+        session.flush()
+    arrived = as_utc(case.created_at) if case.created_at else now()
+    history.add(session, case, "created", None, {"source": case.source})
+    apply_assessment(session, case)
+    decision = assign.route(session, case)
+    sla.start(session, case, arrived)
+    duplicates.suggest(session, case)
+    session.add(case)
+    session.flush()
+    if case.team_id is not None:
+        notices.new_case(session, case, f"case:{case.id}:new")
+    if case.assignee_id is not None:
+        from triage.accounts.models import StaffUser
+
+        user = session.get(StaffUser, case.assignee_id)
+        if user is not None:
+            notices.assigned(session, case, user, f"case:{case.id}:assigned:routing")
+    log.info("case %s routed: team %s, mode %s, priority %s",
+             case.reference, case.team_id, decision["mode"], case.priority)
+
+
+def client_message(session: Session, case: Case, message: CaseMessage) -> None:
+    """The client wrote: the case comes back to its advisor, marked, with its clock running."""
+    session.flush()
+    # The row lock (PostgreSQL) orders this after any staff change committing right now.
+    session.refresh(case, with_for_update=True)
+    at = now()
+    old_state = case.state
+    if case.state in ("waiting_client", "closed"):
+        case.state = "in_progress" if case.assignee_id else "new"
+        if old_state == "closed":
+            case.closed_at, case.outcome = None, ""
+            history.add(session, case, "reopened", None, {"by": "client_message"})
+        history.add(session, case, "state", None, {"state": case.state, "from": old_state})
+        sla.follow_state(session, case, old_state, at)
+    case.client_replied = True
+    case.updated_at = at
+    # An expression, not a number: concurrent bumps add up instead of overwriting each other.
+    case.version = Case.version + 1
+    history.add(session, case, "client_message", None, {"message_id": message.id})
+    session.add(case)
+    session.flush()
+    session.refresh(case)

@@ -1,0 +1,92 @@
+"""Routing against the database: the rules table, team members and their open load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from intake.models import Case
+from triage.accounts.models import StaffUser, Team, TeamMembership
+from triage.casework import history
+from triage.casework.models import RoutingRule
+from triage.casework.routing import (
+    Assignment,
+    Candidate,
+    Rule,
+    choose_assignee,
+    choose_rule,
+    decision_data,
+    normalise_area,
+)
+
+OPEN_STATES = ("assigned", "in_progress", "waiting_client")
+
+
+def rules(session: Session) -> list[Rule]:
+    return [
+        Rule(id=r.id, team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
+        for r in session.scalars(select(RoutingRule))
+    ]
+
+
+def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    query = (
+        select(Case.assignee_id, func.count())
+        .where(Case.assignee_id.in_(user_ids), Case.state.in_(OPEN_STATES))
+        .group_by(Case.assignee_id)
+    )
+    return {int(uid): int(n) for uid, n in session.execute(query)}
+
+
+def team_members(session: Session, team_id: int) -> list[StaffUser]:
+    query = (
+        select(StaffUser)
+        .join(TeamMembership, TeamMembership.user_id == StaffUser.id)
+        .where(TeamMembership.team_id == team_id, StaffUser.is_active.is_(True))
+        .order_by(StaffUser.id)
+    )
+    return list(session.scalars(query))
+
+
+def candidates(session: Session, team_id: int) -> list[Candidate]:
+    """Advisors of the team who can take cases, with their open load."""
+    members = [m for m in team_members(session, team_id) if m.has_role("advisor")]
+    loads = open_loads(session, [m.id for m in members])
+    return [
+        Candidate(id=m.id, name=m.label, languages=tuple(m.languages or ()),
+                  open_cases=loads.get(m.id, 0))
+        for m in members
+    ]
+
+
+def assign_within(session: Session, case: Case, team: Team) -> Assignment:
+    return choose_assignee(
+        candidates(session, team.id), language=case.language, auto_assign=team.auto_assign
+    )
+
+
+def route(session: Session, case: Case) -> dict[str, Any]:
+    """Choose the case's team and maybe its advisor; record the decision with its reason."""
+    rule = choose_rule(
+        rules(session), kind=case.kind, language=case.language, area=normalise_area(case.area)
+    )
+    team = session.get(Team, rule.team_id) if rule else None
+    assignment = assign_within(session, case, team) if team else Assignment(None, "nobody")
+    data = decision_data(
+        rule=rule if team else None,
+        team_name=team.name if team else "",
+        assignment=assignment,
+        kind=case.kind,
+        language=case.language,
+        area=case.area,
+    )
+    case.team_id = team.id if team else None
+    case.assignee_id = assignment.assignee.id if assignment.assignee else None
+    if case.assignee_id is not None and case.state == "new":
+        case.state = "assigned"
+    history.add(session, case, "routed", None, data)
+    return data

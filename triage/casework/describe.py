@@ -1,0 +1,193 @@
+"""Words for staff: labels of states, priorities and outcomes, and the reasons behind decisions.
+
+Decisions are stored as codes and parameters (CaseEvent.data), and put into words here, when
+shown, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from intake.choices import KINDS
+from yhteys.i18n import INTERPRETER_LANGUAGES, use_locale
+from yhteys.i18n import gettext as _
+from yhteys.i18n import lazy_gettext as _l
+
+STATE_LABELS = {
+    "new": _l("New"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "waiting_client": _l("Waiting for the client"),
+    "closed": _l("Closed"),
+}
+PRIORITY_LABELS = {"urgent": _l("Urgent"), "high": _l("High"), "normal": _l("Normal")}
+OUTCOME_LABELS = {
+    "advised": _l("Advised"),
+    "referred_elsewhere": _l("Referred elsewhere"),
+    "person_found": _l("Person found"),
+    "not_reachable": _l("Not reachable"),
+    "out_of_scope": _l("Out of scope"),
+    "duplicate": _l("Duplicate"),
+}
+TARGET_LABELS = {"first_response": _l("first response"), "resolution": _l("resolution")}
+DUPLICATE_REASONS = {
+    "contact": _l("the same contact address"),
+    "sought_person": _l("the same sought person (name and birth year)"),
+    "staff": _l("linked by staff"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KINDS.get(kind, kind))
+
+
+def language_name(code: str) -> str:
+    return INTERPRETER_LANGUAGES.get(code, code)
+
+
+def _day(value: str) -> str:
+    from yhteys.templating import _format_date
+
+    try:
+        return _format_date(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def signal_text(signal: Mapping[str, Any]) -> str:
+    code, params = signal.get("code", ""), signal.get("params") or {}
+    if code == "sponsor_minor":
+        return _("the family member in Finland (the sponsor) is under 18")
+    if code == "children_abroad":
+        return _("children under 18 in the family abroad")
+    if code == "fr_deadline":
+        return _(
+            "the family-reunification window ends on %(day)s (%(left)s days left)",
+            day=_day(params.get("deadline", "")),
+            left=params.get("days_left", "?"),
+        )
+    if code == "sought_minor":
+        return _("sought person %(n)s is a minor", n=params.get("person", "?"))
+    if code == "separated_as_minor":
+        return _("sought person %(n)s was a minor when separated", n=params.get("person", "?"))
+    if code == "no_place_tonight":
+        return _("no safe place to sleep tonight")
+    if code == "health_emergency":
+        return _("an urgent health problem")
+    if code == "in_danger":
+        return _("in danger or threatened")
+    if code == "children_with_client":
+        return _("children with the client")
+    return code
+
+
+def signals_text(signals: list[Mapping[str, Any]]) -> str:
+    if not signals:
+        return _("nothing in the answers calls for urgency")
+    return "; ".join(signal_text(s) for s in signals)
+
+
+def english_signals(signals: list[Mapping[str, Any]]) -> str:
+    """The reason as stored on the case row (one language for exports and the audit trail)."""
+    with use_locale("en"):
+        return signals_text(signals)[:500]
+
+
+def _matched(matched: Mapping[str, str]) -> str:
+    parts = []
+    for name, value in matched.items():
+        if name == "kind":
+            parts.append(_("kind is %(v)s", v=kind_label(value)))
+        elif name == "language":
+            parts.append(_("language is %(v)s", v=language_name(value)))
+        elif name == "area":
+            parts.append(_("area is %(v)s", v=value))
+    return ", ".join(parts) or _("the default rule")
+
+
+def routing_text(data: Mapping[str, Any]) -> str:
+    """E.g. "Tracing team: kind is tracing; assigned to Aino because Aino speaks Arabic and has
+    3 open cases"."""
+    if data.get("team_id") is None:
+        return _("No routing rule matched: the case waits for a supervisor to route it.")
+    head = _("%(team)s: %(why)s", team=data.get("team_name", "?"), why=_matched(data["matched"]))
+    mode = data.get("mode")
+    if mode == "manual":
+        tail = _("left for the team to claim (the team assigns by hand)")
+    elif mode == "nobody":
+        tail = _("nobody in the team can take it: left for the team to claim")
+    elif data.get("speaks"):
+        tail = _(
+            "assigned to %(name)s because %(name)s speaks %(language)s and has %(n)s open cases",
+            name=data.get("assignee_name", "?"),
+            language=language_name(data.get("language", "")),
+            n=data.get("open_cases", 0),
+        )
+    else:
+        tail = _(
+            "assigned to %(name)s, who has the fewest open cases (%(n)s); nobody in the team "
+            "speaks %(language)s",
+            name=data.get("assignee_name", "?"),
+            language=language_name(data.get("language", "")),
+            n=data.get("open_cases", 0),
+        )
+    return f"{head}; {tail}"
+
+
+def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -> str:
+    """One line of a case's history."""
+
+    def who(key: str) -> str:
+        value = data.get(key)
+        return names.get(value, _("staff member %(id)s", id=value)) if value else _("nobody")
+
+    state = data.get("state", "")
+    texts = {
+        "created": lambda: _("Case received."),
+        "routed": lambda: routing_text(data),
+        "priority": lambda: _(
+            "Priority %(p)s: %(why)s",
+            p=PRIORITY_LABELS.get(data.get("priority", ""), "?"),
+            why=data.get("reason") or signals_text(data.get("signals") or []),
+        ),
+        "claimed": lambda: _("Claimed."),
+        "assigned": lambda: _("Assigned to %(name)s.", name=who("assignee_id")),
+        "unassigned": lambda: _("Assignment removed."),
+        "state": lambda: _("State: %(s)s.", s=STATE_LABELS.get(state, state)),
+        "referred": lambda: _(
+            "Referred to %(team)s: %(reason)s", team=data.get("team_name", "?"),
+            reason=data.get("reason", ""),
+        ),
+        "closed": lambda: _(
+            "Closed: %(o)s.", o=OUTCOME_LABELS.get(data.get("outcome", ""), "?")
+        ),
+        "reopened": lambda: _("Reopened."),
+        "replied": lambda: _("Replied to the client."),
+        "note": lambda: _("Internal note added."),
+        "client_message": lambda: _("The client wrote a message."),
+        "duplicate_suggested": lambda: _(
+            "Possible duplicate of %(ref)s: %(why)s", ref=data.get("reference", "?"),
+            why=DUPLICATE_REASONS.get(data.get("reason", ""), ""),
+        ),
+        "duplicate_linked": lambda: _(
+            "Linked with %(ref)s.", ref=data.get("reference", "?")
+        ),
+        "duplicate_dismissed": lambda: _(
+            "Not a duplicate of %(ref)s.", ref=data.get("reference", "?")
+        ),
+        "merged_into": lambda: _(
+            "Closed as a duplicate of %(ref)s.", ref=data.get("reference", "?")
+        ),
+        "sla_breach": lambda: _(
+            "The %(target)s target was missed.",
+            target=TARGET_LABELS.get(data.get("target", ""), "?"),
+        ),
+        "transfer_requested": lambda: _(
+            "%(name)s asked for this case to be transferred to %(team)s.",
+            name=who("actor_id"), team=data.get("team_name", "?"),
+        ),
+    }
+    text = texts.get(action)
+    return text() if text else action

@@ -1,0 +1,105 @@
+"""The notifications casework queues: to staff (a reference and a staff link) and to the client.
+
+Everything goes through notify's outbox in the caller's transaction; a notification never
+carries case details, only the reference and a link.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from intake.models import Case
+from notify.models import CHANNELS
+from notify.outbox import queue_notification
+from triage.accounts.models import StaffUser, Team, TeamMembership
+from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
+from yhteys.settings import get_settings
+
+
+def staff_url(case: Case) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/triage/cases/{case.reference}"
+
+
+def _staff_context(case: Case) -> dict[str, str]:
+    return {"reference": case.reference, "staff_url": staff_url(case)}
+
+
+def _team_address(team: Team | None) -> str:
+    return (team.email if team and team.email else "") or get_settings().staff_mail_to
+
+
+def new_case(session: Session, case: Case, subject: str) -> None:
+    """The team's queue address (or STAFF_MAIL_TO) learns of a new case in its queue."""
+    team = session.get(Team, case.team_id) if case.team_id else None
+    address = _team_address(team)
+    if address:
+        queue_notification(
+            session, event="staff_new_case", channel="email", recipient=address,
+            locale=DEFAULT_LOCALE, subject_key=subject, context=_staff_context(case),
+        )
+
+
+def assigned(session: Session, case: Case, user: StaffUser, subject: str) -> None:
+    queue_notification(
+        session, event="staff_case_assigned", channel="email", recipient=user.email,
+        locale=DEFAULT_LOCALE, subject_key=subject, context=_staff_context(case),
+    )
+
+
+def supervisors_of(session: Session, team_id: int | None) -> list[StaffUser]:
+    """The team's supervisors; with none, every active supervisor (a breach must reach someone)."""
+    active = select(StaffUser).where(StaffUser.is_active.is_(True))
+    people = []
+    if team_id is not None:
+        query = active.join(TeamMembership, TeamMembership.user_id == StaffUser.id).where(
+            TeamMembership.team_id == team_id
+        )
+        people = [u for u in session.scalars(query) if u.has_role("supervisor")]
+    if not people:
+        people = [u for u in session.scalars(active.order_by(StaffUser.id))
+                  if u.has_role("supervisor")]
+    return people
+
+
+def breach(session: Session, case: Case, target: str) -> int:
+    recipients = [u.email for u in supervisors_of(session, case.team_id)]
+    if not recipients:
+        team = session.get(Team, case.team_id) if case.team_id else None
+        recipients = [a for a in [_team_address(team)] if a]
+    for address in recipients:
+        queue_notification(
+            session, event="staff_sla_breach", channel="email", recipient=address,
+            locale=DEFAULT_LOCALE, subject_key=f"case:{case.id}:breach:{target}",
+            context=_staff_context(case),
+        )
+    return len(recipients)
+
+
+def client_locale(case: Case) -> str:
+    if case.language in LANGUAGES:
+        return case.language
+    return case.ui_locale if case.ui_locale in LANGUAGES else DEFAULT_LOCALE
+
+
+def client_status_url(case: Case) -> str:
+    # The status link's secret exists only as a hash, so the message points to the public start
+    # page in the client's language and names the reference; their own link still opens the case.
+    return f"{get_settings().base_url.rstrip('/')}/{client_locale(case)}/"
+
+
+def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
+    """Tell the client on their chosen channel (none or phone: nothing) that a reply waits."""
+    if case.contact_channel not in CHANNELS or not case.contact_address:
+        return False
+    fallback = []
+    if case.backup_channel in CHANNELS and case.backup_address:
+        fallback.append((case.backup_channel, case.backup_address))
+    queued = queue_notification(
+        session, event="advisor_replied", channel=case.contact_channel,
+        recipient=case.contact_address, locale=client_locale(case),
+        subject_key=f"message:{message_id}",
+        context={"reference": case.reference, "status_url": client_status_url(case)},
+        fallback=fallback,
+    )
+    return queued is not None

@@ -1,0 +1,166 @@
+"""How urgent a new case is, read from its own answers (Case.details), with the reasons.
+
+Signals are pure functions of the answers and today's date; the family-reunification thresholds
+are configuration (`casework_setting`) that supervisors edit. Staff can always change the
+priority afterwards; the reasons stay visible.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from triage.casework.models import CaseworkSetting
+from yhteys.clock import now
+
+# Whose family may apply without the income requirement within the window after the decision.
+PROTECTION_STATUSES = frozenset({"refugee_status", "quota_refugee", "subsidiary_protection"})
+RANK = {"urgent": 0, "high": 1, "normal": 2}
+
+
+@dataclass(frozen=True)
+class UrgencyConfig:
+    fr_window_months: int = 3  # the window after the sponsor's decision
+    fr_urgent_days: int = 30  # fewer days left than this: urgent
+    fr_high_days: int = 60  # fewer days left than this: high
+
+
+SETTINGS = {
+    "fr_window_months": (1, 24),
+    "fr_urgent_days": (1, 365),
+    "fr_high_days": (1, 365),
+}
+
+
+def load_config(session: Session) -> UrgencyConfig:
+    values = {
+        row.key: row.value
+        for row in session.scalars(select(CaseworkSetting))
+        if row.key in SETTINGS
+    }
+    return UrgencyConfig(**values)
+
+
+def save_config(session: Session, values: Mapping[str, int], actor_id: int) -> UrgencyConfig:
+    for key, value in values.items():
+        low, high = SETTINGS[key]
+        if not low <= value <= high:
+            raise ValueError(key)
+    merged = asdict(load_config(session)) | dict(values)
+    if merged["fr_urgent_days"] > merged["fr_high_days"]:
+        raise ValueError("fr_urgent_days")
+    for key, value in values.items():
+        row = session.get(CaseworkSetting, key) or CaseworkSetting(key=key, value=value)
+        row.value, row.updated_at, row.updated_by = value, now(), actor_id
+        session.add(row)
+    return UrgencyConfig(**merged)
+
+
+@dataclass(frozen=True)
+class Signal:
+    code: str
+    priority: str  # urgent | high
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    priority: str
+    signals: tuple[Signal, ...]
+
+    def as_data(self) -> list[dict[str, Any]]:
+        return [{"code": s.code, "priority": s.priority, "params": s.params} for s in self.signals]
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _age(person: Mapping[str, Any], today: date) -> int | None:
+    born = _date(person.get("birth_date"))
+    if born is not None:
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    age = person.get("approximate_age")
+    return age if isinstance(age, int) and not isinstance(age, bool) else None
+
+
+def _family_reunification(d: Mapping[str, Any], today: date, cfg: UrgencyConfig) -> list[Signal]:
+    found: list[Signal] = []
+    if d.get("sponsor_minor") == "yes":
+        found.append(Signal("sponsor_minor", "urgent"))
+    children = [
+        m for m in d.get("members") or []
+        if isinstance(m, Mapping) and isinstance(m.get("age"), int) and m["age"] < 18
+    ]
+    if children:
+        found.append(Signal("children_abroad", "high", {"count": len(children)}))
+    decided = _date(d.get("decision_date"))
+    if (
+        decided is not None
+        and d.get("sponsor_status") in PROTECTION_STATUSES
+        and d.get("stage") in ("not_applied", "", None)
+    ):
+        deadline = add_months(decided, cfg.fr_window_months)
+        left = (deadline - today).days
+        params = {"deadline": deadline.isoformat(), "days_left": left}
+        if 0 <= left < cfg.fr_urgent_days:
+            found.append(Signal("fr_deadline", "urgent", params))
+        elif 0 <= left < cfg.fr_high_days:
+            found.append(Signal("fr_deadline", "high", params))
+    return found
+
+
+def _tracing(d: Mapping[str, Any], today: date) -> list[Signal]:
+    found: list[Signal] = []
+    for number, person in enumerate(d.get("persons") or [], start=1):
+        if not isinstance(person, Mapping):
+            continue
+        age = _age(person, today)
+        if age is not None and age < 18:
+            found.append(Signal("sought_minor", "urgent", {"person": number, "age": age}))
+        elif person.get("minor_when_separated") == "yes":
+            found.append(Signal("separated_as_minor", "urgent", {"person": number}))
+    return found
+
+
+def _social_services(d: Mapping[str, Any]) -> list[Signal]:
+    found = [
+        Signal(code, "urgent") for code in ("no_place_tonight", "health_emergency", "in_danger")
+        if d.get(code) is True
+    ]
+    if d.get("children_with_you") == "yes":
+        found.append(Signal("children_with_client", "high"))
+    return found
+
+
+def assess(
+    kind: str, details: Mapping[str, Any] | None, today: date, config: UrgencyConfig
+) -> Assessment:
+    details = details if isinstance(details, Mapping) else {}
+    if kind == "family_reunification":
+        signals = _family_reunification(details, today, config)
+    elif kind == "tracing":
+        signals = _tracing(details, today)
+    elif kind == "social_services":
+        signals = _social_services(details)
+    else:
+        signals = []
+    priority = min((s.priority for s in signals), key=RANK.__getitem__, default="normal")
+    return Assessment(priority, tuple(signals))
