@@ -1,0 +1,417 @@
+"""Administration of staff accounts and teams (admins only)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from triage.accounts import audit, sessions
+from triage.accounts.auth import requires
+from triage.accounts.models import ROLES, StaffUser, Team
+from triage.accounts.pages import (
+    ROLE_NAMES,
+    csrf_message,
+    db_session,
+    many,
+    page,
+    redirect,
+    text,
+)
+from triage.accounts.users import (
+    AccountError,
+    all_users,
+    by_email,
+    create_team,
+    create_user,
+    members,
+    normalise_email,
+    reset_second_factor,
+    set_password,
+    set_teams,
+    slugify,
+    teams,
+    valid_email,
+)
+from yhteys import csrf
+from yhteys.i18n import INTERPRETER_LANGUAGES
+from yhteys.i18n import gettext as _
+
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+def one_time_password() -> str:
+    """A readable initial password (80 bits); the user must replace it at first login."""
+    raw = "".join(secrets.choice(_READABLE) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+@dataclass
+class UserForm:
+    email: str = ""
+    display_name: str = ""
+    roles: list[str] = field(default_factory=lambda: ["advisor"])
+    team_ids: list[int] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    is_active: bool = True
+
+    @classmethod
+    def read(cls, form: FormData) -> UserForm:
+        return cls(
+            email=normalise_email(text(form, "email", 320)),
+            display_name=text(form, "display_name", 120),
+            roles=[r for r in ROLES if r in many(form, "roles")],
+            team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
+            languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],
+            is_active=form.get("is_active") == "on",
+        )
+
+    @classmethod
+    def of(cls, user: StaffUser) -> UserForm:
+        return cls(user.email, user.display_name, sorted(user.role_set), sorted(user.team_ids),
+                   list(user.languages), user.is_active)
+
+
+def _choices(db: Session) -> dict:
+    return {"all_teams": teams(db), "role_names": ROLE_NAMES,
+            "language_names": INTERPRETER_LANGUAGES}
+
+
+# Users ------------------------------------------------------------------------------------------
+
+def _user_list() -> dict:
+    with db_session() as db:
+        return {"users": all_users(db), "role_names": ROLE_NAMES}
+
+
+@requires("admin")
+async def users(request: Request) -> Response:
+    return page(request, "triage/accounts/admin_users.html", await run_in_threadpool(_user_list))
+
+
+def _user_form(request: Request, form: UserForm, *, user: StaffUser | None = None,
+               errors: dict[str, str] | None = None, error: str = "",
+               status_code: int = 200) -> Response:
+    with db_session() as db:
+        context = _choices(db)
+    context.update(form=form, user=user, errors=errors or {}, error=error)
+    return page(request, "triage/accounts/admin_user_form.html", context, status_code=status_code)
+
+
+@requires("admin")
+async def user_new(request: Request) -> Response:
+    return await run_in_threadpool(_user_form, request, UserForm())
+
+
+def _validate(db: Session, data: UserForm, *, new: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if new:
+        if not valid_email(data.email):
+            errors["email"] = _("Type an email address, like name@example.org.")
+        elif by_email(db, data.email) is not None:
+            errors["email"] = _("There is already an account with this email address.")
+    if not data.roles:
+        errors["roles"] = _("Choose at least one role.")
+    known = {t.id for t in teams(db)}
+    if set(data.team_ids) - known:
+        errors["teams"] = _("Choose teams from the list.")
+    return errors
+
+
+def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, str, int]:
+    with db_session() as db:
+        errors = _validate(db, data, new=True)
+        if errors:
+            return errors, "", 0
+        password = one_time_password()
+        try:
+            user = create_user(db, email=data.email, password=password, roles=data.roles,
+                               display_name=data.display_name, languages=data.languages,
+                               team_ids=data.team_ids, must_change_password=True)
+        except AccountError:
+            return {"email": _("There is already an account with this email address.")}, "", 0
+        audit.record(db, actor=actor, action="user.create",
+                     detail={"user_id": user.id, "roles": user.roles, "teams": data.team_ids},
+                     request=request)
+        db.commit()
+        return {}, password, user.id  # type: ignore[return-value]
+
+
+@requires("admin")
+async def user_create(request: Request) -> Response:
+    form = await request.form()
+    data = UserForm.read(form)
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        return await run_in_threadpool(_user_form, request, data, error=csrf_message(checked),
+                                       status_code=400)
+    errors, password, user_id = await run_in_threadpool(
+        _create, request, request.state.staff, data)
+    if errors:
+        return await run_in_threadpool(_user_form, request, data, errors=errors,
+                                       error=_("The account was not created."), status_code=400)
+    return page(request, "triage/accounts/admin_password.html",
+                {"email": data.email, "password": password, "user_id": user_id, "new": True})
+
+
+def _load_user(db: Session, user_id: int) -> StaffUser:
+    user = db.get(StaffUser, user_id)
+    if user is None:
+        raise HTTPException(404)
+    return user
+
+
+def _get_user(user_id: int) -> StaffUser:
+    with db_session() as db:
+        return _load_user(db, user_id)
+
+
+def _get_team(team_id: int) -> Team:
+    with db_session() as db:
+        team = db.get(Team, team_id)
+    if team is None:
+        raise HTTPException(404)
+    return team
+
+
+def _edit_page(request: Request, user_id: int) -> Response:
+    with db_session() as db:
+        user = _load_user(db, user_id)
+    return _user_form(request, UserForm.of(user), user=user)
+
+
+@requires("admin")
+async def user_edit(request: Request) -> Response:
+    return await run_in_threadpool(_edit_page, request, request.path_params["user_id"])
+
+
+def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
+            ) -> tuple[StaffUser, dict[str, str]]:
+    with db_session() as db:
+        user = _load_user(db, user_id)
+        errors = _validate(db, data, new=False)
+        if user.id == actor.id and ("admin" not in data.roles or not data.is_active):
+            errors["roles"] = _("You cannot take away your own administrator role or "
+                                "disable your own account. Ask another administrator.")
+        if errors:
+            return user, errors
+        before = UserForm.of(user)
+        changed = [name for name in ("display_name", "roles", "team_ids", "languages",
+                                     "is_active") if getattr(before, name) != getattr(data, name)]
+        user.display_name = data.display_name
+        user.set_roles(data.roles)
+        user.languages = data.languages
+        user.is_active = data.is_active
+        db.add(user)
+        set_teams(db, user, data.team_ids)
+        if before.is_active and not data.is_active:
+            sessions.revoke_all(db, user.id)  # type: ignore[arg-type]
+        action = ("user.disable" if before.is_active and not data.is_active
+                  else "user.enable" if data.is_active and not before.is_active
+                  else "user.update")
+        audit.record(db, actor=actor, action=action,
+                     detail={"user_id": user.id, "changed": changed, "roles": user.roles,
+                             "teams": data.team_ids},
+                     request=request)
+        db.commit()
+        return user, {}
+
+
+@requires("admin")
+async def user_update(request: Request) -> Response:
+    form = await request.form()
+    data = UserForm.read(form)
+    user_id = request.path_params["user_id"]
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        user = await run_in_threadpool(_get_user, user_id)
+        data.email = user.email
+        return await run_in_threadpool(_user_form, request, data, user=user,
+                                       error=csrf_message(checked), status_code=400)
+    user, errors = await run_in_threadpool(_update, request, request.state.staff, user_id, data)
+    if errors:
+        data.email = user.email
+        return await run_in_threadpool(_user_form, request, data, user=user, errors=errors,
+                                       error=_("The changes were not saved."), status_code=400)
+    return redirect(f"/triage/admin/users/{user_id}?saved=1")
+
+
+def _reset_totp(request: Request, actor: StaffUser, user_id: int) -> None:
+    with db_session() as db:
+        user = _load_user(db, user_id)
+        reset_second_factor(db, user)
+        sessions.revoke_all(db, user_id)
+        audit.record(db, actor=actor, action="totp.reset", detail={"user_id": user_id},
+                     request=request)
+        db.commit()
+
+
+async def _checked_post(request: Request) -> Response | None:
+    form = await request.form()
+    checked = csrf.check(request, form)
+    if checked.ok:
+        return None
+    response = await run_in_threadpool(_edit_page, request, request.path_params["user_id"])
+    response.status_code = 400
+    return response
+
+
+@requires("admin")
+async def user_reset_totp(request: Request) -> Response:
+    refused = await _checked_post(request)
+    if refused is not None:
+        return refused
+    await run_in_threadpool(_reset_totp, request, request.state.staff,
+                            request.path_params["user_id"])
+    return redirect(f"/triage/admin/users/{request.path_params['user_id']}?saved=totp")
+
+
+def _reset_password(request: Request, actor: StaffUser, user_id: int) -> tuple[str, str]:
+    with db_session() as db:
+        user = _load_user(db, user_id)
+        password = one_time_password()
+        set_password(db, user, password, must_change=True)
+        user.failed_logins = 0
+        user.lock_count = 0
+        user.locked_until = None
+        sessions.revoke_all(db, user_id)
+        audit.record(db, actor=actor, action="user.password_reset", detail={"user_id": user_id},
+                     request=request)
+        db.commit()
+        return user.email, password
+
+
+@requires("admin")
+async def user_reset_password(request: Request) -> Response:
+    refused = await _checked_post(request)
+    if refused is not None:
+        return refused
+    user_id = request.path_params["user_id"]
+    email, password = await run_in_threadpool(_reset_password, request, request.state.staff,
+                                              user_id)
+    return page(request, "triage/accounts/admin_password.html",
+                {"email": email, "password": password, "user_id": user_id, "new": False})
+
+
+# Teams ------------------------------------------------------------------------------------------
+
+def _team_list() -> dict:
+    with db_session() as db:
+        rows = [(team, len(members(db, team.id))) for team in teams(db)]  # type: ignore[arg-type]
+    return {"rows": rows}
+
+
+@requires("admin")
+async def team_list(request: Request) -> Response:
+    return page(request, "triage/accounts/admin_teams.html", await run_in_threadpool(_team_list))
+
+
+@dataclass
+class TeamForm:
+    name: str = ""
+    email: str = ""
+    auto_assign: bool = False
+
+    @classmethod
+    def read(cls, form: FormData) -> TeamForm:
+        return cls(text(form, "name", 120), normalise_email(text(form, "email", 320)),
+                   form.get("auto_assign") == "on")
+
+
+def _team_form(request: Request, form: TeamForm, *, team: Team | None = None,
+               errors: dict[str, str] | None = None, error: str = "",
+               status_code: int = 200) -> Response:
+    member_list: list[StaffUser] = []
+    if team is not None:
+        with db_session() as db:
+            member_list = members(db, team.id)  # type: ignore[arg-type]
+    return page(request, "triage/accounts/admin_team_form.html",
+                {"form": form, "team": team, "members": member_list, "errors": errors or {},
+                 "error": error}, status_code=status_code)
+
+
+def _team_errors(db: Session, data: TeamForm, team_id: int | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.name:
+        errors["name"] = _("Give the team a name.")
+    else:
+        clash = next((t for t in teams(db) if t.id != team_id and
+                      (t.name.casefold() == data.name.casefold() or
+                       t.slug == slugify(data.name))), None)
+        if clash is not None:
+            errors["name"] = _("There is already a team with this name.")
+    if data.email and not valid_email(data.email):
+        errors["email"] = _("Type an email address, like team@example.org, or leave it empty.")
+    return errors
+
+
+@requires("admin")
+async def team_new(request: Request) -> Response:
+    return _team_form(request, TeamForm())
+
+
+def _save_team(request: Request, actor: StaffUser, team_id: int | None, data: TeamForm
+               ) -> tuple[Team | None, dict[str, str]]:
+    with db_session() as db:
+        team = db.get(Team, team_id) if team_id is not None else None
+        if team_id is not None and team is None:
+            raise HTTPException(404)
+        errors = _team_errors(db, data, team_id)
+        if errors:
+            return team, errors
+        if team is None:
+            team = create_team(db, name=data.name, email=data.email,
+                               auto_assign=data.auto_assign)
+            action, changed = "team.create", ["name", "email", "auto_assign"]
+        else:
+            changed = [n for n in ("name", "email", "auto_assign")
+                       if getattr(team, n) != getattr(data, n)]
+            team.name, team.email, team.auto_assign = data.name, data.email, data.auto_assign
+            db.add(team)
+            action = "team.update"
+        db.flush()
+        audit.record(db, actor=actor, action=action,
+                     detail={"team_id": team.id, "changed": changed,
+                             "auto_assign": team.auto_assign},
+                     request=request)
+        db.commit()
+        return team, {}
+
+
+async def _team_post(request: Request, team_id: int | None) -> Response:
+    form = await request.form()
+    data = TeamForm.read(form)
+    team = await run_in_threadpool(_get_team, team_id) if team_id is not None else None
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        return await run_in_threadpool(_team_form, request, data, team=team,
+                                       error=csrf_message(checked), status_code=400)
+    _saved, errors = await run_in_threadpool(_save_team, request, request.state.staff, team_id,
+                                             data)
+    if errors:
+        return await run_in_threadpool(_team_form, request, data, team=team, errors=errors,
+                                       error=_("The team was not saved."), status_code=400)
+    return redirect("/triage/admin/teams?saved=1")
+
+
+@requires("admin")
+async def team_create(request: Request) -> Response:
+    return await _team_post(request, None)
+
+
+@requires("admin")
+async def team_edit(request: Request) -> Response:
+    team = await run_in_threadpool(_get_team, request.path_params["team_id"])
+    return await run_in_threadpool(_team_form, request,
+                                   TeamForm(team.name, team.email, team.auto_assign), team=team)
+
+
+@requires("admin")
+async def team_update(request: Request) -> Response:
+    return await _team_post(request, request.path_params["team_id"])
