@@ -80,3 +80,12 @@ class WhatsAppWindow(SQLModel, table=True):
 
     number: str = Field(primary_key=True, max_length=20)  # E.164, "+358..."
     last_inbound_at: datetime = Field(sa_type=_tz())
+
+
+class WhatsAppInbound(SQLModel, table=True):
+    """Ids of inbound WhatsApp messages already handled: webhooks arrive at least once."""
+
+    __tablename__ = "whatsapp_inbound"
+
+    message_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(sa_type=_tz(), index=True)

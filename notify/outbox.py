@@ -170,6 +170,16 @@ def hand_over(ids: list[int]) -> int:
         return 0
 
 
+def hand_over_later(row_id: int, delay_ms: int) -> None:
+    """A retry: the broker holds it until due; if that fails, the relay finds it when due."""
+    try:
+        from notify import tasks
+
+        tasks.enqueue([row_id], delays_ms={row_id: delay_ms})
+    except Exception as exc:  # noqa: BLE001
+        log.warning("outbox row %d retry left for the relay: %s", row_id, type(exc).__name__)
+
+
 def notifications_for(session: Session, reference: str) -> list[Notification]:
     """A case's notifications, oldest first, for staff to see what reached the client."""
     query = select(Notification).where(Notification.reference == reference)

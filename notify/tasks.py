@@ -16,7 +16,7 @@ _broker.current()  # before any actor is declared
 log = logging.getLogger(__name__)
 
 
-@dramatiq.actor(queue_name=_broker.QUEUE, max_retries=0, time_limit=120_000)
+@dramatiq.actor(queue_name=_broker.QUEUE, time_limit=120_000)
 def deliver(outbox_id: int) -> None:
     """Send one outbox row. A redelivery, or a row someone else holds, returns at once."""
     from notify.delivery import deliver_row

@@ -1,0 +1,141 @@
+"""WhatsApp Business Cloud API: POST {api_base}/{phone_number_id}/messages with a bearer token.
+
+Free text is allowed only within 24 hours of the client's last message to us (the customer-service
+window); outside it only an approved template may be sent. We track the window from inbound
+webhooks, and when the API still answers 131047 (window closed) we send the template instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from notify.channels.base import Outgoing, Permanent, Sent, Transient, retry_after_seconds
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+WINDOW_CLOSED = 131047
+NOT_ON_WHATSAPP = 131026
+RATE_LIMITED = {4, 80007, 130429, 131048, 131056}  # app, account, throughput, spam, pair limits
+TEMPORARY = {1, 2, 131000, 131016, 133004}  # unknown, service, "something went wrong", unavailable
+AUTH = {0, 10, 190, 200}  # our token or permissions: a setting to fix, not the client's fault
+
+
+class WhatsAppChannel:
+    name = "whatsapp"
+
+    def __init__(self, api_base: str, phone_number_id: str, token: str, template: str) -> None:
+        self.url = f"{api_base.rstrip('/')}/{phone_number_id}/messages"
+        self.token = token
+        self.template = template
+        self._local = threading.local()
+
+    def _client(self) -> httpx.Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = httpx.Client(timeout=TIMEOUT)
+        return client
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        if client is not None:
+            client.close()
+            self._local.client = None
+
+    def send(self, outgoing: Outgoing) -> Sent:
+        if outgoing.mode != "template" and outgoing.window_open:
+            try:
+                return Sent(self._post(text_body(outgoing)), mode="text")
+            except _WindowClosed:
+                pass  # our record of the window was behind: the template is always allowed
+        try:
+            return Sent(self._post(template_body(outgoing, self.template)), mode="template")
+        except _WindowClosed:
+            raise Permanent("wa_131047", "WhatsApp refused the template message") from None
+
+    def _post(self, body: dict[str, Any]) -> str:
+        try:
+            response = self._client().post(
+                self.url, json=body, headers={"Authorization": f"Bearer {self.token}"}
+            )
+        except httpx.TransportError as exc:
+            text = f"WhatsApp API unreachable ({type(exc).__name__})"
+            raise Transient("wa_network", text) from None
+        if response.is_success:
+            try:
+                return str(response.json()["messages"][0]["id"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                # Sent, but we cannot tell its id: do not send again, status webhooks won't match.
+                return ""
+        raise _classify(response)
+
+
+class _WindowClosed(Exception):
+    pass
+
+
+def _digits(number: str) -> str:
+    return number.lstrip("+")
+
+
+def text_body(outgoing: Outgoing) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": _digits(outgoing.recipient),
+        "type": "text",
+        "text": {"preview_url": False, "body": outgoing.message.short},
+    }
+
+
+def template_body(outgoing: Outgoing, template: str) -> dict[str, Any]:
+    """The approved template takes two body parameters: the reference and the link."""
+    link = outgoing.context.get("status_url") or outgoing.context.get("staff_url", "")
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": _digits(outgoing.recipient),
+        "type": "template",
+        "template": {
+            "name": template,
+            "language": {"code": outgoing.locale},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": outgoing.context.get("reference", "")},
+                        {"type": "text", "text": link},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def error_code(response: httpx.Response) -> int | None:
+    try:
+        code = response.json().get("error", {}).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return int(code) if isinstance(code, int | str) and str(code).isdigit() else None
+
+
+def _classify(response: httpx.Response) -> Exception:
+    status = response.status_code
+    code = error_code(response)
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
+    if code == WINDOW_CLOSED:
+        return _WindowClosed()
+    if code == NOT_ON_WHATSAPP:
+        return Permanent(
+            "wa_131026", "The number cannot receive WhatsApp messages", use_fallback=True
+        )
+    label = f"wa_{code}" if code is not None else f"wa_http_{status}"
+    if status == 429 or code in RATE_LIMITED:
+        return Transient(label, "WhatsApp asked to slow down", retry_after or 60.0)
+    if status >= 500 or code in TEMPORARY:
+        return Transient(label, f"WhatsApp API error ({status})", retry_after)
+    if status in {401, 403} or code in AUTH:
+        return Transient(label, "WhatsApp refused our credentials: check WHATSAPP_TOKEN", 300.0)
+    return Permanent(label, f"WhatsApp refused the message ({status})")

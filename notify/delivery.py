@@ -1,0 +1,271 @@
+"""Deliver one outbox row: claim it, send it through its channel, record what happened.
+
+Dramatiq delivers at least once, and a worker killed by SIGKILL has its message redelivered
+without any retry being counted. So the truth is in the row, not in the broker:
+
+- A row is *claimed* before sending with one conditional UPDATE (pending and due, or sending with
+  an expired lease): state "sending", attempts + 1, lease_until. Only one worker can win it; a
+  redelivered message for a sent row, or one someone else holds, returns at once.
+- `attempts` counts claims, including those a crash interrupted, and doubles as a fencing token:
+  the result is written only if the row still carries our attempt number, so a worker that
+  outlived its lease cannot overwrite a newer claim.
+- Transient failures go back to pending with exponential backoff (next_attempt_at); permanent
+  ones are "failed" at once; OUTBOX_MAX_ATTEMPTS claims without success make the row "dead".
+
+The one window no outbox can close: the provider accepted the message and the worker died before
+recording it. After the lease the row is sent again. We narrow the harm with provider idempotency
+where it exists: the email keeps the same Message-ID on every attempt (receiving systems drop the
+duplicate), SMS carries an Idempotency-Key, and WhatsApp message ids are stored at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session
+
+from notify.channels import channel_for
+from notify.channels.base import Outgoing, Permanent, SendError, Sent, Transient
+from notify.messages import message_locale, render
+from notify.models import Notification, WhatsAppWindow
+from yhteys.clock import as_utc, now
+from yhteys.db import get_engine
+from yhteys.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# Tunable by the worker command (--lease) and by tests; defaults suit real providers.
+LEASE_SECONDS = 120.0  # longer than the slowest send (SMTP TIMEOUT per command is 20 s)
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_CAP_SECONDS = 3600.0
+WINDOW = timedelta(hours=24)
+
+T = Notification.__table__.c
+
+
+@dataclass(frozen=True)
+class Claim:
+    row: Notification
+    attempts: int
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, capped; a provider's Retry-After wins if longer."""
+    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    delay *= random.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, BACKOFF_CAP_SECONDS))
+    return delay
+
+
+def claim(session: Session, row_id: int, *, lease: float | None = None) -> Claim | None:
+    """Take the row for sending, or None if it is not ours to send now."""
+    at = now()
+    max_attempts = get_settings().outbox_max_attempts
+    stmt = (
+        update(Notification)
+        .where(
+            T.id == row_id,
+            T.attempts < max_attempts,
+            or_(
+                and_(T.state == "pending", T.next_attempt_at <= at),
+                and_(T.state == "sending", T.lease_until < at),
+            ),
+        )
+        .values(
+            state="sending",
+            attempts=T.attempts + 1,
+            lease_until=at + timedelta(seconds=lease or LEASE_SECONDS),
+            updated_at=at,
+        )
+        .returning(T.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    attempts = session.execute(stmt).scalar()
+    if attempts is None:
+        bury_interrupted(session, [row_id])
+        session.commit()
+        return None
+    session.commit()
+    row = session.get(Notification, row_id, populate_existing=True)
+    assert row is not None
+    return Claim(row=row, attempts=attempts)
+
+
+def bury_interrupted(session: Session, ids: list[int] | None = None) -> int:
+    """Rows whose sends were interrupted OUTBOX_MAX_ATTEMPTS times are dead, not forgotten."""
+    at = now()
+    stmt = update(Notification).where(
+        T.state == "sending",
+        T.lease_until < at,
+        T.attempts >= get_settings().outbox_max_attempts,
+    )
+    if ids is not None:
+        stmt = stmt.where(T.id.in_(ids))
+    result = session.execute(
+        stmt.values(
+            state="dead",
+            error_code="interrupted",
+            error_text="Sending was interrupted too many times",
+            lease_until=None,
+            updated_at=at,
+        ).execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        log.error("outbox rows given up after interrupted sends: %s", ids or result.rowcount)
+    return result.rowcount
+
+
+def window_open(session: Session, number: str) -> bool:
+    window = session.get(WhatsAppWindow, number)
+    return window is not None and as_utc(window.last_inbound_at) > now() - WINDOW
+
+
+def outgoing_for(session: Session, row: Notification) -> Outgoing:
+    locale = message_locale(row.locale)
+    return Outgoing(
+        id=row.id or 0,
+        token=row.token,
+        event=row.event,
+        channel=row.channel,
+        recipient=row.recipient,
+        locale=locale,
+        message=render(row.event, locale, row.context),
+        context=dict(row.context),
+        window_open=row.channel == "whatsapp" and window_open(session, row.recipient),
+        mode=row.mode,
+    )
+
+
+def deliver_row(row_id: int, *, lease: float | None = None) -> str | None:
+    """Claim, send and record one row. Returns the new state, or None if not ours."""
+    settings = get_settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        taken = claim(session, row_id, lease=lease)
+        if taken is None:
+            return None
+        try:
+            outgoing = outgoing_for(session, taken.row)
+        except Exception as exc:  # noqa: BLE001 - a missing template is permanent
+            log.error("outbox row %d cannot be rendered: %s", row_id, type(exc).__name__)
+            return record(session, taken, Permanent("render", "The message text is missing"))
+        session.commit()  # ends the read transaction: none is held open across the network call
+        try:
+            result: Sent | SendError = channel_for(taken.row.channel, settings).send(outgoing)
+        except SendError as exc:
+            result = exc
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the row: retry, then dead
+            log.exception("outbox row %d: unexpected error while sending", row_id)
+            result = Transient("error", f"Unexpected error ({type(exc).__name__})")
+        return record(session, taken, result)
+
+
+def record(session: Session, taken: Claim, result: Sent | SendError) -> str | None:
+    row, at = taken.row, now()
+    values: dict = {"lease_until": None, "updated_at": at}
+    delay_ms: int | None = None
+    if isinstance(result, Sent):
+        values.update(
+            state="sent", sent_at=at, provider_id=result.provider_id[:128],
+            error_code="", error_text="",
+        )
+        if result.mode:
+            values["mode"] = result.mode
+    elif isinstance(result, Transient) and taken.attempts < get_settings().outbox_max_attempts:
+        delay = backoff_seconds(taken.attempts, result.retry_after)
+        values.update(
+            state="pending",
+            next_attempt_at=at + timedelta(seconds=delay),
+            error_code=result.code,
+            error_text=result.text,
+        )
+        delay_ms = int(delay * 1000)
+    else:
+        state = "dead" if isinstance(result, Transient) else "failed"
+        values.update(state=state, error_code=result.code, error_text=result.text)
+    stmt = (
+        update(Notification)
+        .where(T.id == row.id, T.state == "sending", T.attempts == taken.attempts)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(stmt).rowcount != 1:
+        session.rollback()
+        log.warning("outbox row %d was taken over while sending; result dropped", row.id)
+        return None
+    if isinstance(result, Permanent) and result.use_fallback:
+        queue_fallback(session, row)
+    session.commit()
+    _log_result(row.id or 0, values["state"], result)
+    if delay_ms is not None:
+        from notify.outbox import hand_over_later
+
+        hand_over_later(row.id or 0, delay_ms)
+    return values["state"]
+
+
+def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
+    if state == "sent":
+        log.info("outbox row %d sent", row_id)
+    elif state == "pending":
+        log.info("outbox row %d will be retried (%s)", row_id, result.code)  # type: ignore[union-attr]
+    else:
+        log.warning("outbox row %d %s (%s)", row_id, state, result.code)  # type: ignore[union-attr]
+
+
+def queue_fallback(session: Session, row: Notification) -> Notification | None:
+    """The channel cannot reach this person: queue the same notice on the next channel given."""
+    from notify.outbox import queue_notification
+
+    if not row.fallback:
+        return None
+    (channel, recipient), rest = row.fallback[0], row.fallback[1:]
+    created = queue_notification(
+        session,
+        event=row.event,
+        channel=channel,
+        recipient=recipient,
+        locale=row.locale,
+        subject_key=row.subject_key,
+        context=dict(row.context),
+        fallback=[(c, r) for c, r in rest],
+    )
+    if created is not None:
+        log.info("outbox row %d falls back to row %d (%s)", row.id, created.id, channel)
+    return created
+
+
+def due_ids(session: Session, *, grace: float, limit: int) -> list[int]:
+    """Unsent rows the broker may have lost: due and not handed over within `grace` seconds.
+
+    Marks them handed over (enqueued_at) in the same statement. On PostgreSQL the rows are
+    locked with SKIP LOCKED, so any number of relays share the work without doubles.
+    """
+    at = now()
+    settled = at - timedelta(seconds=grace)
+    handed = or_(T.enqueued_at.is_(None), T.enqueued_at <= settled)
+    candidates = (
+        select(T.id)
+        .where(
+            or_(
+                and_(T.state == "pending", T.next_attempt_at <= settled, handed),
+                and_(T.state == "sending", T.lease_until < at, handed),
+            )
+        )
+        .order_by(T.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(Notification)
+        .where(T.id.in_(candidates.scalar_subquery()))
+        .values(enqueued_at=at)
+        .returning(T.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.execute(stmt).scalars())

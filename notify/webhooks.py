@@ -1,0 +1,143 @@
+"""WhatsApp webhook payloads: delivery statuses and inbound messages.
+
+Statuses arrive late, twice and out of order; a row only ever moves forwards (sent < delivered <
+read), and a failure counts only before delivery. Everything runs in one transaction per webhook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from notify.models import STATE_RANK, Notification
+from notify.outbox import _track
+from yhteys.clock import now
+
+log = logging.getLogger(__name__)
+T = Notification.__table__.c
+PROGRESS = ("sent", "delivered", "read")
+
+
+def valid_signature(body: bytes, header: str | None, secret: str) -> bool:
+    """X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body with the app secret."""
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def _timestamp(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now()
+
+
+def handle_payload(session: Session, payload: dict[str, Any]) -> None:
+    from notify.inbound import receive
+
+    for entry in payload.get("entry") or []:
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            for status in value.get("statuses") or []:
+                apply_status(session, status)
+            for message in value.get("messages") or []:
+                number = "+" + str(message.get("from", "")).lstrip("+")
+                if len(number) < 4:
+                    continue
+                receive(
+                    session,
+                    str(message.get("id", "")),
+                    number,
+                    _text_of(message),
+                    _timestamp(message.get("timestamp")),
+                )
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    kind = message.get("type", "")
+    if kind == "text":
+        return str((message.get("text") or {}).get("body", ""))
+    if kind == "button":
+        return str((message.get("button") or {}).get("text", ""))
+    if kind == "interactive":
+        reply = message.get("interactive") or {}
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(chosen.get("title", ""))
+    # Media, locations, contacts: the advisor sees that something came and asks for it another way.
+    return f"[{kind or 'message'}]"
+
+
+def apply_status(session: Session, status: dict[str, Any]) -> bool:
+    """Move the row of this provider message id forwards; False when nothing changed."""
+    provider_id, name = str(status.get("id", "")), status.get("status")
+    if not provider_id:
+        return False
+    row_id = session.scalar(
+        select(T.id).where(T.provider_id == provider_id, T.channel == "whatsapp")
+    )
+    if row_id is None:
+        return False
+    at = _timestamp(status.get("timestamp"))
+    if name in PROGRESS:
+        return _progress(session, row_id, name, at)
+    if name == "failed":
+        errors = status.get("errors") or [{}]
+        return _failed(session, row_id, errors[0].get("code"))
+    return False
+
+
+def _progress(session: Session, row_id: int, name: str, at: datetime) -> bool:
+    lower = [s for s in PROGRESS if STATE_RANK[s] < STATE_RANK[name]]
+    values: dict[str, Any] = {"state": name, "updated_at": now()}
+    if name in {"delivered", "read"}:
+        values["delivered_at"] = func.coalesce(T.delivered_at, at)  # a read implies delivery
+    if name == "read":
+        values["read_at"] = at
+    stmt = (
+        update(Notification)
+        .where(T.id == row_id, T.state.in_(lower))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).rowcount == 1
+
+
+def _failed(session: Session, row_id: int, code: Any) -> bool:
+    from notify.delivery import queue_fallback
+
+    code = int(code) if str(code).isdigit() else 0
+    if code == 131047:
+        # The window closed before the text arrived: send the approved template instead.
+        values: dict[str, Any] = {
+            "state": "pending", "mode": "template", "next_attempt_at": now(), "provider_id": "",
+            "error_code": "wa_131047", "error_text": "Window closed; sending the template",
+        }
+    else:
+        values = {
+            "state": "failed",
+            "error_code": f"wa_{code}" if code else "wa_failed",
+            "error_text": "WhatsApp could not deliver the message",
+        }
+    stmt = (
+        update(Notification)
+        .where(T.id == row_id, T.state.in_(("sending", "sent")))
+        .values(**values, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(stmt).rowcount != 1:
+        return False
+    if code == 131047:
+        _track(session, row_id)
+    elif code == 131026:
+        row = session.get(Notification, row_id, populate_existing=True)
+        if row is not None:
+            queue_fallback(session, row)
+    log.info("outbox row %d reported failed by WhatsApp (%s)", row_id, code)
+    return True
