@@ -97,7 +97,7 @@ def links(locale: str) -> dict[str, str]:
     return {
         "hours_url": f"/{locale}/hours",
         "feed_url": feed_url(locale, "chat"),
-        "form_url": f"/{locale}/#contact-form",
+        "form_url": f"/{locale}/request/other",  # the general contact form
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import phonenumbers
+from sqlalchemy import text
 from sqlmodel import Session
 
 from intake.hours.models import HoursChannel, HoursException, HoursSlot
@@ -32,9 +33,11 @@ from intake.hours.schedule import (
     clock_text,
     finnish_holiday,
     openings_between,
+    span_text,
 )
 from intake.hours.store import exception_rows, exception_value, slot_rows, slot_value
 from yhteys.clock import HELSINKI, now
+from yhteys.db import is_postgres
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -133,9 +136,10 @@ def validate_slot(form: Mapping[str, Any], others: Sequence[WeeklySlot]) -> Vali
             and other.weekday == weekday
             and _overlaps(start, end, other.start, other.end)
         ):
+            hours = span_text(other.start, other.end)
             errors["start"] = _(
                 "This overlaps another slot of the same channel on this day (%(hours)s).",
-                hours=f"{clock_text(other.start)}\u2013{clock_text(other.end)}",
+                hours=hours,
             )
             return Validated(None, errors)
     return Validated(WeeklySlot(channel, weekday, start, end, languages), {})
@@ -206,10 +210,9 @@ def _conflict(new: DatedException, others: Sequence[DatedException]) -> tuple[st
             assert new.start is not None and new.end is not None
             assert other.start is not None and other.end is not None
             if _overlaps(new.start, new.end, other.start, other.end):
-                return "start", _(
-                    "This overlaps another change on this date (%(hours)s).",
-                    hours=f"{clock_text(other.start)}\u2013{clock_text(other.end)}",
-                )
+                hours = span_text(other.start, other.end)
+                message = _("This overlaps another change on this date (%(hours)s).", hours=hours)
+                return "start", message
     return None
 
 
@@ -359,3 +362,17 @@ def save_contacts(session: Session, values: Mapping[str, str], demo: bool) -> di
     return before
 
 
+
+
+def serialise_edits(session: Session) -> None:
+    """One schedule edit at a time, so two supervisors cannot both pass the overlap check.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite already serialises its writers.
+    """
+    if is_postgres(session):
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": HOURS_LOCK_KEY}
+        )
+
+
+HOURS_LOCK_KEY = 740_001  # any constant unique to the opening-hours edits

@@ -261,3 +261,8 @@ def minutes(value: time) -> int:
 def clock_text(minute: int) -> str:
     """HH:MM for a minute of the day; 1440 is written 24:00."""
     return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def span_text(start: int, end: int) -> str:
+    """12:00–15:00 for staff pages (the public pages write times the reader's way)."""
+    return f"{clock_text(start)}\u2013{clock_text(end)}"
