@@ -7,3 +7,6 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to the `yhteys` parser."""
+    from triage.accounts import commands as accounts_commands
+
+    accounts_commands.register(sub)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def seed_staff() -> None:
-    """Teams, staff accounts (passwords printed; development only), rules, hours."""
+    """Teams and staff accounts (passwords printed; development only)."""
+    from triage.accounts import demo as accounts_demo
+
+    accounts_demo.print_accounts(accounts_demo.seed())
 
 
 def seed_after_cases() -> None:
