@@ -46,6 +46,8 @@ class SecurityHeadersMiddleware:
                     headers.setdefault(
                         "strict-transport-security", "max-age=63072000; includeSubDomains"
                     )
+                if scope["path"].startswith("/triage/"):
+                    headers["cache-control"] = "no-store"  # staff pages: never on disk
                 if not scope["path"].startswith("/static/"):
                     headers.setdefault("cache-control", "no-cache")
                     vary = headers.get("vary")

@@ -150,3 +150,15 @@ def login_fast(settings) -> Callable[..., str]:  # noqa: ANN001
         return token
 
     return do
+
+
+@pytest.fixture
+def quick_client(app):  # noqa: ANN001, ANN201
+    """A test client without the app's lifespan (no notification worker to start and stop).
+
+    For tests of pages and accounts that send nothing; a test module opts in with
+    `@pytest.fixture def client(quick_client): return quick_client`.
+    """
+    from starlette.testclient import TestClient
+
+    return TestClient(app, base_url="http://testserver", follow_redirects=False)
