@@ -61,7 +61,7 @@ def hours_text(opening: Opening, locale: str | None = None) -> str:
 def status_text(status: ChannelStatus, locale: str | None = None) -> str:
     """"Open now, until 15:00" or "Closed now. Next open Tuesday 2 December 12:00–15:00"."""
     if status.is_open and status.open_until is not None:
-        return _("Open now, until %(time)s", time=_until_text(status, locale))
+        return _open_text(status, locale)
     if status.next is None:
         return _("Closed now. No opening hours are set for the coming weeks.")
     return _(
@@ -71,15 +71,19 @@ def status_text(status: ChannelStatus, locale: str | None = None) -> str:
     )
 
 
-def _until_text(status: ChannelStatus, locale: str | None) -> str:
+def _open_text(status: ChannelStatus, locale: str | None) -> str:
     assert status.open_until is not None
     until = status.open_until.astimezone(HELSINKI)
     today = status.at.astimezone(HELSINKI).date()
     if until.hour == 0 and until.minute == 0 and until.date() == today + timedelta(days=1):
-        return _("midnight")
+        return _("Open now, until midnight")
     if until.date() == today:
-        return time_text(until, locale)
-    return _("%(day)s %(time)s", day=day_text(until.date(), locale), time=time_text(until, locale))
+        return _("Open now, until %(time)s", time=time_text(until, locale))
+    return _(
+        "Open now, until %(day)s %(time)s",
+        day=day_text(until.date(), locale),
+        time=time_text(until, locale),
+    )
 
 
 def language_names(codes: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
