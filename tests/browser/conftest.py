@@ -144,6 +144,19 @@ def page(context: Any) -> Any:
 
 
 @pytest.fixture
+def page_without_js(new_context: Callable[..., Any]) -> Any:
+    """A page in a context with JavaScript off: what a locked-down or very old phone sees."""
+    return new_context(java_script_enabled=False).new_page()
+
+
+@pytest.fixture
+def live_settings(use_settings: Callable[..., Any], live_server: LiveServer) -> Any:
+    """This process's settings pointed at the live server (links built here match its pages)."""
+    return use_settings(base_url=live_server.url, upload_dir=live_server.upload_dir,
+                        mail_dir=live_server.mail_dir)
+
+
+@pytest.fixture
 def screenshot(tmp_path: Path) -> Callable[..., Path]:
     """`screenshot(page, "name")` saves a full-page PNG under this test's tmp dir."""
 

@@ -51,6 +51,20 @@ def test_start_page_works_without_javascript(new_context):
     assert_no_third_party_requests(page)
 
 
+def test_no_javascript_page_fixture_has_javascript_off(page_without_js, page):
+    script = "<p id=p>off</p><script>document.getElementById('p').textContent = 'on'</script>"
+    for each in (page, page_without_js):
+        each.goto("about:blank")  # no CSP here: only the context's setting decides
+        each.set_content(script)
+    assert page.inner_text("#p") == "on"
+    assert page_without_js.inner_text("#p") == "off"
+
+
+def test_live_settings_point_here_at_the_server(live_settings, live_server, session, page):
+    assert live_settings.base_url == live_server.url
+    assert page.goto("/fi/").url.startswith(live_settings.base_url)
+
+
 def test_language_switcher_marks_the_current_language(page):
     page.goto("/en/")
     current = page.locator("nav.langs a[aria-current]")
