@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from intake import views
+from intake import api, views
 from intake.hours import views as hours_views
 
 public_routes = [
     Route("/", views.start, name="start"),
+    Route("/privacy", views.privacy, name="privacy"),
+    Route("/request/{slug}", views.request_form, methods=["GET"], name="request_form"),
+    Route("/request/{slug}", views.request_submit, methods=["POST"], name="request_submit"),
+    Route("/status/{secret}", views.status, methods=["GET"], name="status"),
+    Route("/status/{secret}", views.status_message, methods=["POST"], name="status_message"),
     *hours_views.routes,
 ]
 
-api_routes: list = []
+api_routes = [
+    Route("/api/v1/cases", api.create_case, methods=["POST"], name="api_create_case"),
+    Route("/api/v1/openapi.json", api.openapi, methods=["GET"], name="api_openapi"),
+]

@@ -1,12 +1,354 @@
-"""Public pages. Thin: parse, call a service, render."""
+"""Public pages. Thin: read the post, call validation and the service, render.
+
+Everything that shows what a person typed, or a status link, is sent with Cache-Control: no-store.
+"""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
+import logging
+from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from intake import attachments, choices, forms, service, uploads
+from intake.errors import Errors
+from intake.fields import Invalid, Text
+from intake.forms import field_id
+from intake.references import (
+    new_idempotency_key,
+    new_reference,
+    status_url,
+    valid_idempotency_key,
+)
+from intake.schemas import MESSAGE_MAX
+from intake.validation import validate
+from yhteys import csrf, ratelimit
+from yhteys.client import client_key
+from yhteys.db import session_scope
+from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
+from yhteys.settings import get_settings
 from yhteys.templating import render
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
+# Every field of the longest form, several rows each, and the files: well within this.
+MAX_FORM_FIELDS = 600
+# Five files of 10 MB and the text fields; anything bigger is refused before it is read.
+MAX_BODY = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
 
 async def start(request: Request) -> Response:
-    return render(request, "intake/start.html")
+    return render(
+        request,
+        "intake/start.html",
+        {"kinds": choices.KINDS, "slugs": choices.KIND_SLUGS, "intros": choices.KIND_INTROS},
+    )
+
+
+async def privacy(request: Request) -> Response:
+    from intake.privacy import PRIVACY_NOTICE_VERSION
+
+    return render(
+        request,
+        "intake/privacy.html",
+        {"version": PRIVACY_NOTICE_VERSION, "retention_days": get_settings().retention_days},
+    )
+
+
+# --- The request forms ---------------------------------------------------------------------------
+
+
+def _kind(request: Request) -> str:
+    kind = choices.SLUG_KINDS.get(request.path_params["slug"])
+    if kind is None:
+        raise HTTPException(404)
+    return kind
+
+
+def _render_form(
+    request: Request,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    errors: Errors | None = None,
+    rows: dict[str, int] | None = None,
+    key: str | None = None,
+    notice: str = "",
+    files_lost: bool = False,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    messages = forms.html_errors(errors or Errors(), payload)
+    context = {
+        "kind": kind,
+        "slug": choices.KIND_SLUGS[kind],
+        "c": choices,
+        "languages_all": INTERPRETER_LANGUAGES,
+        "values": forms.form_values(payload),
+        "errors": messages,
+        "summary": forms.error_summary(messages),
+        "rows": rows or forms.row_counts(kind, payload),
+        "rows_max": {name: most for name, (_shown, most) in forms.ROWS.items()},
+        "action": f"/{get_locale()}/request/{choices.KIND_SLUGS[kind]}",
+        "idempotency_key": key or new_idempotency_key(),
+        "notice": notice,
+        "files_lost": files_lost,
+        "fid": field_id,
+        "max_files": attachments.MAX_FILES,
+        "max_mb": attachments.MAX_BYTES // (1024 * 1024),
+        "message_max": MESSAGE_MAX,
+    }
+    return render(
+        request,
+        "intake/form.html",
+        context,
+        status_code=status_code,
+        headers={**(headers or {}), **NO_STORE},
+    )
+
+
+async def request_form(request: Request) -> Response:
+    kind = _kind(request)
+    return _render_form(request, kind, {"kind": kind, "language": get_locale()})
+
+
+def _limits() -> dict[str, int]:
+    return {"max_files": attachments.MAX_FILES, "max_mb": attachments.MAX_BYTES // (1024 * 1024)}
+
+
+async def _read_form(request: Request) -> FormData | Response:
+    """The posted form, or a friendly page when it is too big or has too many files."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        return render(
+            request, "intake/unreadable.html", _limits(), status_code=413, headers=NO_STORE
+        )
+    try:
+        return await request.form(max_files=attachments.MAX_FILES + 1, max_fields=MAX_FORM_FIELDS)
+    except HTTPException:  # the multipart parser refused: too many files or fields
+        return render(
+            request, "intake/unreadable.html", _limits(), status_code=400, headers=NO_STORE
+        )
+
+
+def _submit_limited(request: Request) -> ratelimit.Decision:
+    settings = get_settings()
+    return ratelimit.hit(
+        "submit", client_key(request), settings.rate_limit_submissions, settings.rate_limit_window
+    )
+
+
+async def request_submit(request: Request) -> Response:
+    kind = _kind(request)
+    form = await _read_form(request)
+    if isinstance(form, Response):
+        return form
+    payload = forms.payload_from_form(kind, form)
+    rows = forms.row_counts(kind, payload, form)
+    chosen = uploads.chosen_files(form)
+    key = form.get("idempotency_key")
+    key = key if valid_idempotency_key(key) else new_idempotency_key()
+
+    def again(**kwargs: Any) -> Response:
+        return _render_form(
+            request, kind, payload, rows=rows, key=key, files_lost=bool(chosen), **kwargs
+        )
+
+    if not csrf.check(request, form).ok:
+        return again(notice="csrf", status_code=403)
+    which = form.get("add_row")
+    if isinstance(which, str) and which:
+        forms.add_row(kind, rows, which)
+        return again()
+    if form.get("leave_empty"):
+        return _pretend_success(request, kind)
+
+    errors = Errors()
+    result = validate(payload)
+    for name, entries in result.errors:
+        for entry in entries:
+            errors.add(name, entry.code, **entry.params)
+    files = await uploads.read_files(chosen, errors)
+    if errors or result.submission is None:
+        return again(errors=errors, status_code=422)
+
+    submission = result.submission
+    fingerprint = submission.fingerprint(f.sha256 for f in files)
+    locale = submission.notification_locale(get_locale())
+    try:
+        outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
+    except service.IdempotencyConflict:
+        # The page was sent before, then changed: that is a new request of its own.
+        key, outcome = new_idempotency_key(), None
+    if outcome is None:
+        decision = _submit_limited(request)
+        if not decision.allowed:
+            return again(
+                notice="rate_limited",
+                status_code=429,
+                headers={"retry-after": str(decision.retry_after)},
+            )
+        try:
+            outcome = await _submit(submission, key, files)
+        except service.IdempotencyConflict:
+            outcome = await _submit(submission, new_idempotency_key(), files)
+    return _confirmation(request, kind, outcome.reference, outcome.status_url, submission)
+
+
+async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
+    return await run_in_threadpool(
+        lambda: service.submit(
+            submission, idempotency_key=key, ui_locale=get_locale(), source="web", files=files
+        )
+    )
+
+
+def _confirmation(
+    request: Request, kind: str, reference: str, link: str, submission: Any
+) -> Response:
+    # Rendered on the POST response itself rather than redirected to: a redirect would have to
+    # carry the secret in a URL (the Location header, then a GET request line that proxies log).
+    # Here the secret only travels in this no-store body; a reload resends the post, and the
+    # idempotency key makes that show this same page without a second case.
+    details = submission.details if submission is not None else None
+    urgent = (
+        kind == "social_services"
+        and details is not None
+        and (details.health_emergency or details.in_danger)
+    )
+    channel = submission.case.contact_channel if submission is not None else "none"
+    return render(
+        request,
+        "intake/confirmation.html",
+        {
+            "reference": reference,
+            "status_url": link,
+            "channel": channel,
+            "channel_label": choices.CHANNELS.get(channel, ""),
+            "urgent": urgent,
+            "no_place": bool(details is not None and getattr(details, "no_place_tonight", False)),
+        },
+        headers=NO_STORE,
+    )
+
+
+def _pretend_success(request: Request, kind: str) -> Response:
+    """A filled honeypot: a bot. Look like success, save nothing."""
+    log.info("honeypot filled on the %s form; nothing saved", kind)
+    fake_secret = new_idempotency_key() + new_idempotency_key()[:11]
+    return _confirmation(
+        request, kind, new_reference(), status_url(fake_secret, get_locale()), None
+    )
+
+
+# --- The status page -----------------------------------------------------------------------------
+
+MESSAGE_BODY = Text(MESSAGE_MAX, required=True, multiline=True)
+
+
+def _load_status(secret: str) -> dict[str, Any] | None:
+    with session_scope() as session:
+        case = service.case_for_secret(session, secret)
+        if case is None:
+            return None
+        return {"case": case, "entries": service.conversation(session, case)}
+
+
+async def _status_or_404(request: Request) -> dict[str, Any]:
+    found = await run_in_threadpool(_load_status, request.path_params["secret"])
+    if found is None:
+        # The same page as any unknown address: nothing tells a guess from an expired link.
+        raise HTTPException(404, headers=NO_STORE)
+    return found
+
+
+def _render_status(
+    request: Request,
+    found: dict[str, Any],
+    *,
+    body: str = "",
+    errors: Errors | None = None,
+    notice: str = "",
+    files_lost: bool = False,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    messages = (errors or Errors()).messages()
+    case = found["case"]
+    context = {
+        "case": case,
+        "entries": found["entries"],
+        "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
+        "kind_label": choices.KINDS.get(case.kind, ""),
+        "values": {"body": body},
+        "errors": messages,
+        "summary": forms.error_summary(messages),
+        "notice": notice,
+        "files_lost": files_lost,
+        "sent": request.query_params.get("sent") == "1" and not messages and not notice,
+        "fid": field_id,
+        "max_files": attachments.MAX_FILES,
+        "max_mb": attachments.MAX_BYTES // (1024 * 1024),
+        "message_max": MESSAGE_MAX,
+    }
+    return render(
+        request,
+        "intake/status.html",
+        context,
+        status_code=status_code,
+        headers={**(headers or {}), **NO_STORE},
+    )
+
+
+async def status(request: Request) -> Response:
+    return _render_status(request, await _status_or_404(request))
+
+
+async def status_message(request: Request) -> Response:
+    found = await _status_or_404(request)
+    form = await _read_form(request)
+    if isinstance(form, Response):
+        return form
+    raw = form.get("body")
+    body = raw if isinstance(raw, str) else ""
+    chosen = uploads.chosen_files(form)
+
+    def again(**kwargs: Any) -> Response:
+        return _render_status(request, found, body=body, files_lost=bool(chosen), **kwargs)
+
+    if not csrf.check(request, form).ok:
+        return again(notice="csrf", status_code=403)
+    errors = Errors()
+    text = ""
+    try:
+        text = MESSAGE_BODY.parse(body)
+    except Invalid as exc:
+        errors.add("body", exc.code, **exc.params)
+    files = await uploads.read_files(chosen, errors)
+    if errors:
+        return again(errors=errors, status_code=422)
+    settings = get_settings()
+    decision = ratelimit.hit(
+        "message",
+        client_key(request),
+        settings.rate_limit_submissions * 3,
+        settings.rate_limit_window,
+    )
+    if not decision.allowed:
+        return again(
+            notice="rate_limited",
+            status_code=429,
+            headers={"retry-after": str(decision.retry_after)},
+        )
+    case_id = found["case"].id
+    await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+    # Post-redirect-get: a reload must not send the message again. The target is the page the
+    # person is already on, so the redirect shows no secret that was not already in the address.
+    return RedirectResponse(
+        f"{request.url.path}?sent=1#messages", status_code=303, headers=NO_STORE
+    )

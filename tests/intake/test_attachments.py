@@ -227,7 +227,11 @@ def test_empty_and_oversized_data_are_refused():
 
 def test_error_codes_are_known_and_messages_are_english_and_translated():
     assert {code for code in attachments.MESSAGES} == {
-        "too_large", "type_not_allowed", "too_many", "empty", "unreadable",
+        "too_large",
+        "type_not_allowed",
+        "too_many",
+        "empty",
+        "unreadable",
     }
     with pytest.raises(ValueError, match="unknown"):
         AttachmentError("nope")
@@ -414,7 +418,8 @@ def test_a_real_form_post_skips_empty_file_inputs_and_counts_files():
     assert client.post("/", files=[empty_input]).json() == []
     assert client.post("/", files=[photo, empty_input]).json() == [["kuva.jpg", "image/jpeg"]]
     assert client.post("/", files=[photo, disguised]).json() == {
-        "error": "type_not_allowed", "file": "kuva.jpg",
+        "error": "type_not_allowed",
+        "file": "kuva.jpg",
     }
     too_many = client.post("/", files=[photo] * (MAX_FILES + 1)).json()
     assert too_many == {"error": "too_many", "file": ""}

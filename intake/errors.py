@@ -1,0 +1,135 @@
+"""Validation errors: stable codes per field, and the words shown for them.
+
+Field keys are dotted paths into the request, the same in the JSON API and in the HTML form's
+field names: `name`, `contact_windows.0.end`, `details.persons.1.birth_date`, `files`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from yhteys.i18n import gettext as _
+from yhteys.i18n import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def message(self, key: str) -> str:
+        return message_for(key, self.code, self.params)
+
+
+class Errors:
+    """Errors keyed by field, in the order they were found (the order of the form)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[FieldError]] = {}
+
+    def add(self, key: str, code: str, **params: Any) -> None:
+        entries = self._by_key.setdefault(key, [])
+        if all(e.code != code for e in entries):
+            entries.append(FieldError(code, params))
+
+    def has(self, key: str) -> bool:
+        return key in self._by_key
+
+    def under(self, prefix: str) -> bool:
+        """Any error at `prefix` or inside it."""
+        return any(k == prefix or k.startswith(prefix + ".") for k in self._by_key)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_key)
+
+    def __iter__(self) -> Iterator[tuple[str, list[FieldError]]]:
+        return iter(self._by_key.items())
+
+    def codes(self) -> dict[str, list[str]]:
+        return {key: [e.code for e in entries] for key, entries in self}
+
+    def messages(self) -> dict[str, list[str]]:
+        """Field key to messages in the current language (for the HTML form)."""
+        return {key: [e.message(key) for e in entries] for key, entries in self}
+
+    def as_problem_errors(self) -> dict[str, list[dict[str, str]]]:
+        """The `errors` member of the API's problem details."""
+        return {
+            key: [{"code": e.code, "message": e.message(key)} for e in entries]
+            for key, entries in self
+        }
+
+
+GENERIC = {
+    "required": _l("This is required."),
+    "too_long": _l("This is too long: at most %(max)s characters (now %(length)s)."),
+    "line_break": _l("Write this on one line, without line breaks."),
+    "invalid_characters": _l("This contains characters that cannot be used. Please retype it."),
+    "invalid_type": _l("This value is not of the right type."),
+    "invalid_choice": _l("Choose one of the options."),
+    "invalid_number": _l("Write a number, for example 34."),
+    "out_of_range": _l("Write a number from %(min)s to %(max)s."),
+    "invalid_date": _l("Write a real date, for example 14.3.2024."),
+    "date_in_future": _l("This date is in the future. Check the date."),
+    "invalid_time": _l("Write a time, for example 09:30."),
+    "time_order": _l("The end time must be later than the start time."),
+    "too_many": _l("Too many rows: at most %(max)s."),
+    "invalid_email": _l("Write an email address like name@example.com."),
+    "invalid_phone": _l("Write a phone number, for example 040 123 4567 or +46 70 123 4567."),
+    "consent_required": _l("We can only handle your request with this consent."),
+    "unknown_field": _l("This field is not part of the request."),
+    "invalid_object": _l("This must be an object with fields."),
+    "invalid_list": _l("This must be a list."),
+}
+
+# Clearer words where the field says more than the generic message can.
+SPECIFIC = {
+    ("name", "required"): _l("Write your name or a nickname."),
+    ("message", "required"): _l("Tell us briefly how we can help you."),
+    ("contact_channel", "required"): _l("Choose how we can contact you."),
+    ("contact_address", "required"): _l(
+        "Write the phone number or email address for the way of contact you chose."
+    ),
+    ("backup_address", "required"): _l("Write the phone number or email address for this way."),
+    ("backup_channel", "required"): _l("Choose which way of contact this address is for."),
+    ("language", "required"): _l("Choose the language you prefer."),
+    ("consents.process", "consent_required"): _l(
+        "We can only handle your request if you agree that we use your information for it."
+    ),
+    ("consents.search", "consent_required"): _l(
+        "We can only search for your family member if you agree to the search."
+    ),
+    ("details.members", "required"): _l("Tell us about at least one family member."),
+    ("details.persons", "required"): _l("Tell us about the person you are looking for."),
+    ("details.persons.*.name", "required"): _l("Write the person's name, as well as you know it."),
+    ("details.persons.*.relationship", "required"): _l("Choose how the person is related to you."),
+    ("details.members.*.relationship", "required"): _l("Choose how this person is related to you."),
+    ("details.sponsor_status", "required"): _l("Choose the residence status in Finland."),
+    ("details.stage", "required"): _l("Choose where the application is now."),
+    ("details.topics", "required"): _l("Choose at least one topic."),
+    ("contact_windows.*.day", "required"): _l("Choose a day for these times."),
+    # Attachments: the codes of intake.attachments.AttachmentError.
+    ("files", "too_large"): _l(
+        "“%(filename)s” is larger than %(mb)s MB. Send a smaller file or a photo."
+    ),
+    ("files", "type_not_allowed"): _l(
+        "“%(filename)s” cannot be sent. Send a PDF or a photo (JPEG, PNG or HEIC)."
+    ),
+    ("files", "too_many"): _l("You can send at most %(max)s files at once."),
+    ("files", "empty"): _l("“%(filename)s” is empty. Choose the file again."),
+    ("files", "unreadable"): _l("“%(filename)s” is damaged or cannot be opened. Try another file."),
+}
+
+_INDEX = re.compile(r"\.\d+(?=\.|$)")
+
+
+def message_for(key: str, code: str, params: dict[str, Any]) -> str:
+    pattern = _INDEX.sub(".*", key)
+    text = SPECIFIC.get((pattern, code)) or GENERIC.get(code)
+    if text is None:
+        return _("This is not valid.")
+    translated = str(text)  # the lazy label, translated now, in the current language
+    return translated % params if params else translated

@@ -1,0 +1,340 @@
+"""Field types of the input schemas: each parses one raw value and says what JSON it accepts.
+
+The same parsers read an HTML form (everything arrives as strings) and a JSON body (strings,
+numbers, booleans, lists), so both ways in share one set of rules. A parser returns the clean
+value or raises `Invalid` with a stable code; messages are chosen later, in the page's language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from yhteys.clock import local_now
+
+EARLIEST_YEAR = 1900
+
+
+class Invalid(Exception):  # noqa: N818 - reads as "raise Invalid(code)"
+    """One field's value is not acceptable; `code` is stable, `params` fill the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def _is_empty(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def spec(kind: FieldType, **kwargs: Any) -> Any:
+    """A dataclass field whose value is parsed by `kind` (the schema of that field)."""
+    return field(default_factory=lambda: kind.empty(), metadata={"spec": kind, **kwargs})
+
+
+class FieldType:
+    required: bool = False
+
+    def empty(self) -> Any:
+        return None
+
+    def parse(self, raw: object) -> Any:
+        if _is_empty(raw):
+            if self.required:
+                raise Invalid("required")
+            return self.empty()
+        return self.convert(raw)
+
+    def convert(self, raw: object) -> Any:  # pragma: no cover - every type overrides it
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+
+# Line and paragraph separators count as line breaks: mail libraries may fold headers on them.
+_LINE_BREAKS = frozenset("\r\n\u2028\u2029\x85\x0b\x0c")
+
+
+def clean_text(raw: str, *, multiline: bool) -> str:
+    """NFC, no control characters; in one-line text no line break of any kind."""
+    if not multiline and any(c in _LINE_BREAKS for c in raw):
+        raise Invalid("line_break")
+    value = unicodedata.normalize("NFC", raw)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = value.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    allowed = {"\n", "\t"} if multiline else {"\t"}
+    for char in value:
+        category = unicodedata.category(char)
+        # Cc: controls (NUL breaks PostgreSQL); Cs: lone surrogates (not encodable as UTF-8).
+        if (category == "Cc" and char not in allowed) or category == "Cs":
+            raise Invalid("invalid_characters")
+    return value.replace("\t", " ").strip()
+
+
+@dataclass(frozen=True)
+class Text(FieldType):
+    max_length: int
+    required: bool = False
+    multiline: bool = False
+
+    def empty(self) -> str:
+        return ""
+
+    def convert(self, raw: object) -> str:
+        if not isinstance(raw, str):
+            raise Invalid("invalid_type")
+        value = clean_text(raw, multiline=self.multiline)
+        if len(value) > self.max_length:
+            raise Invalid("too_long", max=self.max_length, length=len(value))
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": self.max_length}
+
+
+Options = Iterable[str] | Callable[[], Iterable[str]]
+
+
+def _options(options: Options) -> list[str]:
+    return list(options() if callable(options) else options)
+
+
+@dataclass(frozen=True)
+class Choice(FieldType):
+    options: Options
+    required: bool = False
+
+    def empty(self) -> str:
+        return ""
+
+    def convert(self, raw: object) -> str:
+        if not isinstance(raw, str):
+            raise Invalid("invalid_type")
+        value = raw.strip()
+        if value not in _options(self.options):
+            raise Invalid("invalid_choice")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        options = _options(self.options)
+        return {"type": "string", "enum": options if self.required else [*options, ""]}
+
+
+@dataclass(frozen=True)
+class MultiChoice(FieldType):
+    options: Options
+    required: bool = False
+
+    def empty(self) -> list[str]:
+        return []
+
+    def parse(self, raw: object) -> list[str]:
+        values = [raw] if isinstance(raw, str) else raw
+        if values is None:
+            values = []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise Invalid("invalid_type")
+        allowed = _options(self.options)
+        chosen: list[str] = []
+        for value in (v.strip() for v in values):
+            if not value:
+                continue
+            if value not in allowed:
+                raise Invalid("invalid_choice")
+            if value not in chosen:
+                chosen.append(value)
+        if self.required and not chosen:
+            raise Invalid("required")
+        return sorted(chosen, key=allowed.index)  # one order, so equal answers look equal
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": _options(self.options)},
+            "uniqueItems": True,
+        }
+
+
+_TRUE = {"yes", "true", "on", "1"}
+_FALSE = {"no", "false", "off", "0", ""}
+
+
+@dataclass(frozen=True)
+class Boolean(FieldType):
+    def empty(self) -> bool:
+        return False
+
+    def parse(self, raw: object) -> bool:
+        if raw is None or isinstance(raw, bool):
+            return bool(raw)
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise Invalid("invalid_type")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Integer(FieldType):
+    minimum: int
+    maximum: int
+    required: bool = False
+
+    def convert(self, raw: object) -> int:
+        if isinstance(raw, bool):
+            raise Invalid("invalid_number")
+        if isinstance(raw, str):
+            text = raw.strip()
+            if not re.fullmatch(r"[0-9]{1,4}", text):
+                raise Invalid("invalid_number")
+            raw = int(text)
+        if not isinstance(raw, int):
+            raise Invalid("invalid_number")
+        if not self.minimum <= raw <= self.maximum:
+            raise Invalid("out_of_range", min=self.minimum, max=self.maximum)
+        return raw
+
+    def json_schema(self) -> dict[str, Any]:
+        kind = "integer" if self.required else ["integer", "null"]
+        return {"type": kind, "minimum": self.minimum, "maximum": self.maximum}
+
+
+def today() -> date:
+    return local_now().date()
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")  # 14.3.2024, as written here
+
+
+def _real_date(year: int, month: int, day: int) -> date:
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        raise Invalid("invalid_date") from None
+    if year < EARLIEST_YEAR:
+        raise Invalid("invalid_date")
+    return value
+
+
+@dataclass(frozen=True)
+class Date(FieldType):
+    """A whole date, ISO (what <input type=date> sends) or day.month.year (what people type)."""
+
+    required: bool = False
+    past_only: bool = True
+
+    def convert(self, raw: object) -> date:
+        if not isinstance(raw, str):
+            raise Invalid("invalid_type")
+        text = raw.strip()
+        if match := _ISO_DATE.match(text):
+            year, month, day = (int(g) for g in match.groups())
+        elif match := _DOTTED_DATE.match(text):
+            day, month, year = (int(g) for g in match.groups())
+        else:
+            raise Invalid("invalid_date")
+        value = _real_date(year, month, day)
+        if self.past_only and value > today():
+            raise Invalid("date_in_future")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string" if self.required else ["string", "null"], "format": "date"}
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DOTTED_MONTH = re.compile(r"^(\d{1,2})[./](\d{4})$")
+
+
+@dataclass(frozen=True)
+class PartialDate(FieldType):
+    """A year, a month or a day: a last sighting years ago is rarely known to the day.
+
+    Stored as ISO text of the precision given: "2019", "2019-03" or "2019-03-14".
+    """
+
+    required: bool = False
+
+    def empty(self) -> str:
+        return ""
+
+    def convert(self, raw: object) -> str:
+        if not isinstance(raw, str):
+            raise Invalid("invalid_type")
+        text = raw.strip()
+        if match := _YEAR.match(text):
+            year, month, day, precision = int(match.group(1)), 1, 1, "year"
+        elif (match := _ISO_MONTH.match(text)) or (match := _DOTTED_MONTH.match(text)):
+            groups = [int(g) for g in match.groups()]
+            year, month = (groups[0], groups[1]) if groups[0] > 12 else (groups[1], groups[0])
+            day, precision = 1, "month"
+        else:
+            value = Date(past_only=True).convert(text)
+            return value.isoformat()
+        if not 1 <= month <= 12:
+            raise Invalid("invalid_date")
+        value = _real_date(year, month, day)
+        if value > today():
+            raise Invalid("date_in_future")
+        return str(year) if precision == "year" else f"{year:04d}-{month:02d}"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": r"^(\d{4}(-\d{2}(-\d{2})?)?)?$",
+            "description": "A year, a year and month, or a date: 2019, 2019-03 or 2019-03-14.",
+        }
+
+
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+@dataclass(frozen=True)
+class Time(FieldType):
+    """A time of day, HH:MM (also 9.30, as Finnish is written)."""
+
+    required: bool = False
+
+    def empty(self) -> str:
+        return ""
+
+    def convert(self, raw: object) -> str:
+        if not isinstance(raw, str) or not (match := _TIME.match(raw.strip())):
+            raise Invalid("invalid_time")
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            raise Invalid("invalid_time")
+        return f"{hour:02d}:{minute:02d}"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^(\d{2}:\d{2})?$", "examples": ["09:30"]}
+
+
+@dataclass(frozen=True)
+class ListOf(FieldType):
+    """Several rows of a nested schema (family members, sought persons, contact times)."""
+
+    item: type
+    max_items: int
+    required: bool = False
+
+    def empty(self) -> list[Any]:
+        return []
+
+
+@dataclass(frozen=True)
+class Nested(FieldType):
+    item: type
+
+    def empty(self) -> Any:
+        return None

@@ -1,0 +1,172 @@
+"""The HTML forms: form posts to the request dict `intake.validation` reads, and back.
+
+Form field names are the dotted paths of the request (`details.members.0.age`), so an error's
+key is also the name of the field it belongs to. Rows (family members, sought persons, contact
+times) work without JavaScript: the form shows a few empty rows and an "add another" submit
+button that shows the same form again with one more row; empty rows are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from intake.errors import Errors
+from intake.fields import ListOf, MultiChoice
+from intake.schemas import DETAILS, CaseInput
+
+CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add_row", "files"})
+_NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,3}$")
+
+# Rows each list shows when the form is new, and the most it may grow to.
+ROWS = {
+    "contact_windows": (2, 7),
+    "details.members": (3, 15),
+    "details.persons": (1, 5),
+}
+
+
+def _list_specs(kind: str) -> dict[str, ListOf]:
+    found: dict[str, ListOf] = {}
+    for prefix, cls in (("", CaseInput), ("details.", DETAILS.get(kind))):
+        for f in dataclasses.fields(cls) if cls else ():
+            if isinstance(f.metadata["spec"], ListOf):
+                found[prefix + f.name] = f.metadata["spec"]
+    return found
+
+
+def _multi_names(kind: str) -> set[str]:
+    cls = DETAILS.get(kind)
+    return {
+        f"details.{f.name}"
+        for f in (dataclasses.fields(cls) if cls else ())
+        if isinstance(f.metadata["spec"], MultiChoice)
+    }
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_blank(v) for v in value)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _listify(value: Any) -> Any:
+    """{"0": {...}, "2": {...}} from numbered field names becomes a list, blank rows dropped."""
+    if not isinstance(value, dict):
+        return value
+    if value and all(k.isdigit() for k in value):
+        rows = [_listify(value[k]) for k in sorted(value, key=int)]
+        return [row for row in rows if not _blank(row)]
+    return {k: _listify(v) for k, v in value.items()}
+
+
+def payload_from_form(kind: str, form: FormData) -> dict[str, Any]:
+    """The request a form post describes, as strings (the validator parses them)."""
+    payload: dict[str, Any] = {}
+    multi = _multi_names(kind)
+    for name in dict.fromkeys(form.keys()):
+        if name in CONTROL_FIELDS or name.startswith("rows.") or not _NAME.match(name):
+            continue
+        values = [v for v in form.getlist(name) if isinstance(v, str)]
+        if not values:
+            continue
+        node = payload
+        *parents, leaf = name.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = values if name in multi else values[0]
+    payload = _listify(payload)
+    payload["kind"] = kind
+    for channel, address in ADDRESS_FIELDS.items():
+        payload[address] = payload.get(_address_input(address, payload.get(channel)), "")
+    return payload
+
+
+# A phone number and an email address are typed into fields of their own (type=tel and
+# type=email, so a phone shows the right keyboard); the chosen channel decides which one counts.
+ADDRESS_FIELDS = {"contact_channel": "contact_address", "backup_channel": "backup_address"}
+
+
+def _address_input(address: str, channel: object) -> str:
+    return f"{address}_email" if channel == "email" else f"{address}_phone"
+
+
+def html_errors(errors: Errors, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Messages by form field: an address error belongs to the input that was used."""
+    messages = errors.messages()
+    for channel, address in ADDRESS_FIELDS.items():
+        if address in messages:
+            target = _address_input(address, payload.get(channel))
+            messages[target] = messages.pop(address) + messages.get(target, [])
+    return messages
+
+
+def form_values(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The request back as field name to value, to fill the form in again."""
+    values: dict[str, Any] = {}
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                walk(child, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+            for index, child in enumerate(value):
+                walk(child, f"{name}.{index}")
+        elif isinstance(value, bool):
+            values[name] = "yes" if value else ""
+        elif value is None:
+            values[name] = ""
+        else:
+            values[name] = value if isinstance(value, list) else str(value)
+
+    walk(payload, "")
+    return values
+
+
+def row_counts(kind: str, payload: Mapping[str, Any], form: FormData | None = None) -> dict:
+    """How many rows each list shows: what was filled in, at least as many as before."""
+    counts: dict[str, int] = {}
+    for name, (default, most) in ROWS.items():
+        if name not in _list_specs(kind):
+            continue
+        node: Any = payload
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        filled = len(node) if isinstance(node, list) else 0
+        shown = default
+        if form is not None:
+            raw = form.get(f"rows.{name}")
+            if isinstance(raw, str) and raw.isdigit():
+                shown = int(raw)
+        counts[name] = max(1, min(most, max(shown, filled)))
+    return counts
+
+
+def add_row(kind: str, counts: dict[str, int], which: str) -> bool:
+    """One more row in list `which`; False when it is not a list or is already full."""
+    if which not in counts:
+        return False
+    most = ROWS[which][1]
+    if counts[which] >= most:
+        return False
+    counts[which] += 1
+    return True
+
+
+def field_id(name: str) -> str:
+    return "f-" + name.replace(".", "-")
+
+
+def error_summary(messages: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    """(link target, message) for the summary at the top of the form."""
+    return [(field_id(key), text) for key, texts in messages.items() for text in texts]

@@ -1,0 +1,361 @@
+"""The OpenAPI 3.1 document of the public API, generated from the input schemas.
+
+The JSON Schemas come from the same dataclasses the validator parses (`intake.schemas`); rules
+that span fields (an address for the chosen channel, the consents a kind needs) are described in
+words. Each kind has a complete example request; a test sends every one and expects a case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any
+
+from intake.fields import ListOf, Nested
+from intake.schemas import (
+    DETAILS,
+    CaseInput,
+    Consents,
+    ContactWindow,
+    FamilyMember,
+    SoughtPerson,
+)
+
+COMPONENT_NAMES = {
+    CaseInput: "CaseCommon",
+    Consents: "Consents",
+    ContactWindow: "ContactWindow",
+    FamilyMember: "FamilyMember",
+    SoughtPerson: "SoughtPerson",
+    **{cls: cls.__name__ for cls in DETAILS.values()},
+}
+
+
+def _ref(cls: type) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{COMPONENT_NAMES[cls]}"}
+
+
+def object_schema(cls: type, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for f in dataclasses.fields(cls):
+        if f.name in exclude:
+            continue
+        kind = f.metadata["spec"]
+        if isinstance(kind, ListOf):
+            schema: dict[str, Any] = {
+                "type": "array",
+                "items": _ref(kind.item),
+                "maxItems": kind.max_items,
+            }
+            if kind.required:
+                schema["minItems"] = 1
+        elif isinstance(kind, Nested):
+            schema = _ref(kind.item)
+        else:
+            schema = kind.json_schema()
+        if doc := f.metadata.get("doc"):
+            schema = {**schema, "description": doc}
+        properties[f.name] = schema
+        if getattr(kind, "required", False):
+            required.append(f.name)
+    result: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    if cls.__doc__ and not cls.__doc__.startswith(cls.__name__ + "("):
+        result["description"] = " ".join(cls.__doc__.split())
+    return result
+
+
+REQUEST_NAMES = {
+    "family_reunification": "FamilyReunificationRequest",
+    "tracing": "TracingRequest",
+    "social_services": "SocialServicesRequest",
+    "other": "OtherRequest",
+}
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "family_reunification": {
+        "kind": "family_reunification",
+        "language": "so",
+        "name": "Hodan",
+        "contact_channel": "phone",
+        "contact_address": "040 123 4567",
+        "may_leave_message": True,
+        "contact_windows": [{"day": "tue", "start": "10:00", "end": "14:00"}],
+        "backup_channel": "email",
+        "backup_address": "hodan@example.org",
+        "area": "Vantaa",
+        "interpreter_needed": True,
+        "interpreter_language": "so",
+        "message": "I got refugee status in May. My husband and two children are in Nairobi. "
+        "How do we apply and what documents do they need?",
+        "consents": {"process": True},
+        "details": {
+            "sponsor_status": "refugee_status",
+            "decision_date": "2026-05-12",
+            "sponsor_minor": "no",
+            "family_before_finland": "yes",
+            "members": [
+                {"relationship": "spouse", "age": 38, "country": "Kenya"},
+                {"relationship": "child", "age": 9, "country": "Kenya"},
+                {"relationship": "child", "age": 6, "country": "Kenya"},
+            ],
+            "stage": "not_applied",
+            "applied_on": None,
+            "help_wanted": ["how_to_apply", "embassy_visit", "costs"],
+        },
+    },
+    "tracing": {
+        "kind": "tracing",
+        "language": "ar",
+        "name": "Abu Karim",
+        "contact_channel": "whatsapp",
+        "contact_address": "+358 45 123 4567",
+        "may_leave_message": True,
+        "contact_windows": [],
+        "backup_channel": "",
+        "backup_address": "",
+        "area": "Tampere",
+        "interpreter_needed": True,
+        "interpreter_language": "ar",
+        "message": "We were separated from my brother at the border in 2015. "
+        "He called once from Libya and then nothing.",
+        "consents": {"process": True, "search": True, "share_contact": True},
+        "details": {
+            "persons": [
+                {
+                    "name": "Karim Haddad",
+                    "name_original": "كريم حداد",
+                    "other_spellings": "Kareem Hadad",
+                    "sex": "male",
+                    "birth_date": None,
+                    "approximate_age": 34,
+                    "relationship": "sibling",
+                    "nationality": "Syria",
+                    "last_place": "Tripoli, Libya",
+                    "last_seen": "2015-08",
+                    "last_contact_date": "2016",
+                    "last_contact_channel": "phone",
+                    "minor_when_separated": "no",
+                }
+            ],
+            "separation": "migration_route",
+            "other_organisation": "no",
+            "other_organisation_name": "",
+        },
+    },
+    "social_services": {
+        "kind": "social_services",
+        "language": "en",
+        "name": "M.",
+        "contact_channel": "sms",
+        "contact_address": "+358501234567",
+        "may_leave_message": False,
+        "contact_windows": [{"day": "weekdays", "start": "16:00", "end": "18:00"}],
+        "backup_channel": "",
+        "backup_address": "",
+        "area": "",
+        "interpreter_needed": False,
+        "interpreter_language": "",
+        "message": "My residence permit ended and I have to leave the reception centre. "
+        "Where can I sleep and see a doctor?",
+        "consents": {"process": True},
+        "details": {
+            "topics": ["housing", "health"],
+            "municipality": "Helsinki",
+            "children_with_you": "yes",
+            "children_count": 1,
+            "no_place_tonight": True,
+            "health_emergency": False,
+            "in_danger": False,
+        },
+    },
+    "other": {
+        "kind": "other",
+        "language": "fi",
+        "name": "Anonyymi",
+        "contact_channel": "none",
+        "contact_address": "",
+        "may_leave_message": False,
+        "contact_windows": [],
+        "backup_channel": "",
+        "backup_address": "",
+        "area": "Oulu",
+        "interpreter_needed": False,
+        "interpreter_language": "",
+        "message": "Voiko Punaisen Ristin vastaanottokeskukseen tulla vapaaehtoiseksi?",
+        "consents": {"process": True},
+        "details": {},
+    },
+}
+
+RULES = (
+    "Rules the schema cannot say: `contact_address` is required unless `contact_channel` is "
+    "`none`, and must be an email address or a phone number as the channel needs (phone numbers "
+    "are normalised to E.164, Finland assumed when there is no country code); `backup_address` "
+    "goes with `backup_channel`; `consents.process` must be true, and for `tracing` also "
+    "`consents.search`; an `end` time is later than its `start`; dates are not in the future. "
+    "One-line texts may not contain line breaks. Unknown members are refused."
+)
+
+
+def _request_schema(kind: str) -> dict[str, Any]:
+    return {
+        "allOf": [
+            {"$ref": "#/components/schemas/CaseCommon"},
+            {
+                "type": "object",
+                "properties": {
+                    "kind": {"const": kind},
+                    "details": _ref(DETAILS[kind]),
+                },
+                "required": ["kind", "details"],
+            },
+        ],
+        "unevaluatedProperties": False,
+    }
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for cls, name in COMPONENT_NAMES.items():
+        exclude = ("kind",) if cls is CaseInput else ()
+        schemas[name] = object_schema(cls, exclude=exclude)
+        schemas[name]["additionalProperties"] = cls is CaseInput  # the kind part adds the rest
+    schemas["CaseCommon"].pop("additionalProperties")
+    for kind, name in REQUEST_NAMES.items():
+        schemas[name] = _request_schema(kind)
+    schemas["CaseRequest"] = {
+        "oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in REQUEST_NAMES.values()],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {k: f"#/components/schemas/{n}" for k, n in REQUEST_NAMES.items()},
+        },
+        "description": RULES,
+    }
+    schemas["CaseCreated"] = {
+        "type": "object",
+        "required": ["reference", "status_url"],
+        "properties": {
+            "reference": {
+                "type": "string",
+                "pattern": "^[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}$",
+                "examples": ["K7M-4QX-P9T"],
+                "description": "To name the case on the phone. Not a secret.",
+            },
+            "status_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The person's private status page. A secret: give it to the "
+                "person only, never log it.",
+            },
+        },
+    }
+    schemas["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "retry_after": {"type": "integer", "description": "With 429: seconds to wait."},
+            "errors": {
+                "type": "object",
+                "description": "With 422: field (dotted path, e.g. `details.members.0.age`) to "
+                "its errors. Codes are stable; messages follow Accept-Language.",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    }
+    return schemas
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "Yhteys public API",
+            "version": "1.0.0",
+            "description": "Send a request to the Red Cross advice for migrants on a person's "
+            "behalf (for partner services). The same rules as the web forms apply.",
+        },
+        "paths": {
+            "/api/v1/cases": {
+                "post": {
+                    "operationId": "createCase",
+                    "summary": "Send a request (a new case)",
+                    "description": RULES,
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "16-64 characters of A-Z a-z 0-9 - _ (a random UUID). "
+                            "Sending the same request again with the same key returns the first "
+                            "answer and makes no second case; the same key with a different "
+                            "request is refused with 422.",
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+                        },
+                        {
+                            "name": "Accept-Language",
+                            "in": "header",
+                            "required": False,
+                            "description": "Language of error messages (fi, sv, en).",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/CaseRequest"},
+                                "examples": {
+                                    kind: {"summary": kind.replace("_", " "), "value": example}
+                                    for kind, example in EXAMPLES.items()
+                                },
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "The case was made (or had been, for a resent request).",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/CaseCreated"}
+                                }
+                            },
+                        },
+                        "400": _problem("Not JSON, or a malformed Idempotency-Key."),
+                        "413": _problem("The body is too large."),
+                        "415": _problem("The body is not application/json."),
+                        "422": _problem(
+                            "Fields are missing or invalid (see `errors`), or the "
+                            "Idempotency-Key was used for another request."
+                        ),
+                        "429": _problem("Too many requests; see Retry-After."),
+                    },
+                }
+            }
+        },
+        "components": {"schemas": _components()},
+    }

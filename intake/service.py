@@ -1,0 +1,244 @@
+"""Submitting a case and adding client messages: the public side's writes, one transaction each.
+
+A case, its consents, its files, its acknowledgement (outbox row) and triage's routing are written
+together or not at all. Resending the same request with the same idempotency key returns the case
+made the first time; two concurrent sends of it race on the unique key and the loser reads the
+winner's case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+from intake import events
+from intake.attachments import CleanFile
+from intake.attachments import save as save_attachments
+from intake.models import Attachment, Case, CaseMessage, Consent
+from intake.notifications import queue_acknowledgement
+from intake.privacy import PRIVACY_NOTICE_VERSION
+from intake.references import (
+    STATUS_SECRET,
+    idempotency_hash,
+    new_reference,
+    secret_hash,
+    status_secret,
+    status_url,
+)
+from intake.validation import Submission
+from yhteys.clock import as_utc, now
+from yhteys.db import session_scope
+from yhteys.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 6  # reference collisions and lost races are retried this many times
+DUPLICATE_MESSAGE_WINDOW = timedelta(minutes=10)
+
+
+class IdempotencyConflict(Exception):  # noqa: N818 - a condition, not a failure
+    """The idempotency key was already used for a different request."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    secret: str
+    replayed: bool
+    locale: str  # the language of the status link and the acknowledgement
+
+    @property
+    def reference(self) -> str:
+        return self.case.reference
+
+    @property
+    def status_url(self) -> str:
+        return status_url(self.secret, self.locale)
+
+
+def find_replay(key: str, fingerprint: str, locale: str) -> Outcome | None:
+    """The case this key already made, if any; IdempotencyConflict if it was another request."""
+    with session_scope() as session:
+        return _replay(session, key, fingerprint, locale)
+
+
+def _replay(session: Session, key: str, fingerprint: str, locale: str) -> Outcome | None:
+    query = select(Case).where(Case.idempotency_key == idempotency_hash(key))
+    existing = session.exec(query).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint or existing.anonymised_at is not None:
+        raise IdempotencyConflict
+    return Outcome(existing, status_secret(key), replayed=True, locale=locale)
+
+
+def submit(
+    submission: Submission,
+    *,
+    idempotency_key: str,
+    ui_locale: str,
+    source: str = "web",
+    files: Sequence[CleanFile] = (),
+) -> Outcome:
+    """Make the case (or return the one this key made). Raises IdempotencyConflict."""
+    fingerprint = submission.fingerprint(f.sha256 for f in files)
+    locale = submission.notification_locale(ui_locale)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session_scope() as session:
+                replay = _replay(session, idempotency_key, fingerprint, locale)
+                if replay is not None:
+                    return replay
+                case = _create(
+                    session,
+                    submission,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    ui_locale=ui_locale,
+                    locale=locale,
+                    source=source,
+                    files=files,
+                )
+            log.info("case %s created (%s, %s)", case.id, case.kind, source)
+            return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
+        except IntegrityError:
+            # A reference already taken, or the same key committed by a concurrent request:
+            # the next attempt draws a new reference or finds that request's case.
+            log.info("case insert collided (attempt %d), retrying", attempt)
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig).lower() or attempt == ATTEMPTS:
+                raise
+            log.info("database busy (attempt %d), retrying", attempt)
+    raise RuntimeError("could not store the case after several attempts")
+
+
+def _create(
+    session: Session,
+    submission: Submission,
+    *,
+    key: str,
+    fingerprint: str,
+    ui_locale: str,
+    locale: str,
+    source: str,
+    files: Sequence[CleanFile],
+) -> Case:
+    secret = status_secret(key)
+    case = Case(
+        **submission.columns(),
+        reference=new_reference(),
+        source=source,
+        ui_locale=ui_locale,
+        details=submission.details_json(),
+        status_secret_hash=secret_hash(secret),
+        idempotency_key=idempotency_hash(key),
+        fingerprint=fingerprint,
+    )
+    session.add(case)
+    session.flush()  # the unique reference and key are checked here, before any file is written
+    assert case.id is not None
+    for purpose in submission.consent_purposes():
+        session.add(
+            Consent(case_id=case.id, purpose=purpose, notice_version=PRIVACY_NOTICE_VERSION)
+        )
+    if files:
+        save_attachments(session, case.id, list(files))
+    queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)
+    events.case_created(session, case)
+    session.flush()
+    return case
+
+
+# --- The status page -----------------------------------------------------------------------------
+
+
+def case_for_secret(session: Session, secret: str) -> Case | None:
+    """The case a status link opens; None for a wrong, anonymised or expired link."""
+    if not STATUS_SECRET.match(secret):
+        return None
+    case = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
+    if case is None or case.anonymised_at is not None:
+        return None
+    if case.closed_at is not None:
+        kept_until = as_utc(case.closed_at) + timedelta(days=get_settings().retention_days)
+        if now() >= kept_until:
+            return None  # due for anonymisation: the link ends with the data
+    return case
+
+
+@dataclass(frozen=True)
+class ConversationEntry:
+    author: str  # client | staff
+    body: str
+    created_at: object
+    files: int
+
+
+def conversation(session: Session, case: Case) -> list[ConversationEntry]:
+    """The request itself, then every message the client may see, oldest first."""
+    files: dict[int | None, int] = {}
+    for attachment in session.exec(select(Attachment).where(Attachment.case_id == case.id)):
+        files[attachment.message_id] = files.get(attachment.message_id, 0) + 1
+    entries = [ConversationEntry("client", case.message, case.created_at, files.get(None, 0))]
+    query = (
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id)
+        .order_by(CaseMessage.created_at, CaseMessage.id)  # type: ignore[arg-type]
+    )
+    for message in session.exec(query):
+        entries.append(
+            ConversationEntry(
+                message.author, message.body, message.created_at, files.get(message.id, 0)
+            )
+        )
+    return entries
+
+
+def add_client_message(
+    case_id: int, body: str, *, files: Sequence[CleanFile] = (), channel: str = "web"
+) -> CaseMessage:
+    """Add the client's message (and files) to the case, and tell triage, in one transaction.
+
+    The same text sent again within a few minutes without files is a double click: the first
+    message is returned and nothing is added.
+    """
+    with session_scope() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise LookupError(case_id)
+        if not files:
+            duplicate = _recent_duplicate(session, case_id, body)
+            if duplicate is not None:
+                return duplicate
+        message = CaseMessage(case_id=case_id, author="client", channel=channel, body=body)
+        session.add(message)
+        session.flush()
+        if files:
+            save_attachments(session, case_id, list(files), message_id=message.id)
+        case.client_replied = True
+        case.updated_at = now()
+        session.add(case)
+        events.client_message_added(session, case, message)
+        session.flush()
+    log.info("client message %s added to case %s", message.id, case_id)
+    return message
+
+
+def _recent_duplicate(session: Session, case_id: int, body: str) -> CaseMessage | None:
+    query = (
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case_id)
+        .order_by(CaseMessage.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    )
+    last = session.exec(query).first()
+    if last is None or last.author != "client" or last.body != body:
+        return None
+    if now() - as_utc(last.created_at) > DUPLICATE_MESSAGE_WINDOW:
+        return None
+    return last
