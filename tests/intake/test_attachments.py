@@ -658,3 +658,12 @@ def test_rollback_deletes_from_the_folder_the_files_went_to(
 )
 def test_heif_is_recognised_by_its_ftyp_box(header, expected):
     assert attachments.sniff(header + b"\x00" * 64) == expected
+
+
+def test_download_headers_make_a_private_download(session, case_id):
+    (attachment,) = save(session, case_id, [inspect("päätös.pdf", pdf_bytes())])
+    headers = attachments.download_headers(attachment)
+    assert headers["content-disposition"].startswith("attachment;")
+    assert "no-store" in headers["cache-control"]
+    assert "sandbox" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
