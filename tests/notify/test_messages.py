@@ -1,0 +1,60 @@
+"""Every event has its texts in every language, and they show only a reference and a link."""
+
+from __future__ import annotations
+
+import pytest
+
+from notify.messages import render, template_names
+from notify.models import CLIENT_EVENTS, EVENTS
+from yhteys import i18n
+from yhteys.templating import TEMPLATES_DIR
+
+CONTEXT = {
+    "reference": "K7M-4QX-P9T",
+    "status_url": "http://testserver/fi/status/K7M-4QX-P9T#tok",
+    "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T",
+}
+EXPOSING = ("asylum", "undocumented", "refugee", "paperiton", "turvapaikka", "pakolai",
+            "papperslös", "asyl", "flykting")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("event", EVENTS)
+def test_no_template_is_missing(event):
+    for name in template_names(event):
+        assert (TEMPLATES_DIR / name).is_file(), name
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("locale", list(i18n.LANGUAGES))
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_event_renders_in_every_language(event, locale, settings):
+    keys = {"reference", "status_url"} if event in CLIENT_EVENTS else {"reference", "staff_url"}
+    context = {k: v for k, v in CONTEXT.items() if k in keys}
+    message = render(event, locale, context)
+    assert message.subject and "\n" not in message.subject
+    assert message.text.strip() and message.html.strip()
+    link = context.get("status_url") or context["staff_url"]
+    assert link in message.text and f'href="{link}"' in message.html
+    if event != "staff_outbox_alert":
+        assert context["reference"] in message.subject
+    if event in CLIENT_EVENTS:
+        assert context["reference"] in message.short and link in message.short
+        assert len(message.short) < 320  # two SMS at most
+    for word in EXPOSING:
+        assert word not in message.subject.lower()
+    if locale != "en":  # translated, not the English source
+        assert message.subject != render(event, "en", context).subject
+
+
+@pytest.mark.sqlite_only
+def test_a_language_the_site_does_not_offer_gets_english(settings):
+    context = {k: CONTEXT[k] for k in ("reference", "status_url")}
+    assert render("case_received", "ar", context) == render("case_received", "en", context)
+
+
+@pytest.mark.sqlite_only
+def test_html_escapes_what_it_shows(settings):
+    context = {"reference": "K7M-4QX-P9T", "status_url": 'http://testserver/x?a=1&b="2"'}
+    html = render("case_received", "en", context).html
+    assert "a=1&amp;b=&#34;2&#34;" in html
