@@ -1,0 +1,207 @@
+"""The board and the case view through the real app: forms, versions, audit events."""
+
+import re
+
+import pytest
+from sqlmodel import Session, select
+
+from intake.models import Case, CaseMessage
+from tests.triage.casework_factories import fresh, make_case
+from triage.accounts.models import AuditEvent
+from triage.casework.models import RoutingRule
+from yhteys.db import get_engine
+
+
+@pytest.fixture
+def team(make_team):  # noqa: ANN001, ANN201
+    team = make_team("Advice", email="queue@example.org")
+    with Session(get_engine()) as db:
+        db.add(RoutingRule(team_id=team.id))
+        db.commit()
+    return team
+
+
+@pytest.fixture
+def advisor(make_staff, team, client, login_fast):  # noqa: ANN001, ANN201
+    user = make_staff(display_name="Aino", teams=[team], languages=["fi", "ar"])
+    login_fast(client, user)
+    return user
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def version_in(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def audit_actions(case_id: int | None = None) -> list[str]:
+    with Session(get_engine()) as db:
+        query = select(AuditEvent.action).order_by(AuditEvent.id)
+        if case_id is not None:
+            query = query.where(AuditEvent.case_id == case_id)
+        return list(db.scalars(query))
+
+
+def test_board_shows_cases_in_columns(client, advisor):
+    urgent = make_case(kind="social_services", details={"no_place_tonight": True}, name="Rahel")
+    make_case(name="Omar")
+    page = client.get("/triage/board")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    html = page.text
+    assert "Rahel" in html and "Omar" in html
+    assert html.index(urgent.reference) < html.index("Omar")  # urgent first
+    assert 'id="col-new"' in html and 'id="col-waiting_client"' in html
+    assert "board.view" in audit_actions()
+    assert client.get("/triage/").status_code == 200
+
+
+def test_board_filters(client, advisor):
+    make_case(kind="tracing", name="Tracer", language="ar")
+    make_case(kind="other", name="Other one")
+    html = client.get("/triage/board?kind=tracing").text
+    assert "Tracer" in html and "Other one" not in html
+    html = client.get("/triage/board?language=ar").text
+    assert "Tracer" in html and "Other one" not in html
+    case = make_case(name="By reference")
+    html = client.get("/triage/board", params={"reference": case.reference.lower()}).text
+    assert "By reference" in html and "Tracer" not in html
+
+
+def test_claim_from_the_board_without_javascript(client, advisor):
+    case = make_case()
+    html = client.get("/triage/board").text
+    response = client.post(f"/triage/cases/{case.reference}/claim", data={
+        "csrf_token": token(html), "version": version_in(html), "from": "board",
+        "board_query": "kind=other"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/triage/board?kind=other"
+    after = fresh(case.id)
+    assert after.assignee_id == advisor.id and after.state == "assigned"
+    assert "case.claim" in audit_actions(case.id)
+
+
+def test_claim_with_htmx_returns_the_columns(client, advisor):
+    case = make_case()
+    html = client.get("/triage/board").text
+    response = client.post(f"/triage/cases/{case.reference}/claim", headers={"HX-Request": "true"},
+                           data={"csrf_token": token(html), "version": version_in(html),
+                                 "from": "board"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="board"')
+    assert "<html" not in response.text
+    # a second claim with the old version: the board comes back with a notice, nothing changes
+    response = client.post(f"/triage/cases/{case.reference}/claim", headers={"HX-Request": "true"},
+                           data={"csrf_token": token(html), "version": version_in(html),
+                                 "from": "board"})
+    assert "changed case" in response.text
+
+
+def test_case_view_and_reply(client, advisor):
+    case = make_case(kind="tracing", contact_channel="sms", contact_address="+358401234567",
+                     details={"persons": [{"name": "Amina", "relationship": "sibling",
+                                           "minor_when_separated": "yes"}]})
+    page = client.get(f"/triage/cases/{case.reference}")
+    assert page.status_code == 200
+    assert "Amina" in page.text and "Minor when separated" in page.text
+    assert "case.view" in audit_actions(case.id)
+    response = client.post(f"/triage/cases/{case.reference}/reply", data={
+        "csrf_token": token(page.text), "version": version_in(page.text),
+        "reply": "We have started the search.", "do": "send"})
+    assert response.status_code == 303
+    after = fresh(case.id)
+    assert after.first_response_at is not None and after.state == "in_progress"
+    with Session(get_engine()) as db:
+        message = db.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)).one()
+        from notify.models import Notification
+
+        sent = db.scalars(select(Notification).where(Notification.event == "advisor_replied")).one()
+    assert message.author == "staff" and message.staff_user_id == advisor.id
+    assert sent.channel == "sms" and sent.subject_key == f"message:{message.id}"
+    assert sent.context == {"reference": case.reference, "status_url": "http://testserver/fi/"}
+    assert "case.reply" in audit_actions(case.id)
+
+
+def test_no_notification_when_the_client_chose_none(client, advisor):
+    case = make_case(contact_channel="none", contact_address="")
+    page = client.get(f"/triage/cases/{case.reference}")
+    client.post(f"/triage/cases/{case.reference}/reply", data={
+        "csrf_token": token(page.text), "version": version_in(page.text), "reply": "Hello",
+        "do": "send"})
+    from notify.models import Notification
+
+    with Session(get_engine()) as db:
+        assert db.scalars(select(Notification).where(
+            Notification.event == "advisor_replied")).first() is None
+
+
+def test_a_stale_form_shows_the_current_case_and_keeps_the_text(client, advisor, make_staff,
+                                                                 team):
+    case = make_case()
+    page = client.get(f"/triage/cases/{case.reference}")
+    with Session(get_engine()) as db:  # someone else changes the case meanwhile
+        row = db.get(Case, case.id)
+        row.version += 1
+        db.add(row)
+        db.commit()
+    response = client.post(f"/triage/cases/{case.reference}/note", data={
+        "csrf_token": token(page.text), "version": version_in(page.text),
+        "note": "Called twice, no answer."})
+    assert response.status_code == 409
+    assert "Someone else changed this case" in response.text
+    assert "Called twice, no answer." in response.text
+    assert f'name="version" value="{case.version + 1}"' in response.text
+    assert "case.conflict" in audit_actions(case.id)
+
+
+def test_saved_reply_insertion_without_javascript(client, advisor):
+    from triage.casework.models import SavedReply
+
+    with Session(get_engine()) as db:
+        db.add(SavedReply(language="ar", title="Global Clinic", body="عيادة غلوبال كلينك"))
+        db.commit()
+    case = make_case(language="ar")
+    page = client.get(f"/triage/cases/{case.reference}")
+    reply_id = re.search(r'<option value="(\d+)">العربية – Global Clinic', page.text).group(1)
+    response = client.post(f"/triage/cases/{case.reference}/reply", data={
+        "csrf_token": token(page.text), "version": version_in(page.text),
+        "reply": "Hello,", "saved_reply": reply_id, "do": "insert"})
+    assert response.status_code == 200
+    assert "Hello,\n\nعيادة غلوبال كلينك</textarea>" in response.text
+    with Session(get_engine()) as db:
+        assert db.scalars(select(CaseMessage)).first() is None  # inserting sends nothing
+
+
+def test_another_teams_advisor_sees_only_that_the_case_exists(client, make_team, make_staff,
+                                                              login_fast, team):
+    other = make_team("Tracing")
+    outsider = make_staff(teams=[other])
+    login_fast(client, outsider)
+    case = make_case(name="Secret Name", message="Very private")
+    page = client.get(f"/triage/cases/{case.reference}")
+    assert page.status_code == 403
+    assert case.reference in page.text and "Advice" in page.text
+    assert "Secret Name" not in page.text and "Very private" not in page.text
+    response = client.post(f"/triage/cases/{case.reference}/transfer-request",
+                           data={"csrf_token": token(page.text)})
+    assert response.status_code == 303
+    assert audit_actions(case.id)[-2:] == ["case.view_limited", "case.request_transfer"]
+    refused = client.post(f"/triage/cases/{case.reference}/claim",
+                          data={"csrf_token": token(page.text), "version": "1"})
+    assert refused.status_code == 403 and fresh(case.id).assignee_id is None
+    assert "Secret Name" not in client.get("/triage/board").text
+
+
+def test_csrf_is_checked(client, advisor):
+    case = make_case()
+    client.get(f"/triage/cases/{case.reference}")
+    response = client.post(f"/triage/cases/{case.reference}/claim",
+                           data={"csrf_token": "1.bad", "version": "1"})
+    assert response.status_code == 400
+    assert fresh(case.id).assignee_id is None
+
+
+def test_unknown_case_is_404(client, advisor):
+    assert client.get("/triage/cases/XXX-XXX-XXX").status_code == 404

@@ -1,0 +1,124 @@
+"""Every answer of a case, labelled, for the case view.
+
+Walks the kind's input schema (intake.schemas), so a field intake adds shows up here by itself:
+choices show their label, yes/no shows as words, lists become numbered groups. A key stored in
+the details that the schema does not know is shown too, under its own name: nothing is hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.fields import Boolean, Choice, ListOf, MultiChoice, Nested
+from intake.schemas import DETAILS, ContactWindow
+from yhteys.i18n import gettext as _
+from yhteys.i18n import lazy_gettext as _l
+
+FIELD_LABELS = {
+    # family reunification
+    "sponsor_status": _l("Status of the family member in Finland (the sponsor)"),
+    "decision_date": _l("Date of the sponsor's decision"),
+    "sponsor_minor": _l("Sponsor under 18"),
+    "family_before_finland": _l("Family existed before the sponsor came to Finland"),
+    "members": _l("Family members"),
+    "relationship": _l("Relationship"),
+    "age": _l("Age"),
+    "country": _l("Country"),
+    "stage": _l("Stage of the application"),
+    "applied_on": _l("Applied on"),
+    "help_wanted": _l("Help wanted with"),
+    # tracing
+    "persons": _l("Sought persons"),
+    "name": _l("Name"),
+    "name_original": _l("Name in the original script"),
+    "other_spellings": _l("Other spellings or names"),
+    "sex": _l("Sex"),
+    "birth_date": _l("Date of birth"),
+    "approximate_age": _l("Approximate age"),
+    "nationality": _l("Nationality"),
+    "last_place": _l("Last known place"),
+    "last_seen": _l("Last seen there"),
+    "last_contact_date": _l("Last contact"),
+    "last_contact_channel": _l("Last contact by"),
+    "minor_when_separated": _l("Minor when separated"),
+    "separation": _l("Circumstances of the separation"),
+    "other_organisation": _l("Another organisation searches too"),
+    "other_organisation_name": _l("Name of the other organisation"),
+    # social services
+    "topics": _l("Topics"),
+    "municipality": _l("Municipality"),
+    "children_with_you": _l("Children with the client"),
+    "children_count": _l("Number of children"),
+    "no_place_tonight": _l("No safe place to sleep tonight"),
+    "health_emergency": _l("Urgent health problem"),
+    "in_danger": _l("In danger or threatened"),
+    # contact windows
+    "day": _l("Day"),
+    "start": _l("From"),
+    "end": _l("Until"),
+}
+
+
+@dataclass
+class Answer:
+    label: str
+    value: str = ""
+    groups: list[list[Answer]] = field(default_factory=list)  # rows of a list field
+
+
+def label_for(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ").capitalize()
+
+
+def _options(spec: Any) -> Mapping[str, Any]:
+    options = spec.options() if callable(spec.options) else spec.options
+    return options if isinstance(options, Mapping) else {}
+
+
+def _value(spec: Any, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(spec, Choice):
+        return str(_options(spec).get(value, value))
+    if isinstance(spec, MultiChoice) and isinstance(value, list):
+        options = _options(spec)
+        return ", ".join(str(options.get(v, v)) for v in value)
+    if isinstance(spec, Boolean) or isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) \
+            else ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _walk(cls: type | None, data: Mapping[str, Any]) -> list[Answer]:
+    answers: list[Answer] = []
+    known: set[str] = set()
+    for f in dataclasses.fields(cls) if cls else ():
+        known.add(f.name)
+        spec = f.metadata.get("spec")
+        value = data.get(f.name)
+        if isinstance(spec, ListOf):
+            rows = [row for row in value or [] if isinstance(row, Mapping)]
+            answers.append(Answer(label_for(f.name), groups=[_walk(spec.item, r) for r in rows]))
+        elif isinstance(spec, Nested) and isinstance(value, Mapping):
+            answers.append(Answer(label_for(f.name), groups=[_walk(spec.item, value)]))
+        else:
+            answers.append(Answer(label_for(f.name), _value(spec, value)))
+    for key, value in data.items():  # whatever the schema does not (or no longer) describe
+        if key not in known:
+            answers.append(Answer(label_for(key), _value(None, value)))
+    return answers
+
+
+def details(kind: str, data: Mapping[str, Any] | None) -> list[Answer]:
+    return _walk(DETAILS.get(kind), data if isinstance(data, Mapping) else {})
+
+
+def contact_windows(windows: list[Any] | None) -> list[Answer]:
+    rows = [w for w in windows or [] if isinstance(w, Mapping)]
+    return [Answer(_("Times to call"), groups=[_walk(ContactWindow, w) for w in rows])]

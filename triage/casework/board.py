@@ -1,0 +1,190 @@
+"""The board: cases in columns by state, filtered, in priority and due-time order.
+
+Each column is one indexed query (`ix_case_board` / `ix_case_team_board`: state, priority rank,
+due time) with LIMIT/OFFSET, the offset capped so no page can ask the database to skip a million
+rows. Counts stop at COUNT_CAP: "1000+" is as useful as the exact number and costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
+from sqlmodel import Session
+
+from intake.models import KINDS, PRIORITIES, STATES, Case
+from triage.accounts.auth import readable_team_ids
+from triage.accounts.models import StaffUser, Team
+from yhteys.clock import as_utc
+
+PAGE_SIZE = 25
+MAX_PAGE = 40  # 1,000 cards deep per column; beyond that, filter
+COUNT_CAP = 1000
+RUNNING_STATES = ("new", "assigned", "in_progress")
+CARD_COLUMNS = (
+    Case.id, Case.reference, Case.kind, Case.name, Case.language, Case.interpreter_needed,
+    Case.interpreter_language, Case.state, Case.priority, Case.priority_rank, Case.team_id,
+    Case.assignee_id, Case.due_at, Case.client_replied, Case.version, Case.created_at,
+    Case.first_response_at, Case.outcome,
+)
+_REFERENCE = re.compile(r"[^0-9A-Z]")
+
+
+def normalise_reference(text: str) -> str:
+    """"k7m 4qx p9t" and "K7M-4QX-P9T" are the same reference."""
+    plain = _REFERENCE.sub("", text.upper())
+    return "-".join(plain[i:i + 3] for i in range(0, len(plain), 3)) if plain else ""
+
+
+@dataclass
+class Filters:
+    kind: str = ""
+    language: str = ""
+    priority: str = ""
+    team: str = ""  # a team id, or "none" for unrouted cases
+    assignee: str = ""  # a user id, "me" or "none"
+    overdue: bool = False
+    reference: str = ""
+    pages: dict[str, int] = field(default_factory=dict)  # column -> page number
+
+    @classmethod
+    def read(cls, params: Mapping[str, str]) -> Filters:
+        def pick(name: str, allowed: tuple[str, ...] | None = None) -> str:
+            value = (params.get(name) or "").strip()[:40]
+            return value if allowed is None or value in allowed else ""
+
+        team, assignee = pick("team"), pick("assignee")
+        pages = {}
+        for state in STATES:
+            raw = params.get(f"page_{state}", "")
+            if raw.isdigit() and 1 < int(raw) <= MAX_PAGE:
+                pages[state] = int(raw)
+        return cls(
+            kind=pick("kind", KINDS),
+            language=pick("language")[:8],
+            priority=pick("priority", PRIORITIES),
+            team=team if team.isdigit() or team == "none" else "",
+            assignee=assignee if assignee.isdigit() or assignee in ("me", "none") else "",
+            overdue=params.get("overdue") in ("1", "on", "yes"),
+            reference=normalise_reference(pick("reference")),
+            pages=pages,
+        )
+
+    def query_string(self, **change: object) -> str:
+        """The filters as a query string, with some changed (a page link, a cleared filter)."""
+        values: dict[str, object] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "pages"
+        }
+        pages = dict(self.pages)
+        for key, value in change.items():
+            if key.startswith("page_"):
+                pages[key[5:]] = int(value)  # type: ignore[call-overload]
+            else:
+                values[key] = value
+        pairs = [(k, "1" if v is True else v) for k, v in values.items() if v not in ("", False)]
+        pairs += [(f"page_{k}", v) for k, v in pages.items() if v > 1]
+        return urlencode(pairs)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query_string(**{f"page_{s}": 1 for s in STATES}))
+
+
+@dataclass
+class Column:
+    state: str
+    cards: list[Case]
+    count: int
+    capped: bool
+    page: int
+    has_more: bool
+
+
+@dataclass
+class Board:
+    columns: list[Column]
+    teams: dict[int, str]
+    people: dict[int, str]
+    filters: Filters
+    overdue: set[int] = field(default_factory=set)
+
+
+def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: ANN001, ANN202
+    teams = readable_team_ids(user)
+    if teams is not None:
+        query = query.where(Case.team_id.in_(sorted(teams)))
+    if filters.team == "none":
+        query = query.where(Case.team_id.is_(None))
+    elif filters.team:
+        query = query.where(Case.team_id == int(filters.team))
+    if filters.kind:
+        query = query.where(Case.kind == filters.kind)
+    if filters.language:
+        query = query.where(Case.language == filters.language)
+    if filters.priority:
+        query = query.where(Case.priority_rank == {"urgent": 0, "high": 1, "normal": 2}[
+            filters.priority])
+    if filters.assignee == "me":
+        query = query.where(Case.assignee_id == user.id)
+    elif filters.assignee == "none":
+        query = query.where(Case.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Case.assignee_id == int(filters.assignee))
+    if filters.overdue:
+        query = query.where(Case.state.in_(RUNNING_STATES), Case.due_at <= as_utc(at))
+    if filters.reference:
+        query = query.where(Case.reference == filters.reference)
+    return query
+
+
+def column(session: Session, user: StaffUser, filters: Filters, state: str, at: datetime) -> Column:
+    page = filters.pages.get(state, 1)
+    if filters.overdue and state not in RUNNING_STATES:
+        return Column(state, [], 0, False, 1, False)
+    base = _scoped(select(Case).where(Case.state == state), user, filters, at)
+    query = (
+        base.options(load_only(*CARD_COLUMNS))
+        .order_by(Case.priority_rank, Case.due_at, Case.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    cards = list(session.scalars(query))
+    capped_ids = _scoped(select(Case.id).where(Case.state == state), user, filters, at).limit(
+        COUNT_CAP + 1
+    )
+    count = int(session.scalar(select(func.count()).select_from(capped_ids.subquery())) or 0)
+    return Column(state, cards[:PAGE_SIZE], min(count, COUNT_CAP), count > COUNT_CAP, page,
+                  len(cards) > PAGE_SIZE and page < MAX_PAGE)
+
+
+def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
+    columns = [column(session, user, filters, state, at) for state in STATES]
+    team_names = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
+    people_ids = {c.assignee_id for col in columns for c in col.cards if c.assignee_id}
+    people_ids.add(user.id)
+    people = {
+        u.id: u.label
+        for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(people_ids)))
+    }
+    overdue = {
+        c.id for col in columns for c in col.cards
+        if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= as_utc(at)
+    }
+    return Board(columns, team_names, people, filters, overdue)
+
+
+def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]:
+    """People to filter by: the members of the teams the user can see."""
+    from triage.accounts.models import TeamMembership
+
+    query = select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.display_name)
+    teams = readable_team_ids(user)
+    if teams is not None:
+        members = select(TeamMembership.user_id).where(TeamMembership.team_id.in_(sorted(teams)))
+        query = query.where(StaffUser.id.in_(members))
+    return [(u.id, u.label) for u in session.scalars(query)]

@@ -1,0 +1,368 @@
+"""The case view and its actions. Thin: parse the form, call `actions`, render.
+
+Every action form posts normally (works without JavaScript) and carries the case version; on
+the board, htmx posts the same forms and swaps the returned columns in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from intake.models import Attachment, Case
+from triage.accounts import audit
+from triage.accounts.auth import can_read_case, requires
+from triage.accounts.models import StaffUser, Team
+from triage.casework import actions, board, case_page, saved_replies
+from triage.casework.models import SavedReply
+from triage.casework.web import (
+    csrf_message,
+    integer,
+    is_htmx,
+    not_allowed_message,
+    page,
+    redirect,
+    text,
+)
+from yhteys import csrf
+from yhteys.clock import now
+from yhteys.db import get_engine
+from yhteys.i18n import gettext as _
+
+STAFF_ROLES = ("advisor", "supervisor")
+DRAFT_FIELDS = {"reply": 5000, "note": 5000, "priority_reason": 500, "refer_reason": 500,
+                "other": 20}
+
+DONE = {
+    "claim": lambda: _("You took the case."),
+    "assign": lambda: _("Assignment saved."),
+    "state": lambda: _("State changed."),
+    "priority": lambda: _("Priority changed."),
+    "refer": lambda: _("Case referred to the other team."),
+    "close": lambda: _("Case closed."),
+    "reply": lambda: _("Reply sent to the client."),
+    "note": lambda: _("Note added."),
+    "seen": lambda: _("Marked as seen."),
+    "duplicate": lambda: _("Duplicates updated."),
+    "route": lambda: _("Routing rules applied again."),
+    "transfer": lambda: _("Your request for a transfer was recorded; the team will see it."),
+}
+
+
+@dataclass
+class Notice:
+    kind: str  # ok | error | stale
+    text: str
+
+
+@dataclass
+class Result:
+    case: Case | None = None
+    status: int = 200
+    notice: Notice | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    limited: bool = False
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def _drafts(form: FormData | None) -> dict[str, str]:
+    return {name: text(form, name, limit) if form else "" for name, limit in DRAFT_FIELDS.items()}
+
+
+def _full(db: Session, case: Case, user: StaffUser, request: Request, form: FormData | None,
+          notice: Notice | None, status: int = 200, drafts: dict[str, str] | None = None
+          ) -> Result:
+    context = case_page.context(db, case, user, now())
+    context["draft"] = drafts if drafts is not None else _drafts(form)
+    return Result(case, status, notice, context)
+
+
+def _limited(db: Session, case: Case) -> Result:
+    team = db.get(Team, case.team_id) if case.team_id else None
+    return Result(case, 403, None, {"case": case, "team": team}, limited=True)
+
+
+def _view(reference: str, user: StaffUser, request: Request, notice_code: str) -> Result:
+    with _session() as db:
+        case = case_page.find(db, reference)
+        if case is None:
+            raise HTTPException(404)
+        if not can_read_case(user, case.team_id):
+            audit.record(db, actor=user, action="case.view_limited", case_id=case.id,
+                         request=request)
+            db.commit()
+            return _limited(db, case)
+        audit.record(db, actor=user, action="case.view", case_id=case.id, request=request)
+        db.commit()
+        notice = Notice("ok", DONE[notice_code]()) if notice_code in DONE else None
+        return _full(db, case, user, request, None, notice)
+
+
+def _render(request: Request, result: Result) -> Response:
+    if result.limited:
+        return page(request, "triage/casework/case_limited.html", result.context, status_code=403)
+    context = dict(result.context, notice=result.notice)
+    return page(request, "triage/casework/case.html", context, status_code=result.status)
+
+
+@requires(*STAFF_ROLES)
+async def case_view(request: Request) -> Response:
+    reference = board.normalise_reference(request.path_params["reference"])
+    done = request.query_params.get("done", "")
+    result = await run_in_threadpool(_view, reference, request.state.staff, request, done)
+    return _render(request, result)
+
+
+# --- Actions -------------------------------------------------------------------------------------
+
+Perform = Callable[[Session, Case, int, StaffUser, FormData, Request], None]
+
+
+def _assign(db: Session, case: Case, v: int, user: StaffUser, form: FormData, req: Request) -> None:
+    choice = text(form, "assignee", 12)
+    target = user.id if choice == "me" else integer(form, "assignee")
+    actions.assign_to(db, case, v, user, None if choice == "none" else target, req)
+
+
+def _duplicate(db: Session, case: Case, v: int, user: StaffUser, form: FormData,
+               req: Request) -> None:
+    other = case_page.find(db, board.normalise_reference(text(form, "other", 20)))
+    if other is None:
+        raise actions.NotAllowed("no_such_case")
+    operation = text(form, "op", 10)
+    if operation == "dismiss":
+        actions.dismiss_duplicate(db, case, v, user, other, req)
+    else:
+        actions.link_duplicate(db, case, v, user, other, operation == "merge", req)
+
+
+PERFORM: dict[str, Perform] = {
+    "claim": lambda db, c, v, u, f, r: actions.claim(db, c, v, u, r),
+    "assign": _assign,
+    "state": lambda db, c, v, u, f, r: actions.change_state(db, c, v, u, text(f, "state", 20), r),
+    "priority": lambda db, c, v, u, f, r: actions.change_priority(
+        db, c, v, u, text(f, "priority", 10), text(f, "priority_reason", 500), r),
+    "refer": lambda db, c, v, u, f, r: actions.refer(
+        db, c, v, u, integer(f, "team") or 0, text(f, "refer_reason", 500), r),
+    "close": lambda db, c, v, u, f, r: actions.close(db, c, v, u, text(f, "outcome", 32), r),
+    "reply": lambda db, c, v, u, f, r: actions.reply(
+        db, c, v, u, text(f, "reply", 5000), f.get("wait") == "on", r),
+    "note": lambda db, c, v, u, f, r: actions.add_note(db, c, v, u, text(f, "note", 5000), r),
+    "seen": lambda db, c, v, u, f, r: actions.mark_seen(db, c, v, u, r),
+    "duplicate": _duplicate,
+    "route": lambda db, c, v, u, f, r: actions.route_again(db, c, v, u, r),
+}
+
+
+def _perform(name: str, reference: str, user: StaffUser, form: FormData,
+             request: Request) -> Result:
+    with _session() as db:
+        case = case_page.find(db, reference)
+        if case is None:
+            raise HTTPException(404)
+        if not can_read_case(user, case.team_id):
+            return _limited(db, case)
+        version = integer(form, "version")
+        try:
+            if version is None:
+                raise actions.Stale
+            PERFORM[name](db, case, version, user, form, request)
+            db.commit()
+        except actions.Stale:
+            db.rollback()
+            return _stale(db, reference, user, request, form)
+        except actions.NotAllowed as refused:
+            db.rollback()
+            db.refresh(case)
+            notice = Notice("error", not_allowed_message(refused.code))
+            return _full(db, case, user, request, form, notice, 400)
+        return Result(case, 303)
+
+
+def _stale(db: Session, reference: str, user: StaffUser, request: Request,
+           form: FormData) -> Result:
+    case = case_page.find(db, reference)
+    assert case is not None
+    audit.record(db, actor=user, action="case.conflict", case_id=case.id, request=request)
+    db.commit()
+    notice = Notice("stale", _(
+        "Someone else changed this case while you were looking at it, so your change was not "
+        "saved. Here is the case as it is now; what you typed is still in the form below. "
+        "Check it and send again."))
+    return _full(db, case, user, request, form, notice, 409)
+
+
+def _board_fragment(request: Request, user: StaffUser, form: FormData,
+                    notice: Notice | None) -> Response:
+    from urllib.parse import parse_qsl
+
+    params = dict(parse_qsl(text(form, "board_query", 2000)))
+    filters = board.Filters.read(params)
+    with _session() as db:
+        loaded = board.load(db, user, filters, now())
+    return page(request, "triage/casework/_columns.html",
+                {"board": loaded, "notice": notice, "user": user})
+
+
+def _board_url(form: FormData) -> str:
+    query = text(form, "board_query", 2000)
+    return "/triage/board" + (f"?{query}" if query else "")
+
+
+def action_endpoint(name: str) -> Callable[[Request], Any]:
+    @requires(*STAFF_ROLES)
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        user: StaffUser = request.state.staff
+        reference = board.normalise_reference(request.path_params["reference"])
+        from_board = text(form, "from", 10) == "board"
+        checked = csrf.check(request, form)
+        if not checked.ok:
+            return await _csrf_failed(request, reference, user, form, checked)
+        result = await run_in_threadpool(_perform, name, reference, user, form, request)
+        if from_board and is_htmx(request):
+            notice = result.notice if result.status != 303 else None
+            if result.status == 409:
+                notice = Notice("stale", _(
+                    "Someone else changed case %(ref)s just now; the board shows it as it is.",
+                    ref=reference))
+            return await run_in_threadpool(_board_fragment, request, user, form, notice)
+        if result.status == 303:
+            if from_board:
+                return redirect(_board_url(form))
+            return redirect(f"/triage/cases/{reference}?done={name}")
+        return _render(request, result)
+
+    endpoint.__name__ = f"case_{name}"
+    return endpoint
+
+
+async def _csrf_failed(request: Request, reference: str, user: StaffUser, form: FormData,
+                       checked: csrf.CsrfResult) -> Response:
+    def load() -> Result:
+        with _session() as db:
+            case = case_page.find(db, reference)
+            if case is None:
+                raise HTTPException(404)
+            if not can_read_case(user, case.team_id):
+                return _limited(db, case)
+            return _full(db, case, user, request, form, Notice("error", csrf_message(checked)),
+                         400)
+
+    return _render(request, await run_in_threadpool(load))
+
+
+# --- Saved reply insertion (no JavaScript needed: the form comes back with the text) ----------
+
+
+def _insert(reference: str, user: StaffUser, form: FormData, request: Request) -> Result:
+    with _session() as db:
+        case = case_page.find(db, reference)
+        if case is None:
+            raise HTTPException(404)
+        if not can_read_case(user, case.team_id):
+            return _limited(db, case)
+        drafts = _drafts(form)
+        chosen = db.get(SavedReply, integer(form, "saved_reply") or 0)
+        notice = None
+        if chosen is None:
+            notice = Notice("error", _("Choose a saved reply to insert."))
+        else:
+            drafts["reply"] = saved_replies.insert_into(drafts["reply"], chosen)[:5000]
+        audit.record(db, actor=user, action="case.view", case_id=case.id, request=request,
+                     detail={"inserted_saved_reply": chosen.id if chosen else None})
+        db.commit()
+        return _full(db, case, user, request, form, notice, 200, drafts)
+
+
+@requires(*STAFF_ROLES)
+async def reply_endpoint(request: Request) -> Response:
+    """The reply form: "Insert" puts a saved reply into the draft, "Send" sends it."""
+    form = await request.form()
+    if text(form, "do", 10) != "insert":
+        return await SEND_REPLY(request)
+    user: StaffUser = request.state.staff
+    reference = board.normalise_reference(request.path_params["reference"])
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        return await _csrf_failed(request, reference, user, form, checked)
+    result = await run_in_threadpool(_insert, reference, user, form, request)
+    return _render(request, result)
+
+
+SEND_REPLY = action_endpoint("reply")
+
+
+# --- Asking for a transfer (advisors of another team) --------------------------------------------
+
+
+def _transfer(reference: str, user: StaffUser, request: Request) -> str:
+    with _session() as db:
+        case = case_page.find(db, reference)
+        if case is None:
+            raise HTTPException(404)
+        actions.request_transfer(db, case, user, request)
+        db.commit()
+        return "ok"
+
+
+@requires(*STAFF_ROLES)
+async def transfer_request(request: Request) -> Response:
+    form = await request.form()
+    reference = board.normalise_reference(request.path_params["reference"])
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        raise HTTPException(400, csrf_message(checked))
+    await run_in_threadpool(_transfer, reference, request.state.staff, request)
+    return redirect(f"/triage/cases/{reference}?done=transfer")
+
+
+# --- Attachments ---------------------------------------------------------------------------------
+
+
+def _attachment(reference: str, attachment_id: int, user: StaffUser,
+                request: Request) -> tuple[Attachment, bytes]:
+    from intake.attachments import AttachmentError, open_attachment
+
+    with _session() as db:
+        case = case_page.find(db, reference)
+        attachment = db.get(Attachment, attachment_id)
+        if case is None or attachment is None or attachment.case_id != case.id:
+            raise HTTPException(404)
+        if not can_read_case(user, case.team_id):
+            raise HTTPException(403)
+        try:
+            data = open_attachment(attachment)
+        except (FileNotFoundError, AttachmentError):
+            raise HTTPException(404) from None
+        audit.record(db, actor=user, action="attachment.download", case_id=case.id,
+                     detail={"attachment_id": attachment.id}, request=request)
+        db.commit()
+        return attachment, data
+
+
+@requires(*STAFF_ROLES)
+async def attachment_download(request: Request) -> Response:
+    from intake.attachments import content_disposition
+
+    reference = board.normalise_reference(request.path_params["reference"])
+    attachment, data = await run_in_threadpool(
+        _attachment, reference, request.path_params["attachment_id"], request.state.staff,
+        request)
+    return Response(data, media_type=attachment.content_type, headers={
+        "content-disposition": content_disposition(attachment.filename),
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+        "content-security-policy": "default-src 'none'; sandbox",
+    })
