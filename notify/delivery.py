@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -120,6 +121,18 @@ def bury_interrupted(session: Session, ids: list[int] | None = None) -> int:
     return result.rowcount
 
 
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def valid_recipient(channel: str, recipient: str) -> bool:
+    if channel in {"sms", "whatsapp"}:
+        return bool(E164.match(recipient))
+    # The mail server judges the rest (a 550 is a permanent failure too); this stops what would
+    # break the message itself, such as a line break smuggling in another header.
+    return bool(EMAIL.match(recipient)) and recipient.isprintable()
+
+
 def window_open(session: Session, number: str) -> bool:
     window = session.get(WhatsAppWindow, number)
     return window is not None and as_utc(window.last_inbound_at) > now() - WINDOW
@@ -148,6 +161,8 @@ def deliver_row(row_id: int, *, lease: float | None = None) -> str | None:
         taken = claim(session, row_id, lease=lease)
         if taken is None:
             return None
+        if not valid_recipient(taken.row.channel, taken.row.recipient):
+            return record(session, taken, Permanent("invalid_address", "The address is not valid"))
         try:
             outgoing = outgoing_for(session, taken.row)
         except Exception as exc:  # noqa: BLE001 - a missing template is permanent

@@ -102,3 +102,18 @@ def test_a_redelivered_message_never_sends_twice(session, use_settings, smtp_ser
     assert deliver_row(row.id) == "sent"
     assert deliver_row(row.id) is None  # Dramatiq delivered it again: the row says it is done
     assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("channel", "recipient"),
+    [("email", ""), ("email", "not-an-address"), ("email", "a@b.example\r\nBcc: x@y.example"),
+     ("sms", "040 123"), ("whatsapp", "+0123")],
+)
+def test_an_invalid_address_fails_without_a_send(session, use_settings, smtp_server, channel,
+                                                 recipient):
+    use_settings(smtp_url=smtp_server.url)
+    row = queue(session, channel=channel, recipient=recipient)
+
+    assert deliver_row(row.id) == "failed"
+    assert fresh(row.id).error_code == "invalid_address"
+    assert smtp_server.handler.attempts == []
