@@ -22,3 +22,6 @@ def seed_all() -> None:
     triage_demo.seed_staff()
     intake_demo.seed_cases()
     triage_demo.seed_after_cases()
+    from intake.hours import demo as hours_demo
+
+    hours_demo.seed()
