@@ -119,11 +119,13 @@ async def password_submit(request: Request) -> Response:
     return redirect("/triage/account?done=password")
 
 
-def _pending_secret(user_id: int, renew: bool) -> tuple[str, str]:
+def _pending_secret(user_id: int, renew: bool, create: bool = True) -> tuple[str, str]:
     """The secret being enrolled: kept on the account until confirmed, so a reload keeps it."""
     with db_session() as db:
         user = db.get(StaffUser, user_id)
         assert user is not None and not user.totp_enabled
+        if not create and not user.totp_secret:
+            return "", user.email
         if renew or not user.totp_secret:
             user.totp_secret = totp.new_secret()
             user.last_totp_step = None
@@ -210,7 +212,11 @@ async def totp_submit(request: Request) -> Response:
                   "the newest code.")
     else:
         error = csrf_message(checked)
-    secret, email = await run_in_threadpool(_pending_secret, user.id, False)
+    # A refused form must not change the account: show the key only if one is pending.
+    secret, email = await run_in_threadpool(_pending_secret, user.id, False, checked.ok)
+    if not secret:
+        return page(request, "triage/accounts/expired.html",
+                    {"error": error, "back": "/triage/account/totp"}, status_code=400)
     return _enrol_form(request, secret, email, error=error, status_code=400)
 
 
