@@ -87,6 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     relay.add_argument("--poll", type=float, default=1.0, help="seconds between passes")
     relay.add_argument(
-        "--grace", type=float, default=10.0, help="seconds before a handed-over row is re-sent"
+        "--grace",
+        type=float,
+        default=30.0,
+        help="seconds before a row already handed over is handed over again (default 30)",
     )
     relay.set_defaults(func=_relay)

@@ -192,9 +192,11 @@ def record(session: Session, taken: Claim, result: Sent | SendError) -> str | No
             values["mode"] = result.mode
     elif isinstance(result, Transient) and taken.attempts < get_settings().outbox_max_attempts:
         delay = backoff_seconds(taken.attempts, result.retry_after)
+        due = at + timedelta(seconds=delay)
         values.update(
             state="pending",
-            next_attempt_at=at + timedelta(seconds=delay),
+            next_attempt_at=due,
+            enqueued_at=due,  # handed over below with this delay; the relay waits for it
             error_code=result.code,
             error_text=result.text,
         )
@@ -255,21 +257,21 @@ def queue_fallback(session: Session, row: Notification) -> Notification | None:
 
 
 def due_ids(session: Session, *, grace: float, limit: int) -> list[int]:
-    """Unsent rows the broker may have lost: due and not handed over within `grace` seconds.
+    """Unsent rows the broker may have lost: due, and last handed over `grace` seconds ago.
 
     Marks them handed over (enqueued_at) in the same statement. On PostgreSQL the rows are
     locked with SKIP LOCKED, so any number of relays share the work without doubles.
     """
     at = now()
-    settled = at - timedelta(seconds=grace)
-    handed = or_(T.enqueued_at.is_(None), T.enqueued_at <= settled)
+    handed_long_ago = or_(T.enqueued_at.is_(None), T.enqueued_at <= at - timedelta(seconds=grace))
     candidates = (
         select(T.id)
         .where(
             or_(
-                and_(T.state == "pending", T.next_attempt_at <= settled, handed),
-                and_(T.state == "sending", T.lease_until < at, handed),
-            )
+                and_(T.state == "pending", T.next_attempt_at <= at),
+                and_(T.state == "sending", T.lease_until < at),
+            ),
+            handed_long_ago,
         )
         .order_by(T.id)
         .limit(limit)

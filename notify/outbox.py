@@ -100,6 +100,7 @@ def queue_notification(
     if not subject_key or len(subject_key) > 120:
         raise NotificationError("subject_key must be 1-120 characters")
     _check_context(event, context)
+    at = now()
     values = Notification(
         event=event,
         channel=channel,
@@ -109,9 +110,12 @@ def queue_notification(
         reference=context.get("reference", ""),
         context=dict(context),
         fallback=_check_fallback(fallback),
-        next_attempt_at=now(),
-        created_at=now(),
-        updated_at=now(),
+        next_attempt_at=at,
+        # Handed over when the caller commits (see _after_commit); should that fail, the relay
+        # hands it over once the grace period has passed.
+        enqueued_at=at,
+        created_at=at,
+        updated_at=at,
     ).model_dump(exclude={"id"})
     row_id = _insert_ignoring_duplicate(session, values)
     if row_id is None:
@@ -150,8 +154,29 @@ def _track(session: Session, row_id: int) -> None:
 
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING_KEY, None)
-    if ids:
-        hand_over(ids)
+    if not ids:
+        return
+    handed = hand_over(ids)
+    if handed < len(ids):
+        _not_handed_over(session, ids[handed:])
+
+
+def _not_handed_over(session: Session, ids: list[int]) -> None:
+    """Mark rows the broker did not take, so the relay takes them at its next pass."""
+    from sqlalchemy import update
+
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    table = Notification.__table__
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.id.in_(ids), table.c.state == "pending")
+                .values(enqueued_at=None)
+            )
+    except Exception as exc:  # noqa: BLE001 - then the relay takes them after its grace period
+        log.warning("outbox rows %s not marked for the relay: %s", ids, type(exc).__name__)
 
 
 def _after_rollback(session: Session) -> None:

@@ -32,7 +32,7 @@ class Relay:
         self,
         *,
         poll: float = 1.0,
-        grace: float = 10.0,
+        grace: float = 30.0,
         batch: int = 500,
         check_every: float = 60.0,
     ) -> None:

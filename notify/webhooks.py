@@ -117,6 +117,7 @@ def _failed(session: Session, row_id: int, code: Any) -> bool:
         # The window closed before the text arrived: send the approved template instead.
         values: dict[str, Any] = {
             "state": "pending", "mode": "template", "next_attempt_at": now(), "provider_id": "",
+            "enqueued_at": now(),
             "error_code": "wa_131047", "error_text": "Window closed; sending the template",
         }
     else:
