@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,15 +24,12 @@ from intake.hours.schedule import (
     ALL_CHANNELS,
     CHANNELS,
     DAY_MINUTES,
-    WINDOW_DAYS,
     DatedException,
     ExceptionKind,
-    Opening,
     Schedule,
     WeeklySlot,
     clock_text,
     finnish_holiday,
-    openings_between,
     span_text,
 )
 from intake.hours.store import exception_rows, exception_value, slot_rows, slot_value
@@ -255,10 +252,6 @@ def _phone(raw: str) -> str | None:
 # --- The stored schedule, with and without a change --------------------------------------------
 
 
-def stored_slots(session: Session) -> list[HoursSlot]:
-    return slot_rows(session)
-
-
 def stored_exceptions(session: Session, *, upcoming_only: bool = True) -> list[HoursException]:
     rows = exception_rows(session)
     if upcoming_only:
@@ -285,12 +278,6 @@ def schedule_with(
     if exception is not None:
         exceptions.append(exception)
     return Schedule(tuple(slots), tuple(exceptions))
-
-
-def preview(schedule: Schedule, instant: datetime | None = None) -> list[Opening]:
-    """The openings of the coming four weeks under a schedule."""
-    start = instant or now()
-    return openings_between(start, start + timedelta(days=WINDOW_DAYS), schedule)
 
 
 def other_slots(session: Session, slot_id: int | None) -> list[WeeklySlot]:

@@ -254,10 +254,6 @@ def status_at(instant: datetime, schedule: Schedule) -> dict[str, ChannelStatus]
     return {channel: channel_status(instant, schedule, channel) for channel in CHANNELS}
 
 
-def minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
 def clock_text(minute: int) -> str:
     """HH:MM for a minute of the day; 1440 is written 24:00."""
     return f"{minute // 60:02d}:{minute % 60:02d}"
