@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from intake.choices import PHONE_CHANNELS
 from intake.errors import Errors
 from intake.fields import ListOf, MultiChoice
 from intake.schemas import DETAILS, CaseInput
@@ -87,26 +88,34 @@ def payload_from_form(kind: str, form: FormData) -> dict[str, Any]:
             node[leaf] = values if name in multi else values[0]
     payload = _listify(payload)
     payload["kind"] = kind
-    for channel, address in ADDRESS_FIELDS.items():
-        payload[address] = payload.get(_address_input(address, payload.get(channel)), "")
+    for address in ADDRESS_FIELDS.values():
+        payload[address] = payload.get(_address_input(address, payload), "")
     return payload
 
 
 # A phone number and an email address are typed into fields of their own (type=tel and
 # type=email, so a phone shows the right keyboard); the chosen channel decides which one counts.
 ADDRESS_FIELDS = {"contact_channel": "contact_address", "backup_channel": "backup_address"}
+_CHANNEL_OF = {address: channel for channel, address in ADDRESS_FIELDS.items()}
 
 
-def _address_input(address: str, channel: object) -> str:
-    return f"{address}_email" if channel == "email" else f"{address}_phone"
+def _address_input(address: str, payload: Mapping[str, Any]) -> str:
+    """The input that holds the address for the chosen channel (with none chosen, the filled one:
+    the person is then asked to choose the channel, not to type the address again)."""
+    channel = payload.get(_CHANNEL_OF[address])
+    if channel == "email":
+        return f"{address}_email"
+    if channel in PHONE_CHANNELS or payload.get(f"{address}_phone"):
+        return f"{address}_phone"
+    return f"{address}_email"
 
 
 def html_errors(errors: Errors, payload: Mapping[str, Any]) -> dict[str, list[str]]:
     """Messages by form field: an address error belongs to the input that was used."""
     messages = errors.messages()
-    for channel, address in ADDRESS_FIELDS.items():
+    for address in ADDRESS_FIELDS.values():
         if address in messages:
-            target = _address_input(address, payload.get(channel))
+            target = _address_input(address, payload)
             messages[target] = messages.pop(address) + messages.get(target, [])
     return messages
 

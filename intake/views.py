@@ -25,6 +25,7 @@ from intake.references import (
     valid_idempotency_key,
 )
 from intake.schemas import MESSAGE_MAX
+from intake.summary import case_summary
 from intake.validation import validate
 from yhteys import csrf, ratelimit
 from yhteys.client import client_key
@@ -285,6 +286,7 @@ def _render_status(
         "entries": found["entries"],
         "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
         "kind_label": choices.KINDS.get(case.kind, ""),
+        "told": case_summary(case),
         "values": {"body": body},
         "errors": messages,
         "summary": forms.error_summary(messages),
