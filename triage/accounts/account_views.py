@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts import audit, login, sessions, totp
-from triage.accounts.auth import current_session, requires, second_factor_missing
+from triage.accounts.auth import current_session, landing, requires, second_factor_missing
 from triage.accounts.models import StaffUser
 from triage.accounts.pages import (
     ROLE_NAMES,
@@ -205,7 +205,7 @@ async def totp_submit(request: Request) -> Response:
         if result is not None:
             codes, token = result
             response = page(request, "triage/accounts/recovery_codes.html",
-                            {"codes": codes, "first_time": True})
+                            {"codes": codes, "first_time": True, "continue_to": landing(user)})
             sessions.set_cookie(response, token)
             return response
         error = _("That code did not work. Check that the time on your phone is right and type "
@@ -247,7 +247,7 @@ async def recovery_codes(request: Request) -> Response:
         return page(request, "triage/accounts/totp_on.html",
                     {"recovery_left": left, "error": error}, status_code=400)
     return page(request, "triage/accounts/recovery_codes.html",
-                {"codes": codes, "first_time": False})
+                {"codes": codes, "first_time": False, "continue_to": "/triage/account"})
 
 
 def _end_others(request: Request, user: StaffUser, keep: str) -> int:

@@ -72,11 +72,18 @@ def second_factor_missing(user: StaffUser) -> bool:
     return get_settings().is_production and not user.totp_enabled
 
 
-def safe_next(raw: str | None) -> str:
+def landing(user: StaffUser | None) -> str:
+    """The first page of a user: the board, or user administration for an admin only."""
+    if user is not None and user.has_role("admin") and not user.has_role("advisor", "supervisor"):
+        return "/triage/admin/users"
+    return "/triage/"
+
+
+def safe_next(raw: str | None, user: StaffUser | None = None) -> str:
     """Where to go after login: only a path on the staff side, never another host."""
     if raw and raw.startswith("/triage/") and not raw.startswith("//") and "\\" not in raw:
         return raw
-    return "/triage/"
+    return landing(user)
 
 
 def login_redirect(request: Request) -> Response:

@@ -60,9 +60,9 @@ def _login_form(request: Request, *, email: str = "", next_path: str = "", error
 
 
 async def login_page(request: Request) -> Response:
-    next_path = safe_next(request.query_params.get("next"))
-    if await current_staff(request) is not None:
-        return redirect(next_path)
+    user = await current_staff(request)
+    if user is not None:
+        return redirect(safe_next(request.query_params.get("next"), user))
     return _login_form(request, next_path=request.query_params.get("next", "")[:500])
 
 
@@ -103,7 +103,7 @@ async def login_submit(request: Request) -> Response:
     if outcome.result is login.Result.NEEDS_TOTP:
         response = redirect(f"{TOTP_LOGIN_PATH}?next={quote(safe_next(next_raw), safe='/')}")
     else:
-        response = redirect(safe_next(next_raw))
+        response = redirect(safe_next(next_raw, outcome.user))
     sessions.set_cookie(response, token)
     return response
 
@@ -166,7 +166,7 @@ async def totp_submit(request: Request) -> Response:
                     "(each code works once), or one of your recovery codes."),
             status_code=400,
         )
-    response = redirect(safe_next(text(form, "next", 500)))
+    response = redirect(safe_next(text(form, "next", 500), outcome.user))
     sessions.set_cookie(response, token)
     return response
 
