@@ -78,3 +78,54 @@ def test_the_start_page_with_the_box_is_accessible(start_server, new_context, de
     page.wait_for_load_state("networkidle")
     assert "Öppet nu, till kl. 15.00" in box_text(page)
     assert_accessible(page)
+
+
+@pytest.fixture
+def supervisor_cookie(use_settings) -> dict:  # noqa: ANN001
+    """A live supervisor session, as a cookie for the browser (the login is tested elsewhere).
+
+    Started at the server's frozen instant, or the server would find it long idle.
+    """
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from triage.accounts import sessions
+    from triage.accounts.users import create_user
+    from yhteys.db import get_engine
+
+    use_settings(frozen_now=datetime.fromisoformat(TUESDAY_DURING_CHAT))
+    with Session(get_engine(), expire_on_commit=False) as db:
+        user = create_user(
+            db, email="hours.supervisor@example.org", password="correct horse battery staple",
+            roles=("supervisor",), display_name="Supervisor",
+        )
+        db.commit()
+        token = sessions.start(db, user, stage=sessions.FULL)
+        db.commit()
+    return {"name": sessions.COOKIE_NAME, "value": token}
+
+
+def test_the_supervisors_pages_are_accessible(
+    start_server, new_context, demo_hours, supervisor_cookie
+):
+    server = start_server(YHTEYS_NOW=TUESDAY_DURING_CHAT)
+    context = new_context(server, locale="en-GB")
+    context.add_cookies([{**supervisor_cookie, "url": server.url + "/triage"}])
+    page = context.new_page()
+    page.goto("/triage/hours")
+    assert page.locator("h1").inner_text() == "Opening hours"
+    assert_accessible(page)
+    page.goto("/triage/hours/slots/new")
+    page.select_option("#f-weekday", "2")
+    page.fill("#f-start", "12:00")
+    page.fill("#f-end", "14:00")
+    page.check("#f-lang-fi")
+    page.get_by_role("button", name="Preview the next four weeks").click()
+    assert page.locator("tr.is-changed").count() == 4
+    assert_accessible(page)
+    page.fill("#f-end", "11:00")
+    page.get_by_role("button", name="Save the weekly hours").click()
+    assert page.locator("#end-error").inner_text() == "The end must be later than the start."
+    assert_accessible(page)
+    assert_no_third_party_requests(page)
