@@ -41,6 +41,7 @@ class NotAllowed(Exception):  # noqa: N818
 
 
 def _take(session: Session, case: Case, version: int) -> None:
+    session.flush()  # earlier changes in this unit of work must not be lost by the refresh below
     result = session.execute(
         update(Case)
         .where(Case.id == case.id, Case.version == version)
@@ -296,6 +297,8 @@ def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
         _close(session, other, actor, "duplicate")
         history.add(session, other, "merged_into", actor.id,
                     {"reference": case.reference, "other_id": case.id})
+        _audit(session, actor, "case.close", other, request, outcome="duplicate",
+               duplicate_of=case.id)
     _audit(session, actor, "case.link_duplicate", case, request, other_case_id=other.id,
            closed_other=close_other)
 

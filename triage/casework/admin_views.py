@@ -35,6 +35,8 @@ def _session() -> Session:
 
 # --- Routing rules -------------------------------------------------------------------------------
 
+EMPTY_RULE = {"kind": "", "language": "", "area": "", "team": ""}
+
 
 def _rules_context(db: Session) -> dict[str, Any]:
     teams = list(db.scalars(select(Team).order_by(Team.name)))
@@ -56,7 +58,7 @@ def _rules_view(user: StaffUser, request: Request) -> dict[str, Any]:
 @requires("supervisor")
 async def rules_page(request: Request) -> Response:
     context = await run_in_threadpool(_rules_view, request.state.staff, request)
-    context.update(form={}, error="", saved=request.query_params.get("saved") == "1")
+    context.update(form=EMPTY_RULE, error="", saved=request.query_params.get("saved") == "1")
     return page(request, "triage/casework/rules.html", context)
 
 
@@ -143,7 +145,8 @@ def _replies_context(db: Session, edit_id: int | None) -> dict[str, Any]:
     editing = db.get(SavedReply, edit_id) if edit_id else None
     return {"replies": saved_replies.all_replies(db), "languages": INTERPRETER_LANGUAGES,
             "form": {"id": editing.id, "language": editing.language, "title": editing.title,
-                     "body": editing.body} if editing else {}}
+                     "body": editing.body} if editing else
+            {"id": None, "language": "", "title": "", "body": ""}}
 
 
 def _replies_view(user: StaffUser, edit_id: int | None, request: Request) -> dict[str, Any]:
