@@ -235,8 +235,16 @@ def channel_status(instant: datetime, schedule: Schedule, channel: str) -> Chann
     """Is a channel open at this instant, until when, and when does it open next?"""
     instant = instant.astimezone(UTC)
     # From the day before: an opening of yesterday may still run (it can end at midnight).
-    horizon = instant + timedelta(days=HORIZON_DAYS)
-    openings = openings_between(instant - timedelta(days=1), horizon, schedule, channel)
+    start, horizon = instant - timedelta(days=1), instant + timedelta(days=HORIZON_DAYS)
+    end = min(instant + timedelta(days=8), horizon)  # a week ahead answers nearly every time
+    while True:
+        status = _status_from(instant, openings_between(start, end, schedule, channel), channel)
+        if status.next is not None or end >= horizon:
+            return status
+        end = min(end + timedelta(days=28), horizon)
+
+
+def _status_from(instant: datetime, openings: list[Opening], channel: str) -> ChannelStatus:
     current = next((o for o in openings if o.start <= instant < o.end), None)
     until = None
     if current is not None:

@@ -289,3 +289,11 @@ def test_no_hours_at_all_means_closed_with_no_next_opening():
 @pytest.mark.parametrize("channel", ["chat", "phone", "whatsapp"])
 def test_every_channel_has_a_status(channel):
     assert channel in status_at(at("2026-12-01 12:00"), chat_week())
+
+
+def test_a_next_opening_weeks_away_is_found_and_one_beyond_the_horizon_is_not():
+    soon = DatedException(date(2027, 1, 29), ExceptionKind.EXTRA, "chat", h(10), h(11))
+    status = channel_status(at("2026-12-01 12:00"), Schedule(exceptions=(soon,)), "chat")
+    assert status.next is not None and status.next.local_start == at("2027-01-29 10:00")
+    far = DatedException(date(2027, 6, 1), ExceptionKind.EXTRA, "chat", h(10), h(11))
+    assert channel_status(at("2026-12-01 12:00"), Schedule(exceptions=(far,)), "chat").next is None
