@@ -8,5 +8,7 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to the `yhteys` parser."""
     from triage.accounts import commands as accounts_commands
+    from triage.casework import commands as casework_commands
 
     accounts_commands.register(sub)
+    casework_commands.register(sub)

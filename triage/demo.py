@@ -12,3 +12,6 @@ def seed_staff() -> None:
 
 def seed_after_cases() -> None:
     """Route and work some of the demo cases so the board looks alive."""
+    from triage.casework import demo as casework_demo
+
+    casework_demo.seed()

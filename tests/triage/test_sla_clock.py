@@ -174,3 +174,16 @@ def test_two_checks_at_once_record_one_breach(clock, advisor):
         two.commit()
     assert (first, second) == (1, 0)
     assert len(breach_rows(case.id)) == 1
+
+
+def test_the_sla_check_command(clock, advisor, capsys):
+    from yhteys.cli import main
+
+    clock(2026, 11, 30, 10)
+    case = make_case(kind="social_services", details={"in_danger": True})
+    clock(2026, 11, 30, 14, 30)
+    assert main(["sla-check"]) == 0
+    assert main(["sla-check"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["1 missed targets escalated",
+                                                    "0 missed targets escalated"]
+    assert [b.target for b in breach_rows(case.id)] == ["first_response"]
