@@ -6,8 +6,7 @@ triage rules and reports read them.
 
 from __future__ import annotations
 
-from yhteys.i18n import INTERPRETER_LANGUAGES
-from yhteys.i18n import lazy_gettext as _l
+from yhteys.i18n import INTERPRETER_LANGUAGES, lazy_gettext
 
 # URL slug of each kind of request.
 KIND_SLUGS = {
@@ -19,140 +18,146 @@ KIND_SLUGS = {
 SLUG_KINDS = {slug: kind for kind, slug in KIND_SLUGS.items()}
 
 KINDS = {
-    "family_reunification": _l("Family reunification"),
-    "tracing": _l("Tracing a missing relative"),
-    "social_services": _l("Social services"),
-    "other": _l("Something else"),
+    "family_reunification": lazy_gettext("Family reunification"),
+    "tracing": lazy_gettext("Tracing a missing relative"),
+    "social_services": lazy_gettext("Social services"),
+    "other": lazy_gettext("Something else"),
 }
 KIND_INTROS = {
-    "family_reunification": _l(
+    "family_reunification": lazy_gettext(
         "Help with bringing your family to Finland: the application, the visit to the embassy, "
         "the decision."
     ),
-    "tracing": _l(
+    "tracing": lazy_gettext(
         "You have lost contact with a family member because of war, disaster or migration. "
         "The Red Cross can search for them around the world."
     ),
-    "social_services": _l(
+    "social_services": lazy_gettext(
         "Help with housing, health care, food, money, children or other everyday needs."
     ),
-    "other": _l("Any other question about life in Finland as a migrant."),
+    "other": lazy_gettext("Any other question about life in Finland as a migrant."),
 }
 
 CHANNELS = {
-    "email": _l("Email"),
-    "phone": _l("Phone call"),
-    "sms": _l("Text message (SMS)"),
-    "whatsapp": _l("WhatsApp"),
-    "none": _l("No contact: I will check my status page"),
+    "email": lazy_gettext("Email"),
+    "phone": lazy_gettext("Phone call"),
+    "sms": lazy_gettext("Text message (SMS)"),
+    "whatsapp": lazy_gettext("WhatsApp"),
+    "none": lazy_gettext("No contact: I will check my status page"),
 }
 PHONE_CHANNELS = frozenset({"phone", "sms", "whatsapp"})
 BACKUP_CHANNELS = {k: v for k, v in CHANNELS.items() if k != "none"}
 
 DAYS = {
-    "weekdays": _l("Any weekday"),
-    "mon": _l("Monday"),
-    "tue": _l("Tuesday"),
-    "wed": _l("Wednesday"),
-    "thu": _l("Thursday"),
-    "fri": _l("Friday"),
+    "weekdays": lazy_gettext("Any weekday"),
+    "mon": lazy_gettext("Monday"),
+    "tue": lazy_gettext("Tuesday"),
+    "wed": lazy_gettext("Wednesday"),
+    "thu": lazy_gettext("Thursday"),
+    "fri": lazy_gettext("Friday"),
 }
 
-YES_NO_UNKNOWN = {"yes": _l("Yes"), "no": _l("No"), "unknown": _l("I don't know")}
-YES_NO = {"yes": _l("Yes"), "no": _l("No")}
+YES_NO_UNKNOWN = {
+    "yes": lazy_gettext("Yes"),
+    "no": lazy_gettext("No"),
+    "unknown": lazy_gettext("I don't know"),
+}
+YES_NO = {"yes": lazy_gettext("Yes"), "no": lazy_gettext("No")}
 
 SPONSOR_STATUSES = {
-    "refugee_status": _l("Refugee status (asylum)"),
-    "quota_refugee": _l("Quota refugee"),
-    "subsidiary_protection": _l("Subsidiary protection"),
-    "temporary_protection": _l("Temporary protection"),
-    "other_permit": _l("Another residence permit (work, studies, family)"),
-    "finnish_citizen": _l("Finnish citizen"),
-    "no_permit_or_unknown": _l("No residence permit, or I don't know"),
+    "refugee_status": lazy_gettext("Refugee status (asylum)"),
+    "quota_refugee": lazy_gettext("Quota refugee"),
+    "subsidiary_protection": lazy_gettext("Subsidiary protection"),
+    "temporary_protection": lazy_gettext("Temporary protection"),
+    "other_permit": lazy_gettext("Another residence permit (work, studies, family)"),
+    "finnish_citizen": lazy_gettext("Finnish citizen"),
+    "no_permit_or_unknown": lazy_gettext("No residence permit, or I don't know"),
 }
 
 MEMBER_RELATIONSHIPS = {
-    "spouse": _l("Spouse or partner"),
-    "child": _l("Child"),
-    "parent": _l("Parent"),
-    "sibling": _l("Brother or sister"),
-    "other": _l("Someone else"),
+    "spouse": lazy_gettext("Spouse or partner"),
+    "child": lazy_gettext("Child"),
+    "parent": lazy_gettext("Parent"),
+    "sibling": lazy_gettext("Brother or sister"),
+    "other": lazy_gettext("Someone else"),
 }
 
 STAGES = {
-    "not_applied": _l("We have not applied yet"),
-    "applied": _l("We have applied"),
-    "identity_visit_booked": _l("The visit to the embassy is booked"),
-    "identity_visit_done": _l("The visit to the embassy is done"),
-    "decision_received": _l("We got a positive decision"),
-    "negative_decision": _l("We got a negative decision"),
+    "not_applied": lazy_gettext("We have not applied yet"),
+    "applied": lazy_gettext("We have applied"),
+    "identity_visit_booked": lazy_gettext("The visit to the embassy is booked"),
+    "identity_visit_done": lazy_gettext("The visit to the embassy is done"),
+    "decision_received": lazy_gettext("We got a positive decision"),
+    "negative_decision": lazy_gettext("We got a negative decision"),
 }
 
 HELP_WANTED = {
-    "how_to_apply": _l("How to apply and who can apply"),
-    "application": _l("Filling in the application"),
-    "embassy_visit": _l("The visit to the embassy and travel to it"),
-    "costs": _l("Fees, travel and other costs"),
-    "appeal": _l("Appealing a negative decision"),
-    "after_arrival": _l("What to do when the family arrives"),
-    "other": _l("Something else"),
+    "how_to_apply": lazy_gettext("How to apply and who can apply"),
+    "application": lazy_gettext("Filling in the application"),
+    "embassy_visit": lazy_gettext("The visit to the embassy and travel to it"),
+    "costs": lazy_gettext("Fees, travel and other costs"),
+    "appeal": lazy_gettext("Appealing a negative decision"),
+    "after_arrival": lazy_gettext("What to do when the family arrives"),
+    "other": lazy_gettext("Something else"),
 }
 
 SEXES = {
-    "female": _l("Female"),
-    "male": _l("Male"),
-    "other": _l("Other"),
-    "unknown": _l("I don't know"),
+    "female": lazy_gettext("Female"),
+    "male": lazy_gettext("Male"),
+    "other": lazy_gettext("Other"),
+    "unknown": lazy_gettext("I don't know"),
 }
 
 TRACING_RELATIONSHIPS = {
-    "spouse": _l("Spouse or partner"),
-    "child": _l("Child"),
-    "parent": _l("Parent"),
-    "sibling": _l("Brother or sister"),
-    "grandparent": _l("Grandparent"),
-    "grandchild": _l("Grandchild"),
-    "other_relative": _l("Another relative"),
-    "other": _l("Someone else"),
+    "spouse": lazy_gettext("Spouse or partner"),
+    "child": lazy_gettext("Child"),
+    "parent": lazy_gettext("Parent"),
+    "sibling": lazy_gettext("Brother or sister"),
+    "grandparent": lazy_gettext("Grandparent"),
+    "grandchild": lazy_gettext("Grandchild"),
+    "other_relative": lazy_gettext("Another relative"),
+    "other": lazy_gettext("Someone else"),
 }
 
 LAST_CONTACT_CHANNELS = {
-    "in_person": _l("We met"),
-    "phone": _l("Phone call"),
-    "messaging_app": _l("Messaging app (WhatsApp, Viber, Telegram...)"),
-    "social_media": _l("Social media"),
-    "letter": _l("Letter"),
-    "through_someone": _l("Through another person"),
-    "other": _l("Other"),
+    "in_person": lazy_gettext("We met"),
+    "phone": lazy_gettext("Phone call"),
+    "messaging_app": lazy_gettext("Messaging app (WhatsApp, Viber, Telegram...)"),
+    "social_media": lazy_gettext("Social media"),
+    "letter": lazy_gettext("Letter"),
+    "through_someone": lazy_gettext("Through another person"),
+    "other": lazy_gettext("Other"),
 }
 
 SEPARATIONS = {
-    "conflict": _l("War or armed conflict"),
-    "disaster": _l("Natural disaster"),
-    "migration_route": _l("On the way (migration route)"),
-    "detention": _l("Arrest or detention"),
-    "other": _l("Something else"),
+    "conflict": lazy_gettext("War or armed conflict"),
+    "disaster": lazy_gettext("Natural disaster"),
+    "migration_route": lazy_gettext("On the way (migration route)"),
+    "detention": lazy_gettext("Arrest or detention"),
+    "other": lazy_gettext("Something else"),
 }
 
 TOPICS = {
-    "housing": _l("Housing or a place to sleep"),
-    "health": _l("Health care"),
-    "food": _l("Food"),
-    "income": _l("Money and income"),
-    "family": _l("Children and family"),
-    "work": _l("Work"),
-    "education": _l("Education and language courses"),
-    "legal_status": _l("Residence permit and legal status"),
-    "other": _l("Something else"),
+    "housing": lazy_gettext("Housing or a place to sleep"),
+    "health": lazy_gettext("Health care"),
+    "food": lazy_gettext("Food"),
+    "income": lazy_gettext("Money and income"),
+    "family": lazy_gettext("Children and family"),
+    "work": lazy_gettext("Work"),
+    "education": lazy_gettext("Education and language courses"),
+    "legal_status": lazy_gettext("Residence permit and legal status"),
+    "other": lazy_gettext("Something else"),
 }
 
 # The status page says where a case is in plain words; staff states map onto four sentences.
 STATE_TEXTS = {
-    "new": _l("We have received your request. An advisor will look at it soon."),
-    "assigned": _l("An advisor is handling your request."),
-    "in_progress": _l("An advisor is handling your request."),
-    "waiting_client": _l("The advisor is waiting for your answer. Please read the latest message."),
-    "closed": _l(
+    "new": lazy_gettext("We have received your request. An advisor will look at it soon."),
+    "assigned": lazy_gettext("An advisor is handling your request."),
+    "in_progress": lazy_gettext("An advisor is handling your request."),
+    "waiting_client": lazy_gettext(
+        "The advisor is waiting for your answer. Please read the latest message."
+    ),
+    "closed": lazy_gettext(
         "Your request is closed. You can still write here, or send a new request if you need "
         "help again."
     ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yhteys.i18n import gettext as _
-from yhteys.i18n import lazy_gettext as _l
+from yhteys.i18n import lazy_gettext
 
 
 @dataclass(frozen=True)
@@ -64,63 +64,80 @@ class Errors:
 
 
 GENERIC = {
-    "required": _l("This is required."),
-    "too_long": _l("This is too long: at most %(max)s characters (now %(length)s)."),
-    "line_break": _l("Write this on one line, without line breaks."),
-    "invalid_characters": _l("This contains characters that cannot be used. Please retype it."),
-    "invalid_type": _l("This value is not of the right type."),
-    "invalid_choice": _l("Choose one of the options."),
-    "invalid_number": _l("Write a number, for example 34."),
-    "out_of_range": _l("Write a number from %(min)s to %(max)s."),
-    "invalid_date": _l("Write a real date, for example 14.3.2024."),
-    "date_in_future": _l("This date is in the future. Check the date."),
-    "invalid_time": _l("Write a time, for example 09:30."),
-    "time_order": _l("The end time must be later than the start time."),
-    "too_many": _l("Too many rows: at most %(max)s."),
-    "invalid_email": _l("Write an email address like name@example.com."),
-    "invalid_phone": _l("Write a phone number, for example 040 123 4567 or +46 70 123 4567."),
-    "consent_required": _l("We can only handle your request with this consent."),
-    "unknown_field": _l("This field is not part of the request."),
-    "invalid_object": _l("This must be an object with fields."),
-    "invalid_list": _l("This must be a list."),
+    "required": lazy_gettext("This is required."),
+    "too_long": lazy_gettext("This is too long: at most %(max)s characters (now %(length)s)."),
+    "line_break": lazy_gettext("Write this on one line, without line breaks."),
+    "invalid_characters": lazy_gettext(
+        "This contains characters that cannot be used. Please retype it."
+    ),
+    "invalid_type": lazy_gettext("This value is not of the right type."),
+    "invalid_choice": lazy_gettext("Choose one of the options."),
+    "invalid_number": lazy_gettext("Write a number, for example 34."),
+    "out_of_range": lazy_gettext("Write a number from %(min)s to %(max)s."),
+    "invalid_date": lazy_gettext("Write a real date, for example 14.3.2024."),
+    "date_in_future": lazy_gettext("This date is in the future. Check the date."),
+    "invalid_time": lazy_gettext("Write a time, for example 09:30."),
+    "time_order": lazy_gettext("The end time must be later than the start time."),
+    "too_many": lazy_gettext("Too many rows: at most %(max)s."),
+    "invalid_email": lazy_gettext("Write an email address like name@example.com."),
+    "invalid_phone": lazy_gettext(
+        "Write a phone number, for example 040 123 4567 or +46 70 123 4567."
+    ),
+    "consent_required": lazy_gettext("We can only handle your request with this consent."),
+    "unknown_field": lazy_gettext("This field is not part of the request."),
+    "invalid_object": lazy_gettext("This must be an object with fields."),
+    "invalid_list": lazy_gettext("This must be a list."),
 }
 
 # Clearer words where the field says more than the generic message can.
 SPECIFIC = {
-    ("name", "required"): _l("Write your name or a nickname."),
-    ("message", "required"): _l("Tell us briefly how we can help you."),
-    ("contact_channel", "required"): _l("Choose how we can contact you."),
-    ("contact_address", "required"): _l(
+    ("name", "required"): lazy_gettext("Write your name or a nickname."),
+    ("message", "required"): lazy_gettext("Tell us briefly how we can help you."),
+    ("body", "required"): lazy_gettext("Write your message."),
+    ("contact_channel", "required"): lazy_gettext("Choose how we can contact you."),
+    ("contact_address", "required"): lazy_gettext(
         "Write the phone number or email address for the way of contact you chose."
     ),
-    ("backup_address", "required"): _l("Write the phone number or email address for this way."),
-    ("backup_channel", "required"): _l("Choose which way of contact this address is for."),
-    ("language", "required"): _l("Choose the language you prefer."),
-    ("consents.process", "consent_required"): _l(
+    ("backup_address", "required"): lazy_gettext(
+        "Write the phone number or email address for this way."
+    ),
+    ("backup_channel", "required"): lazy_gettext(
+        "Choose which way of contact this address is for."
+    ),
+    ("language", "required"): lazy_gettext("Choose the language you prefer."),
+    ("consents.process", "consent_required"): lazy_gettext(
         "We can only handle your request if you agree that we use your information for it."
     ),
-    ("consents.search", "consent_required"): _l(
+    ("consents.search", "consent_required"): lazy_gettext(
         "We can only search for your family member if you agree to the search."
     ),
-    ("details.members", "required"): _l("Tell us about at least one family member."),
-    ("details.persons", "required"): _l("Tell us about the person you are looking for."),
-    ("details.persons.*.name", "required"): _l("Write the person's name, as well as you know it."),
-    ("details.persons.*.relationship", "required"): _l("Choose how the person is related to you."),
-    ("details.members.*.relationship", "required"): _l("Choose how this person is related to you."),
-    ("details.sponsor_status", "required"): _l("Choose the residence status in Finland."),
-    ("details.stage", "required"): _l("Choose where the application is now."),
-    ("details.topics", "required"): _l("Choose at least one topic."),
-    ("contact_windows.*.day", "required"): _l("Choose a day for these times."),
+    ("details.members", "required"): lazy_gettext("Tell us about at least one family member."),
+    ("details.persons", "required"): lazy_gettext("Tell us about the person you are looking for."),
+    ("details.persons.*.name", "required"): lazy_gettext(
+        "Write the person's name, as well as you know it."
+    ),
+    ("details.persons.*.relationship", "required"): lazy_gettext(
+        "Choose how the person is related to you."
+    ),
+    ("details.members.*.relationship", "required"): lazy_gettext(
+        "Choose how this person is related to you."
+    ),
+    ("details.sponsor_status", "required"): lazy_gettext("Choose the residence status in Finland."),
+    ("details.stage", "required"): lazy_gettext("Choose where the application is now."),
+    ("details.topics", "required"): lazy_gettext("Choose at least one topic."),
+    ("contact_windows.*.day", "required"): lazy_gettext("Choose a day for these times."),
     # Attachments: the codes of intake.attachments.AttachmentError.
-    ("files", "too_large"): _l(
+    ("files", "too_large"): lazy_gettext(
         "“%(filename)s” is larger than %(mb)s MB. Send a smaller file or a photo."
     ),
-    ("files", "type_not_allowed"): _l(
+    ("files", "type_not_allowed"): lazy_gettext(
         "“%(filename)s” cannot be sent. Send a PDF or a photo (JPEG, PNG or HEIC)."
     ),
-    ("files", "too_many"): _l("You can send at most %(max)s files at once."),
-    ("files", "empty"): _l("“%(filename)s” is empty. Choose the file again."),
-    ("files", "unreadable"): _l("“%(filename)s” is damaged or cannot be opened. Try another file."),
+    ("files", "too_many"): lazy_gettext("You can send at most %(max)s files at once."),
+    ("files", "empty"): lazy_gettext("“%(filename)s” is empty. Choose the file again."),
+    ("files", "unreadable"): lazy_gettext(
+        "“%(filename)s” is damaged or cannot be opened. Try another file."
+    ),
 }
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")

@@ -11,53 +11,52 @@ from typing import Any
 
 from intake import choices
 from intake.models import Case
-from yhteys.i18n import INTERPRETER_LANGUAGES
+from yhteys.i18n import INTERPRETER_LANGUAGES, lazy_gettext
 from yhteys.i18n import gettext as _
-from yhteys.i18n import lazy_gettext as _l
 
 LABELS = {
-    "name": _l("Your name or a nickname"),
-    "language": _l("Your language"),
-    "interpreter_language": _l("Interpreter's language"),
-    "contact_channel": _l("Way of contact"),
-    "contact_address": _l("Address or number"),
-    "backup_channel": _l("Another way to reach you"),
-    "backup_address": _l("Address or number"),
-    "area": _l("Municipality or area where you live"),
+    "name": lazy_gettext("Your name or a nickname"),
+    "language": lazy_gettext("Your language"),
+    "interpreter_language": lazy_gettext("Interpreter's language"),
+    "contact_channel": lazy_gettext("Way of contact"),
+    "contact_address": lazy_gettext("Address or number"),
+    "backup_channel": lazy_gettext("Another way to reach you"),
+    "backup_address": lazy_gettext("Address or number"),
+    "area": lazy_gettext("Municipality or area where you live"),
     # Family reunification
-    "sponsor_status": _l("Residence status in Finland"),
-    "decision_date": _l("Date the decision on this status was received"),
-    "sponsor_minor": _l("Is the family member in Finland under 18?"),
-    "family_before_finland": _l("Did the family exist before coming to Finland?"),
-    "relationship": _l("Relationship to you"),
-    "age": _l("Age"),
-    "country": _l("Country where they live now"),
-    "stage": _l("Where is the application now?"),
-    "applied_on": _l("Date of the application"),
-    "help_wanted": _l("What would you like help with?"),
+    "sponsor_status": lazy_gettext("Residence status in Finland"),
+    "decision_date": lazy_gettext("Date the decision on this status was received"),
+    "sponsor_minor": lazy_gettext("Is the family member in Finland under 18?"),
+    "family_before_finland": lazy_gettext("Did the family exist before coming to Finland?"),
+    "relationship": lazy_gettext("Relationship to you"),
+    "age": lazy_gettext("Age"),
+    "country": lazy_gettext("Country where they live now"),
+    "stage": lazy_gettext("Where is the application now?"),
+    "applied_on": lazy_gettext("Date of the application"),
+    "help_wanted": lazy_gettext("What would you like help with?"),
     # Tracing
-    "name_original": _l("Name in the original script"),
-    "other_spellings": _l("Other spellings or other names"),
-    "sex": _l("Sex"),
-    "birth_date": _l("Date of birth"),
-    "approximate_age": _l("Or approximate age now"),
-    "nationality": _l("Nationality"),
-    "last_place": _l("Last known place"),
-    "last_seen": _l("When were they there?"),
-    "last_contact_date": _l("When did you last have contact?"),
-    "last_contact_channel": _l("How was the last contact?"),
-    "minor_when_separated": _l("Was the person under 18 when you were separated?"),
-    "separation": _l("What separated you?"),
-    "other_organisation": _l("Is another organisation already searching for them?"),
-    "other_organisation_name": _l("Which organisation?"),
+    "name_original": lazy_gettext("Name in the original script"),
+    "other_spellings": lazy_gettext("Other spellings or other names"),
+    "sex": lazy_gettext("Sex"),
+    "birth_date": lazy_gettext("Date of birth"),
+    "approximate_age": lazy_gettext("Or approximate age now"),
+    "nationality": lazy_gettext("Nationality"),
+    "last_place": lazy_gettext("Last known place"),
+    "last_seen": lazy_gettext("When were they there?"),
+    "last_contact_date": lazy_gettext("When did you last have contact?"),
+    "last_contact_channel": lazy_gettext("How was the last contact?"),
+    "minor_when_separated": lazy_gettext("Was the person under 18 when you were separated?"),
+    "separation": lazy_gettext("What separated you?"),
+    "other_organisation": lazy_gettext("Is another organisation already searching for them?"),
+    "other_organisation_name": lazy_gettext("Which organisation?"),
     # Social services
-    "topics": _l("What do you need help with?"),
-    "municipality": _l("Municipality where you live or stay"),
-    "children_with_you": _l("Do you have children with you?"),
-    "children_count": _l("How many children?"),
-    "no_place_tonight": _l("I have no safe place to sleep tonight"),
-    "health_emergency": _l("I have an urgent health problem"),
-    "in_danger": _l("I am in danger or threatened"),
+    "topics": lazy_gettext("What do you need help with?"),
+    "municipality": lazy_gettext("Municipality where you live or stay"),
+    "children_with_you": lazy_gettext("Do you have children with you?"),
+    "children_count": lazy_gettext("How many children?"),
+    "no_place_tonight": lazy_gettext("I have no safe place to sleep tonight"),
+    "health_emergency": lazy_gettext("I have an urgent health problem"),
+    "in_danger": lazy_gettext("I am in danger or threatened"),
 }
 
 CODES: dict[str, Mapping[str, Any]] = {
@@ -78,7 +77,10 @@ CODES: dict[str, Mapping[str, Any]] = {
     "topics": choices.TOPICS,
     "children_with_you": choices.YES_NO,
 }
-ROW_TITLES = {"members": _l("Family member %(n)s"), "persons": _l("Person %(n)s")}
+ROW_TITLES = {
+    "members": lazy_gettext("Family member %(n)s"),
+    "persons": lazy_gettext("Person %(n)s"),
+}
 COMMON = (
     "name",
     "language",
