@@ -26,7 +26,7 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings) -> Iterator[None]:  # noqa: ANN001
+def _fresh_rate_limits() -> Iterator[None]:
     """The in-process limiter outlives a test; start each staff test with clean counts."""
     from yhteys import ratelimit
 
@@ -157,8 +157,10 @@ def quick_client(app):  # noqa: ANN001, ANN201
     """A test client without the app's lifespan (no notification worker to start and stop).
 
     For tests of pages and accounts that send nothing; a test module opts in with
-    `@pytest.fixture def client(quick_client): return quick_client`.
+    `@pytest.fixture def client(quick_client): return quick_client`. Pages come in English, the
+    source language, so assertions read the texts as written in the code.
     """
     from starlette.testclient import TestClient
 
-    return TestClient(app, base_url="http://testserver", follow_redirects=False)
+    return TestClient(app, base_url="http://testserver", follow_redirects=False,
+                      headers={"accept-language": "en"})

@@ -62,7 +62,7 @@ def test_admin_creates_a_user_with_a_one_time_password(client, app, admin, make_
     # The new person logs in with it and must choose their own password first.
     from starlette.testclient import TestClient
 
-    newcomer = TestClient(app, follow_redirects=False)
+    newcomer = TestClient(app, follow_redirects=False, headers={"accept-language": "en"})
     page = newcomer.get("/triage/login")
     newcomer.post("/triage/login", data={"csrf_token": token(page.text), "email": user.email,
                                          "password": password})

@@ -344,3 +344,38 @@ def test_login_fixture_goes_through_the_real_forms(client, make_staff, login, us
     user = make_staff(totp=True)
     login(client, user)
     assert logged_in(client)
+
+
+def test_new_recovery_codes_need_the_password_and_replace_the_old(client, make_staff,
+                                                                 login_fast):
+    from triage.accounts.login import issue_recovery_codes
+
+    user = make_staff(totp=True)
+    with Session(get_engine(), expire_on_commit=False) as db:
+        old = issue_recovery_codes(db, db.get(StaffUser, user.id))
+        db.commit()
+    login_fast(client, user)
+    page = client.get("/triage/account/totp")
+    assert "Recovery codes left: 10" in page.text
+    refused = client.post("/triage/account/recovery-codes",
+                          data={"csrf_token": token(page.text), "password": "wrong password"})
+    assert refused.status_code == 400
+    done = client.post("/triage/account/recovery-codes",
+                       data={"csrf_token": token(page.text), "password": STAFF_PASSWORD})
+    new = re.findall(r"<li>([a-z2-9-]{19})</li>", done.text)
+    assert len(new) == 10 and not set(new) & set(old)
+    with Session(get_engine()) as db:
+        hashes = {r.code_hash for r in db.exec(select(RecoveryCode)).all()}
+    assert hashes == {totp.hash_recovery_code(c) for c in new}
+    assert events("recovery.renew")[0].actor_id == user.id
+
+
+def test_second_factor_step_needs_the_csrf_token(client, make_staff, use_settings):
+    use_settings(frozen_now=T0)
+    user = make_staff(totp=True)
+    post_login(client, user.email, STAFF_PASSWORD)
+    response = client.post("/triage/login/totp",
+                           data={"code": totp.code_at(user.totp_secret, T0)})
+    assert response.status_code == 400
+    assert fresh(user).last_totp_step is None  # the code was not even looked at
+    assert post_code(client, totp.code_at(user.totp_secret, T0)).status_code == 303
