@@ -8,11 +8,12 @@ never lost and never exists without its cause.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -71,6 +72,9 @@ def normalise_recipient(channel: str, recipient: str) -> str:
     recipient = recipient.strip()
     if channel == "email" and "@" in recipient:
         local, _, domain = recipient.rpartition("@")
+        # "ä.fi" -> "xn--4ca.fi"; a domain IDNA refuses stays as it is and fails at the send.
+        with contextlib.suppress(UnicodeError):
+            domain = domain.encode("idna").decode("ascii")
         return f"{local}@{domain.lower()}"
     if channel in {"sms", "whatsapp"}:
         return re.sub(r"[\s().-]", "", recipient)
@@ -117,29 +121,31 @@ def queue_notification(
         created_at=at,
         updated_at=at,
     ).model_dump(exclude={"id"})
-    row_id = _insert_ignoring_duplicate(session, values)
-    if row_id is None:
+    row = _insert_ignoring_duplicate(session, values)
+    if row is None:
         return None
-    _track(session, row_id)
-    return session.get(Notification, row_id)
+    _track(session, row.id)
+    return row
 
 
-def _insert_ignoring_duplicate(session: Session, values: dict) -> int | None:
-    table = Notification.__table__
+def _insert_ignoring_duplicate(session: Session, values: dict) -> Notification | None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
+        stmt = pg_insert(Notification).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+        stmt = sqlite_insert(Notification).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - other databases: a savepoint keeps the caller's work
         from sqlalchemy.exc import IntegrityError
 
         try:
             with session.begin_nested():
-                return session.execute(insert(table).values(**values)).inserted_primary_key[0]
+                row = Notification(**values)
+                session.add(row)
+            return row
         except IntegrityError:
             return None
-    return session.execute(stmt.returning(table.c.id)).scalar()
+    # One round trip: the row comes back as an object in the session, or nothing on a duplicate.
+    return session.scalars(stmt.returning(Notification)).first()
 
 
 def _track(session: Session, row_id: int) -> None:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from notify.channels.base import Outgoing, Sent
-from notify.channels.email_message import build_email
+from notify.channels.email_message import email_bytes
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class ConsoleSink:
 
     def send(self, outgoing: Outgoing) -> Sent:
         if outgoing.channel == "email":
-            content = build_email(outgoing, self.mail_from).as_bytes()
+            content = email_bytes(outgoing, self.mail_from)
         else:
             content = (
                 f"Channel: {outgoing.channel}\nTo: {outgoing.recipient}\n\n"

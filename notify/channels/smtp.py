@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 from notify.channels.base import Outgoing, Permanent, Sent, Transient
-from notify.channels.email_message import build_email, message_id
+from notify.channels.email_message import email_bytes, message_id, sender_address
 
 TIMEOUT = 20.0  # seconds per SMTP command; keep the outbox lease well above this
 IDLE_CHECK = 5.0  # a connection idle longer than this is checked with NOOP before use
@@ -50,6 +50,7 @@ class SmtpChannel:
     def __init__(self, url: str, mail_from: str, *, timeout: float = TIMEOUT) -> None:
         self.target = parse_smtp_url(url)
         self.mail_from = mail_from
+        self.envelope_from = sender_address(mail_from)
         self.timeout = timeout
         self._local = threading.local()
 
@@ -97,10 +98,10 @@ class SmtpChannel:
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, outgoing: Outgoing) -> Sent:
-        mail = build_email(outgoing, self.mail_from)
+        data = email_bytes(outgoing, self.mail_from)
         try:
             conn = self._connection()
-            refused = conn.send_message(mail, to_addrs=[outgoing.recipient])
+            refused = conn.sendmail(self.envelope_from, [outgoing.recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset()
             code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550

@@ -107,7 +107,7 @@ def test_a_redelivered_message_never_sends_twice(session, use_settings, smtp_ser
 @pytest.mark.parametrize(
     ("channel", "recipient"),
     [("email", ""), ("email", "not-an-address"), ("email", "a@b.example\r\nBcc: x@y.example"),
-     ("sms", "040 123"), ("whatsapp", "+0123")],
+     ("email", "pätkä@example.org"), ("sms", "040 123"), ("whatsapp", "+0123")],
 )
 def test_an_invalid_address_fails_without_a_send(session, use_settings, smtp_server, channel,
                                                  recipient):

@@ -88,6 +88,13 @@ def test_notifications_for_a_case_and_stale_count(session, settings, use_setting
     rows = notifications_for(session, "K7M-4QX-P9T")
     assert [r.channel for r in rows] == ["email", "sms"]
     assert rows[1].recipient == "+358401234567"
+
     assert stale_count(session) == 0
     use_settings(outbox_alert_minutes=-1)  # everything unsent is now "too old"
     assert stale_count(session) == 3
+
+
+def test_email_domains_are_stored_in_one_spelling(session, settings):
+    idn = _queue(session, recipient=" Asiakas@Hämeenlinna.FI ")
+    assert idn.recipient == "Asiakas@xn--hmeenlinna-q5a.fi"
+    assert _queue(session, recipient="Asiakas@hämeenlinna.fi") is None
