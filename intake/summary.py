@@ -124,4 +124,6 @@ def case_summary(case: Case) -> list[tuple[str, str]]:
     common = {field: getattr(case, field) for field in COMMON}
     if not case.interpreter_needed:
         common["interpreter_language"] = ""
+    if case.kind == "social_services" and case.area == (case.details or {}).get("municipality"):
+        common["area"] = ""  # asked once, as the municipality
     return _pairs(common) + _pairs(case.details or {})

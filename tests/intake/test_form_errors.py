@@ -249,3 +249,14 @@ def test_every_input_has_a_label(browser):
             element_id = re.search(r'id="([^"]+)"', attrs)
             assert element_id, f"{kind}: an input without id: {attrs}"
             assert f'<label for="{element_id.group(1)}"' in page, f"{kind}: no label for {attrs}"
+
+
+def test_the_summary_lists_errors_in_the_order_of_the_form(browser):
+    data = form_data("family_reunification", name="", message="", contact_address_phone="1")
+    data.pop("details.stage")
+    page = browser.send("family_reunification", data).text
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'href="#([^"]+)"', summary)
+    assert links == ["f-name", "f-details-stage", "f-message", "f-contact_address_phone"]
+    positions = [page.index(f'id="{link}"') for link in links]
+    assert positions == sorted(positions)
