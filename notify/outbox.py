@@ -101,6 +101,8 @@ def queue_notification(
         raise NotificationError(f"unknown event {event!r}")
     if channel not in CHANNELS:
         raise NotificationError(f"unknown channel {channel!r}")
+    if event not in CLIENT_EVENTS and channel != "email":
+        raise NotificationError("staff notifications go by email")
     if not subject_key or len(subject_key) > 120:
         raise NotificationError("subject_key must be 1-120 characters")
     _check_context(event, context)

@@ -106,6 +106,13 @@ class SmtpChannel:
             self._reset()
             code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
             raise _by_code(code, "recipient") from None
+        except smtplib.SMTPAuthenticationError:
+            # Our settings, not the client's address: keep the message and retry slowly; the
+            # outbox alert tells supervisors that nothing is going out.
+            self._drop()
+            raise Transient(
+                "smtp_auth", "The mail server refused our credentials: check SMTP_URL", 300.0
+            ) from None
         except smtplib.SMTPSenderRefused as exc:
             self._reset()
             raise _by_code(exc.smtp_code, "sender") from None

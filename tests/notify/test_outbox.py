@@ -70,6 +70,9 @@ def test_staff_events_carry_a_staff_link(session, settings):
     assert row is not None
     with pytest.raises(NotificationError):
         _queue(session, event="staff_new_case", context={**context, "status_url": "x"})
+    with pytest.raises(NotificationError, match="by email"):
+        _queue(session, event="staff_new_case", channel="sms", recipient="+358401234567",
+               context=context)
 
 
 def test_unknown_event_and_channel_are_refused(session, settings):
