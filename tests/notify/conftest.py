@@ -195,6 +195,9 @@ class ScriptedApi:
         if problem:
             with self.lock:
                 self.refused.append(problem)
+            if "token" in problem:  # what the Graph API answers a bad bearer token
+                return 401, {"error": {"message": problem, "type": "OAuthException",
+                                       "code": 190}}, {}
             return 400, {"error": {"message": problem, "type": "OAuthException", "code": 100}}, {}
         with self.lock:
             self.requests.append({"path": path, "headers": headers, "json": body})

@@ -164,3 +164,18 @@ def test_sms_provider_errors(session, sms_api, use_settings):
     assert failed.error_code == "sms_http_422"
     keys = {r["headers"]["idempotency-key"] for r in sms_api.requests}
     assert keys == {failed.token}  # the same key on the retry
+
+
+def test_the_stand_in_checks_requests_like_the_cloud_api(session, whatsapp, use_settings):
+    use_settings(
+        whatsapp_token="expired-token",
+        whatsapp_phone_number_id=PHONE_ID,
+        whatsapp_api_base=f"{whatsapp.base}/v21.0",
+    )
+    row = queue(session, channel="whatsapp", recipient=NUMBER)
+
+    # A bad token is our configuration, not the client's number: kept and retried later.
+    assert deliver_row(row.id) == "pending"
+    assert fresh(row.id).error_code == "wa_190"
+    assert whatsapp.refused == ["invalid OAuth access token"]
+    assert whatsapp.requests == []
