@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from intake.fields import Boolean, Choice, ListOf, MultiChoice, Nested
+from intake.fields import Boolean, Choice, Date, ListOf, MultiChoice, Nested, PartialDate
 from intake.schemas import DETAILS, ContactWindow
 from yhteys.i18n import gettext as _
 from yhteys.i18n import lazy_gettext as _l
@@ -87,12 +87,26 @@ def _value(spec: Any, value: Any) -> str:
     if isinstance(spec, MultiChoice) and isinstance(value, list):
         options = _options(spec)
         return ", ".join(str(options.get(v, v)) for v in value)
+    if isinstance(spec, Date | PartialDate) and isinstance(value, str):
+        return _readable_date(value)
     if isinstance(spec, Boolean) or isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list | dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) \
             else ", ".join(str(v) for v in value)
     return str(value)
+
+
+def _readable_date(value: str) -> str:
+    """"2019-03-14" in the reader's way of writing dates; a year or a month stays as it is."""
+    from datetime import date
+
+    from yhteys.templating import _format_date
+
+    try:
+        return _format_date(date.fromisoformat(value)) if len(value) == 10 else value
+    except ValueError:
+        return value
 
 
 def _walk(cls: type | None, data: Mapping[str, Any]) -> list[Answer]:

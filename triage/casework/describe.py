@@ -32,11 +32,34 @@ OUTCOME_LABELS = {
     "duplicate": _l("Duplicate"),
 }
 TARGET_LABELS = {"first_response": _l("first response"), "resolution": _l("resolution")}
+NOTIFICATION_EVENTS = {
+    "case_received": _l("Receipt to the client"),
+    "advisor_replied": _l("Reply notice to the client"),
+    "staff_new_case": _l("New case to the team"),
+    "staff_case_assigned": _l("Assignment to the advisor"),
+    "staff_sla_breach": _l("Missed target to supervisors"),
+    "staff_outbox_alert": _l("Outbox alert"),
+}
+NOTIFICATION_STATES = {
+    "pending": _l("waiting to be sent"),
+    "sending": _l("being sent"),
+    "sent": _l("sent"),
+    "delivered": _l("delivered"),
+    "read": _l("read"),
+    "failed": _l("failed"),
+    "dead": _l("gave up after retries"),
+}
 DUPLICATE_REASONS = {
     "contact": _l("the same contact address"),
     "sought_person": _l("the same sought person (name and birth year)"),
     "staff": _l("linked by staff"),
 }
+
+
+def channel_label(channel: str) -> str:
+    from intake.choices import CHANNELS
+
+    return str(CHANNELS.get(channel, channel))
 
 
 def kind_label(kind: str) -> str:

@@ -30,6 +30,9 @@ def page(
         "outcome_labels": describe.OUTCOME_LABELS,
         "kind_label": describe.kind_label,
         "language_name": describe.language_name,
+        "channel_label": describe.channel_label,
+        "notification_events": describe.NOTIFICATION_EVENTS,
+        "notification_states": describe.NOTIFICATION_STATES,
         "is_htmx": is_htmx(request),
     }
     values.update(context or {})
