@@ -91,11 +91,9 @@ def claim(session: Session, row_id: int, *, lease: float | None = None) -> Claim
         # claim is always written before its result: it need not wait for the disk.
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     row = session.scalars(stmt).one_or_none()
-    if row is None:
-        bury_interrupted(session, [row_id])
-        session.commit()
-        return None
     session.commit()
+    if row is None:  # sent, failed, held by another worker, not due, or out of attempts
+        return None
     return Claim(row=row, attempts=row.attempts)
 
 

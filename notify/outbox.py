@@ -126,7 +126,7 @@ def queue_notification(
     row = _insert_ignoring_duplicate(session, values)
     if row is None:
         return None
-    _track(session, row.id)
+    track_for_hand_over(session, row.id)
     return row
 
 
@@ -150,7 +150,8 @@ def _insert_ignoring_duplicate(session: Session, values: dict) -> Notification |
     return session.scalars(stmt.returning(Notification)).first()
 
 
-def _track(session: Session, row_id: int) -> None:
+def track_for_hand_over(session: Session, row_id: int) -> None:
+    """Hand this row to the broker when the session's transaction commits."""
     pending = session.info.get(_PENDING_KEY)
     if pending is None:
         pending = session.info[_PENDING_KEY] = []

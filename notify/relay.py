@@ -4,7 +4,8 @@ Rows are normally handed over right after their transaction commits; the relay i
 for everything that path can miss — Redis down at submit, a worker killed with prefetched
 messages, a claim whose lease ran out, a retry whose delayed message was lost. It runs inside
 `yhteys serve` (a thread) and as `yhteys relay`. On PostgreSQL any number of relays share the
-work (FOR UPDATE SKIP LOCKED); on SQLite there is one web process, hence one relay.
+work (FOR UPDATE SKIP LOCKED); on SQLite a pass is one UPDATE under the database's single write
+lock, so even two relays could not hand a row over twice in one pass.
 """
 
 from __future__ import annotations

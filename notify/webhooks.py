@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from notify.models import STATE_RANK, Notification
-from notify.outbox import _track
+from notify.outbox import track_for_hand_over
 from yhteys.clock import now
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _failed(session: Session, row_id: int, code: Any) -> bool:
     if session.execute(stmt).rowcount != 1:
         return False
     if code == 131047:
-        _track(session, row_id)
+        track_for_hand_over(session, row_id)
     elif code == 131026:
         row = session.get(Notification, row_id, populate_existing=True)
         if row is not None:
