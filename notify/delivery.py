@@ -163,7 +163,8 @@ def deliver_row(row_id: int, *, lease: float | None = None) -> str | None:
         if taken is None:
             return None
         if not valid_recipient(taken.row.channel, taken.row.recipient):
-            return record(session, taken, Permanent("invalid_address", "The address is not valid"))
+            invalid = Permanent("invalid_address", "The address is not valid", use_fallback=True)
+            return record(session, taken, invalid)
         try:
             outgoing = outgoing_for(session, taken.row)
         except Exception as exc:  # noqa: BLE001 - a missing template is permanent
@@ -237,21 +238,25 @@ def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
 
 def queue_fallback(session: Session, row: Notification) -> Notification | None:
     """The channel cannot reach this person: queue the same notice on the next channel given."""
-    from notify.outbox import queue_notification
+    from notify.outbox import NotificationError, queue_notification
 
     if not row.fallback:
         return None
     (channel, recipient), rest = row.fallback[0], row.fallback[1:]
-    created = queue_notification(
-        session,
-        event=row.event,
-        channel=channel,
-        recipient=recipient,
-        locale=row.locale,
-        subject_key=row.subject_key,
-        context=dict(row.context),
-        fallback=[(c, r) for c, r in rest],
-    )
+    try:
+        created = queue_notification(
+            session,
+            event=row.event,
+            channel=channel,
+            recipient=recipient,
+            locale=row.locale,
+            subject_key=row.subject_key,
+            context=dict(row.context),
+            fallback=[(c, r) for c, r in rest],
+        )
+    except NotificationError as exc:  # e.g. BASE_URL changed since: the failure still stands
+        log.warning("outbox row %d: no fallback (%s)", row.id, exc)
+        return None
     if created is not None:
         log.info("outbox row %d falls back to row %d (%s)", row.id, created.id, channel)
     return created

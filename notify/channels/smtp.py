@@ -147,4 +147,5 @@ def _by_code(code: int, what: str) -> Transient | Permanent:
         "sender": "The mail server refused the sender address",
         "message": "The mail server refused the message",
     }
-    return Permanent(f"smtp_{code}", f"{texts[what]} ({code})")
+    # A refused address may still be reached on the person's other channel.
+    return Permanent(f"smtp_{code}", f"{texts[what]} ({code})", use_fallback=what == "recipient")

@@ -6,6 +6,7 @@ import pytest
 
 from notify.delivery import deliver_row
 from notify.messages import render
+from notify.outbox import notifications_for
 from tests.notify.conftest import wait_for
 from tests.notify.helpers import REFERENCE, STATUS_URL, fresh, queue
 
@@ -69,7 +70,7 @@ def test_smtp_451_is_retried_and_delivered_once_with_the_same_message_id(
 def test_smtp_550_fails_at_once_with_the_reason(session, redis_worker, smtp_server):
     redis_worker(smtp_url=smtp_server.url)
     smtp_server.handler.rcpt_script = ["550 5.1.1 <client@example.org>: no such user"]
-    row = queue(session)
+    row = queue(session, fallback=[("sms", "+358401234567")])
 
     wait_for(lambda: fresh(row.id).state == "failed")
     failed = fresh(row.id)
@@ -78,6 +79,9 @@ def test_smtp_550_fails_at_once_with_the_reason(session, redis_worker, smtp_serv
     assert "refused the address" in failed.error_text
     assert "client@example.org" not in failed.error_text  # the provider's text is not kept
     assert smtp_server.messages == []
+    # The person gave another way to reach them: the same notice goes there.
+    [backup] = [r for r in notifications_for(session, REFERENCE) if r.channel == "sms"]
+    assert backup.recipient == "+358401234567"
 
 
 def test_an_unreachable_server_is_retried_until_dead(session, use_settings):
