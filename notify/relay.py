@@ -106,7 +106,11 @@ class Relay:
                 self._stop.wait(self.poll)
 
     def start(self) -> None:
+        import time
+
         self._stop.clear()
+        # First check after one interval: at start-up the first sweep is still being delivered.
+        self._last_check = time.monotonic()
         self._thread = threading.Thread(target=self.run, name="notify-relay", daemon=True)
         self._thread.start()
 

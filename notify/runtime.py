@@ -33,7 +33,6 @@ def start(settings: Settings, *, relay_options: dict | None = None) -> None:
     stop()
     current = broker.configure(settings)
     if broker.is_embedded():
-        current.flush_all()  # a fresh process starts empty; the relay refills from the outbox
         # A short idle timeout lets the web process stop within a fraction of a second.
         _worker = Worker(
             current, queues={broker.QUEUE}, worker_threads=EMBEDDED_THREADS, worker_timeout=100
