@@ -25,6 +25,7 @@ def team(make_team):  # noqa: ANN001, ANN201
 def advisor(make_staff, team, client, login_fast):  # noqa: ANN001, ANN201
     user = make_staff(display_name="Aino", teams=[team], languages=["fi", "ar"])
     login_fast(client, user)
+    client.headers["accept-language"] = "en"  # the texts below are the English ones
     return user
 
 
@@ -179,6 +180,7 @@ def test_another_teams_advisor_sees_only_that_the_case_exists(client, make_team,
     other = make_team("Tracing")
     outsider = make_staff(teams=[other])
     login_fast(client, outsider)
+    client.headers["accept-language"] = "en"
     case = make_case(name="Secret Name", message="Very private")
     page = client.get(f"/triage/cases/{case.reference}")
     assert page.status_code == 403
@@ -205,3 +207,12 @@ def test_csrf_is_checked(client, advisor):
 
 def test_unknown_case_is_404(client, advisor):
     assert client.get("/triage/cases/XXX-XXX-XXX").status_code == 404
+
+
+def test_staff_pages_speak_the_browsers_language(client, advisor):
+    case = make_case()
+    client.headers["accept-language"] = "fi"
+    assert "<h1>Taulu</h1>" in client.get("/triage/board").text
+    assert f"Asia {case.reference}" in client.get(f"/triage/cases/{case.reference}").text
+    client.headers["accept-language"] = "sv"
+    assert "<h1>Tavla</h1>" in client.get("/triage/board").text

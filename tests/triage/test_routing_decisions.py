@@ -6,6 +6,7 @@ from tests.triage.casework_factories import make_case
 from triage.casework import describe, history
 from triage.casework.models import RoutingRule
 from yhteys.db import get_engine
+from yhteys.i18n import use_locale
 
 
 def add_rule(team, **match):  # noqa: ANN001, ANN201
@@ -17,6 +18,11 @@ def add_rule(team, **match):  # noqa: ANN001, ANN201
 def routed(case):  # noqa: ANN001, ANN201
     with Session(get_engine()) as db:
         return history.latest(db, case.id, "routed").data
+
+
+def english(data) -> str:  # noqa: ANN001
+    with use_locale("en"):
+        return describe.routing_text(data)
 
 
 def test_most_specific_rule_and_language_then_load(make_team, make_staff):
@@ -39,7 +45,7 @@ def test_most_specific_rule_and_language_then_load(make_team, make_staff):
     data = routed(case)
     assert data["rule_id"] is not None and data["matched"] == {"kind": "tracing"}
     assert data["open_cases"] == 1 and data["speaks"] is True
-    text = describe.routing_text(data)
+    text = english(data)
     assert text.startswith("Tracing: kind is")
     assert "assigned to Basel because Basel speaks" in text and "has 1 open cases" in text
     assert busy.id != arabic.id
@@ -54,13 +60,13 @@ def test_default_rule_and_manual_claim(make_team, make_staff):
     assert case.assignee_id is None and case.state == "new"
     data = routed(case)
     assert data["mode"] == "manual" and data["matched"] == {}
-    assert "the default rule" in describe.routing_text(data)
+    assert "the default rule" in english(data)
 
 
 def test_no_rule_leaves_the_case_for_a_supervisor(settings):
     case = make_case(kind="other")
     assert case.team_id is None and case.state == "new"
-    assert "No routing rule matched" in describe.routing_text(routed(case))
+    assert "No routing rule matched" in english(routed(case))
 
 
 def test_supervisors_and_inactive_people_are_not_auto_assigned(make_team, make_staff):

@@ -102,7 +102,10 @@ def test_a_new_case_gets_its_priority_and_reason(settings):
     with Session(get_engine()) as db:
         event = history.latest(db, case.id, "priority")
     assert event.data["source"] == "answers"
-    text = describe.event_text(event.action, event.data, {})
+    from yhteys.i18n import use_locale
+
+    with use_locale("en"):
+        text = describe.event_text(event.action, event.data, {})
     assert "Urgent" in text and "in danger or threatened" in text
 
 

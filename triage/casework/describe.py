@@ -11,48 +11,54 @@ from datetime import date
 from typing import Any
 
 from intake.choices import KINDS
-from yhteys.i18n import INTERPRETER_LANGUAGES, use_locale
+from yhteys.i18n import INTERPRETER_LANGUAGES, lazy_gettext, use_locale
 from yhteys.i18n import gettext as _
-from yhteys.i18n import lazy_gettext as _l
 
 STATE_LABELS = {
-    "new": _l("New"),
-    "assigned": _l("Assigned"),
-    "in_progress": _l("In progress"),
-    "waiting_client": _l("Waiting for the client"),
-    "closed": _l("Closed"),
+    "new": lazy_gettext("New"),
+    "assigned": lazy_gettext("Assigned"),
+    "in_progress": lazy_gettext("In progress"),
+    "waiting_client": lazy_gettext("Waiting for the client"),
+    "closed": lazy_gettext("Closed"),
 }
-PRIORITY_LABELS = {"urgent": _l("Urgent"), "high": _l("High"), "normal": _l("Normal")}
+PRIORITY_LABELS = {
+    "urgent": lazy_gettext("Urgent"),
+    "high": lazy_gettext("High"),
+    "normal": lazy_gettext("Normal"),
+}
 OUTCOME_LABELS = {
-    "advised": _l("Advised"),
-    "referred_elsewhere": _l("Referred elsewhere"),
-    "person_found": _l("Person found"),
-    "not_reachable": _l("Not reachable"),
-    "out_of_scope": _l("Out of scope"),
-    "duplicate": _l("Duplicate"),
+    "advised": lazy_gettext("Advised"),
+    "referred_elsewhere": lazy_gettext("Referred elsewhere"),
+    "person_found": lazy_gettext("Person found"),
+    "not_reachable": lazy_gettext("Not reachable"),
+    "out_of_scope": lazy_gettext("Out of scope"),
+    "duplicate": lazy_gettext("Duplicate"),
 }
-TARGET_LABELS = {"first_response": _l("first response"), "resolution": _l("resolution")}
+TARGET_LABELS = {
+    "first_response": lazy_gettext("first response"),
+    "resolution": lazy_gettext("resolution"),
+}
 NOTIFICATION_EVENTS = {
-    "case_received": _l("Receipt to the client"),
-    "advisor_replied": _l("Reply notice to the client"),
-    "staff_new_case": _l("New case to the team"),
-    "staff_case_assigned": _l("Assignment to the advisor"),
-    "staff_sla_breach": _l("Missed target to supervisors"),
-    "staff_outbox_alert": _l("Outbox alert"),
+    "case_received": lazy_gettext("Receipt to the client"),
+    "advisor_replied": lazy_gettext("Reply notice to the client"),
+    "staff_new_case": lazy_gettext("New case to the team"),
+    "staff_case_assigned": lazy_gettext("Assignment to the advisor"),
+    "staff_sla_breach": lazy_gettext("Missed target to supervisors"),
+    "staff_outbox_alert": lazy_gettext("Outbox alert"),
 }
 NOTIFICATION_STATES = {
-    "pending": _l("waiting to be sent"),
-    "sending": _l("being sent"),
-    "sent": _l("sent"),
-    "delivered": _l("delivered"),
-    "read": _l("read"),
-    "failed": _l("failed"),
-    "dead": _l("gave up after retries"),
+    "pending": lazy_gettext("waiting to be sent"),
+    "sending": lazy_gettext("being sent"),
+    "sent": lazy_gettext("sent"),
+    "delivered": lazy_gettext("delivered"),
+    "read": lazy_gettext("read"),
+    "failed": lazy_gettext("failed"),
+    "dead": lazy_gettext("gave up after retries"),
 }
 DUPLICATE_REASONS = {
-    "contact": _l("the same contact address"),
-    "sought_person": _l("the same sought person (name and birth year)"),
-    "staff": _l("linked by staff"),
+    "contact": lazy_gettext("the same contact address"),
+    "sought_person": lazy_gettext("the same sought person (name and birth year)"),
+    "staff": lazy_gettext("linked by staff"),
 }
 
 
