@@ -216,3 +216,26 @@ def test_staff_pages_speak_the_browsers_language(client, advisor):
     assert f"Asia {case.reference}" in client.get(f"/triage/cases/{case.reference}").text
     client.headers["accept-language"] = "sv"
     assert "<h1>Tavla</h1>" in client.get("/triage/board").text
+
+
+def test_an_advisor_in_two_teams_sees_both_in_one_order(client, make_team, make_staff,
+                                                         login_fast, team):
+    from triage.casework.models import RoutingRule as Rule
+
+    second = make_team("Tracing")
+    with Session(get_engine()) as db:
+        db.add(Rule(team_id=second.id, kind="tracing"))
+        db.commit()
+    both = make_staff(teams=[team, second])
+    login_fast(client, both)
+    client.headers["accept-language"] = "en"
+    normal = make_case(name="Normal other")
+    urgent = make_case(kind="tracing", name="Urgent tracing",
+                       details={"persons": [{"name": "X", "minor_when_separated": "yes"}]})
+    high = make_case(kind="social_services", name="High social",
+                     details={"children_with_you": "yes"})
+    make_case(team_id=None, announce=False, name="Nobody's")
+    html = client.get("/triage/board").text
+    positions = [html.index(c.reference) for c in (urgent, high, normal)]
+    assert positions == sorted(positions)
+    assert "Nobody's" not in html
