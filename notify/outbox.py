@@ -162,6 +162,8 @@ def track_for_hand_over(session: Session, row_id: int) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is visible to a worker until the real commit
     ids = session.info.pop(_PENDING_KEY, None)
     if not ids:
         return
@@ -189,6 +191,8 @@ def _not_handed_over(session: Session, ids: list[int]) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint: the rows outside it still commit (the others are not found)
     # The rows are gone with the transaction: nothing to hand over.
     session.info.pop(_PENDING_KEY, None)
 

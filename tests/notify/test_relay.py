@@ -37,6 +37,32 @@ def test_rows_are_handed_to_the_broker_only_after_commit(session, settings):
     assert _queue_depth() == before + 1
 
 
+def test_a_savepoint_does_not_hand_over_before_the_real_commit(session, settings):
+    from notify.outbox import queue_notification
+
+    before = _queue_depth()
+    context = {"reference": "AAA-BBB-CCC", "status_url": "http://testserver/fi/s/1"}
+    queue_notification(session, event="case_received", channel="email",
+                       recipient="a@example.org", locale="fi", subject_key="case:1",
+                       context=context)
+    with session.begin_nested():
+        queue_notification(session, event="advisor_replied", channel="email",
+                           recipient="a@example.org", locale="fi", subject_key="message:1",
+                           context=context)
+    assert _queue_depth() == before
+    try:
+        with session.begin_nested():
+            queue_notification(session, event="advisor_replied", channel="email",
+                               recipient="a@example.org", locale="fi", subject_key="message:2",
+                               context=context)
+            raise RuntimeError("the caller gives up on this part")
+    except RuntimeError:
+        pass
+    session.commit()
+    assert _queue_depth() == before + 3  # the rolled-back one is handed over and not found
+    assert len(session.exec(select(Notification)).all()) == 2
+
+
 def test_rolled_back_rows_are_never_handed_over(session, settings):
     from notify.outbox import queue_notification
 
