@@ -11,12 +11,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from notify.models import WhatsAppInbound, WhatsAppWindow
-from yhteys.clock import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,18 @@ def remove_handler(handler: InboundHandler) -> None:
 
 
 def record_window(session: Session, number: str, received_at: datetime) -> None:
-    window = session.get(WhatsAppWindow, number)
-    if window is None:
-        session.add(WhatsAppWindow(number=number, last_inbound_at=received_at))
-    elif as_utc(window.last_inbound_at) < received_at:
-        window.last_inbound_at = received_at
-    session.flush()
+    """Remember the latest message time per number (an upsert: webhooks arrive concurrently)."""
+    table = WhatsAppWindow.__table__
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    stmt = insert(table).values(number=number, last_inbound_at=received_at)
+    latest = (func.greatest if postgres else func.max)(
+        table.c.last_inbound_at, stmt.excluded.last_inbound_at
+    )
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=[table.c.number],
+                                   set_={"last_inbound_at": latest})
+    )
 
 
 def first_time(session: Session, message_id: str, received_at: datetime) -> bool:

@@ -209,3 +209,12 @@ def test_the_handler_runs_in_the_webhook_transaction(client, hook_settings, sess
     finally:
         inbound.remove_handler(handler)
     assert fresh(row_id).error_text == "marker-text"
+
+
+def test_the_window_only_moves_forwards(session, settings):
+    later, earlier = now(), now() - timedelta(hours=3)
+    inbound.record_window(session, NUMBER, later)
+    inbound.record_window(session, NUMBER, earlier)  # a late webhook for an older message
+    session.commit()
+    session.expire_all()
+    assert as_utc(session.get(WhatsAppWindow, NUMBER).last_inbound_at) == later
