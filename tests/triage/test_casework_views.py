@@ -239,3 +239,14 @@ def test_an_advisor_in_two_teams_sees_both_in_one_order(client, make_team, make_
     positions = [html.index(c.reference) for c in (urgent, high, normal)]
     assert positions == sorted(positions)
     assert "Nobody's" not in html
+
+
+def test_columns_page_through_their_cases(client, advisor):
+    cases = [make_case(name=f"Client number {i:02d}") for i in range(30)]
+    first = client.get("/triage/board").text
+    assert "page_new=2" in first
+    assert sum(c.reference in first for c in cases) == 25
+    second = client.get("/triage/board?page_new=2").text
+    assert sum(c.reference in second for c in cases) == 5
+    assert "page_new=1" not in second and "Previous" in second
+    assert client.get("/triage/board?page_new=999").status_code == 200  # beyond the cap: page 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
@@ -145,61 +145,78 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
 ORDER = (Case.priority_rank, Case.due_at, Case.id)
 
 
-def _page_ids(session: Session, user: StaffUser, filters: Filters, state: str, at: datetime,
-              offset: int) -> list[int]:
-    """Ids of one page of a column.
+def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime):  # noqa: ANN202
+    """One ordered, limited index scan per column (and per team, for an advisor of several).
 
-    One ordered index scan when the rows come from one team or from all; for an advisor in
-    several teams, one ordered scan per team (ix_case_team_board) merged here, because
-    `team_id IN (...)` would have to sort every row of those teams first.
+    `team_id IN (...)` would make the database sort every row of those teams; one scan per
+    team on ix_case_team_board stays a short index walk, and the pieces are merged in Python.
     """
     teams = readable_team_ids(user)
-    keys = select(Case.id, Case.priority_rank, Case.due_at).where(Case.state == state)
-    if teams is not None and len(teams) > 1 and not filters.team:
-        parts = [  # each wrapped as a subquery: SQLite refuses ORDER BY inside UNION ALL
-            select(_scoped(keys.where(Case.team_id == team), user, filters, at)
-                   .order_by(*ORDER).limit(offset + PAGE_SIZE + 1).subquery())
-            for team in sorted(teams)
-        ]
-        merged = union_all(*parts).subquery()
-        query = select(merged.c.id).order_by(merged.c.priority_rank, merged.c.due_at,
-                                             merged.c.id)
-    else:
-        query = _scoped(select(Case.id).where(Case.state == state), user, filters, at).order_by(
-            *ORDER)
-    return list(session.scalars(query.offset(offset).limit(PAGE_SIZE + 1)))
+    per_team = sorted(teams) if teams is not None and len(teams) > 1 and not filters.team else [
+        None]
+    for state in states:
+        depth = (filters.pages.get(state, 1) - 1) * PAGE_SIZE + PAGE_SIZE + 1
+        for team in per_team:
+            keys = select(Case.id, Case.state, Case.priority_rank, Case.due_at).where(
+                Case.state == state)
+            if team is not None:
+                keys = keys.where(Case.team_id == team)
+            # Each piece is wrapped in a subquery: SQLite refuses ORDER BY inside UNION ALL.
+            yield select(_scoped(keys, user, filters, at).order_by(*ORDER).limit(depth)
+                         .subquery())
 
 
-def column(session: Session, user: StaffUser, filters: Filters, state: str, at: datetime) -> Column:
-    page = filters.pages.get(state, 1)
-    if filters.overdue and state not in RUNNING_STATES:
-        return Column(state, [], 0, False, 1, False)
-    ids = _page_ids(session, user, filters, state, at, (page - 1) * PAGE_SIZE)
-    found = {
-        c.id: c
-        for c in session.scalars(select(Case).options(load_only(*CARD_COLUMNS))
-                                 .where(Case.id.in_(ids)))
-    } if ids else {}
-    cards = [found[i] for i in ids if i in found]
-    capped_ids = _scoped(select(Case.id).where(Case.state == state), user, filters, at).limit(
-        COUNT_CAP + 1
-    )
-    count = int(session.scalar(select(func.count()).select_from(capped_ids.subquery())) or 0)
-    return Column(state, cards[:PAGE_SIZE], min(count, COUNT_CAP), count > COUNT_CAP, page,
-                  len(cards) > PAGE_SIZE and page < MAX_PAGE)
+def _counts(session: Session, user: StaffUser, filters: Filters, states: list[str],
+            at: datetime) -> dict[str, int]:
+    """Each column's count up to COUNT_CAP + 1, all in one statement."""
+    parts = []
+    for state in states:
+        capped = _scoped(select(Case.id).where(Case.state == state), user, filters, at).limit(
+            COUNT_CAP + 1).subquery()
+        parts.append(select(literal(state).label("state"), func.count().label("n"))
+                     .select_from(capped))
+    return {row.state: int(row.n) for row in session.execute(union_all(*parts))}
 
 
 def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
-    columns = [column(session, user, filters, state, at) for state in STATES]
+    """The whole board in three statements: the keys of every column, the cards, the counts."""
+    states = [s for s in STATES if not filters.overdue or s in RUNNING_STATES]
+    rows = list(session.execute(union_all(*_pieces(user, filters, states, at))))
+    nulls_last = session.get_bind().dialect.name == "postgresql"  # each database's ASC order
+
+    def key(row) -> tuple:  # noqa: ANN001
+        due = as_utc(row.due_at) if row.due_at is not None else None
+        return (row.priority_rank, (due is None) == nulls_last, due or at, row.id)
+
+    by_state: dict[str, list] = {}
+    for row in sorted(rows, key=key):
+        by_state.setdefault(row.state, []).append(row.id)
+    pages: dict[str, list[int]] = {}
+    for state in states:
+        offset = (filters.pages.get(state, 1) - 1) * PAGE_SIZE
+        pages[state] = by_state.get(state, [])[offset:offset + PAGE_SIZE + 1]
+    wanted = [i for ids in pages.values() for i in ids[:PAGE_SIZE]]
+    cards = {
+        c.id: c for c in session.scalars(
+            select(Case).options(load_only(*CARD_COLUMNS)).where(Case.id.in_(wanted)))
+    } if wanted else {}
+    counts = _counts(session, user, filters, states, at) if states else {}
+    columns = []
+    for state in STATES:
+        ids = pages.get(state, [])
+        page = filters.pages.get(state, 1) if state in pages else 1
+        count = counts.get(state, 0)
+        columns.append(Column(state, [cards[i] for i in ids[:PAGE_SIZE] if i in cards],
+                              min(count, COUNT_CAP), count > COUNT_CAP, page,
+                              len(ids) > PAGE_SIZE and page < MAX_PAGE))
     team_names = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
-    people_ids = {c.assignee_id for col in columns for c in col.cards if c.assignee_id}
-    people_ids.add(user.id)
+    people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
     people = {
         u.id: u.label
         for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(people_ids)))
     }
     overdue = {
-        c.id for col in columns for c in col.cards
+        c.id for c in cards.values()
         if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= as_utc(at)
     }
     return Board(columns, team_names, people, filters, overdue)
