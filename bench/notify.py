@@ -12,6 +12,8 @@ Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (database 13 is f
    the inserting process's Redis is unreachable (so every row is left for the relay), with a
    `yhteys relay` process and 2 workers running. Prints the insert rate achieved, how long rows
    waited for the relay (p50/p99/max) and for delivery, and the backlog at the end.
+3. Relay capacity: 4000 rows left for the relay, handed over by one relay with nothing else
+   running.
 """
 
 from __future__ import annotations
@@ -297,6 +299,23 @@ def relay_keeps_up(settings, rate: int, seconds: int, threads: int, batch: int) 
     print(f"  sustained end-to-end: {len(sent_wait) / total_elapsed:.0f} emails/s")
 
 
+def relay_capacity(rows: int = 4000) -> None:
+    """How fast one relay hands rows over when nothing else runs (its ceiling)."""
+    from notify.relay import Relay
+    from yhteys.db import get_engine
+
+    ids = insert_rows(rows, "cap")
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE notification SET enqueued_at = NULL WHERE id >= :i"),
+                     {"i": ids[0]})
+    relay, handed, started = Relay(grace=30, batch=500), 0, time.monotonic()
+    while (count := relay.sweep()) > 0:
+        handed += count
+    elapsed = time.monotonic() - started
+    print(f"  one relay alone: {handed} rows handed to Redis in {elapsed:.2f} s = "
+          f"{handed / elapsed:.0f} rows/s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=3000)
@@ -340,6 +359,10 @@ def main() -> int:
               " submit, 2 workers)")
         set_settings(settings)
         relay_keeps_up(settings, args.rate, args.seconds, args.threads, args.batch)
+        set_settings(settings)
+        broker.configure(settings)
+        print("Relay capacity")
+        relay_capacity()
     finally:
         sink.send_signal(signal.SIGTERM)
         sink.wait(10)
