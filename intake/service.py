@@ -215,17 +215,30 @@ def add_client_message(
             duplicate = _recent_duplicate(session, case_id, body)
             if duplicate is not None:
                 return duplicate
-        message = CaseMessage(case_id=case_id, author="client", channel=channel, body=body)
-        session.add(message)
-        session.flush()
-        if files:
-            save_attachments(session, case_id, list(files), message_id=message.id)
-        case.client_replied = True
-        case.updated_at = now()
-        session.add(case)
-        events.client_message_added(session, case, message)
-        session.flush()
+        message = append_client_message(session, case, body, files=files, channel=channel)
     log.info("client message %s added to case %s", message.id, case_id)
+    return message
+
+
+def append_client_message(
+    session: Session,
+    case: Case,
+    body: str,
+    *,
+    files: Sequence[CleanFile] = (),
+    channel: str = "web",
+) -> CaseMessage:
+    """The client's message on the case, in the caller's transaction (web form or WhatsApp)."""
+    message = CaseMessage(case_id=case.id, author="client", channel=channel, body=body)
+    session.add(message)
+    session.flush()
+    if files:
+        save_attachments(session, case.id, list(files), message_id=message.id)
+    case.client_replied = True
+    case.updated_at = now()
+    session.add(case)
+    events.client_message_added(session, case, message)
+    session.flush()
     return message
 
 

@@ -90,11 +90,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         set_settings(settings)
     settings = get_settings()
     configure_logging(settings.log_level)
+    from intake import inbound
     from triage import hooks
     from yhteys.routing import register_convertors
 
     register_convertors()
     hooks.register()
+    inbound.register()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
