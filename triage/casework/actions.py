@@ -110,7 +110,7 @@ def assign_to(session: Session, case: Case, version: int, actor: StaffUser, user
     if user_id is None:
         _take(session, case, version)
         case.assignee_id = None
-        if case.state == "assigned":
+        if case.state in ("assigned", "in_progress"):  # nobody has it: back in the team's queue
             _set_state(session, case, "new", actor)
         history.add(session, case, "unassigned", actor.id, {})
         _audit(session, actor, "case.unassign", case, request)

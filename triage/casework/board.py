@@ -145,11 +145,16 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
 ORDER = (Case.priority_rank, Case.due_at, Case.id)
 
 
-def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime):  # noqa: ANN202
+def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
+            sparse: set[str]):  # noqa: ANN202
     """One ordered, limited index scan per column (and per team, for an advisor of several).
 
     `team_id IN (...)` would make the database sort every row of those teams; one scan per
     team on ix_case_team_board stays a short index walk, and the pieces are merged in Python.
+    A column with few matches (`sparse`: its capped count is below the cap) is ordered by
+    `priority_rank + 0`, which keeps the database from walking the whole state in index order
+    looking for rows that are not there (an assignee filter on the closed column): it fetches
+    the few matching rows through the filter's own index and sorts them instead.
     """
     teams = readable_team_ids(user)
     per_team = sorted(teams) if teams is not None and len(teams) > 1 and not filters.team else [
@@ -161,8 +166,9 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime):
                 Case.state == state)
             if team is not None:
                 keys = keys.where(Case.team_id == team)
+            order = (Case.priority_rank + 0, Case.due_at, Case.id) if state in sparse else ORDER
             # Each piece is wrapped in a subquery: SQLite refuses ORDER BY inside UNION ALL.
-            yield select(_scoped(keys, user, filters, at).order_by(*ORDER).limit(depth)
+            yield select(_scoped(keys, user, filters, at).order_by(*order).limit(depth)
                          .subquery())
 
 
@@ -178,10 +184,17 @@ def _counts(session: Session, user: StaffUser, filters: Filters, states: list[st
     return {row.state: int(row.n) for row in session.execute(union_all(*parts))}
 
 
+def _narrowed(filters: Filters) -> bool:
+    """A filter that may leave a column sparse in a way the state order cannot know of."""
+    return bool(filters.assignee or filters.language or filters.kind or filters.team)
+
+
 def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
-    """The whole board in three statements: the keys of every column, the cards, the counts."""
+    """The whole board in three statements: the counts, the keys of every column, the cards."""
     states = [s for s in STATES if not filters.overdue or s in RUNNING_STATES]
-    rows = list(session.execute(union_all(*_pieces(user, filters, states, at))))
+    counts = _counts(session, user, filters, states, at) if states else {}
+    sparse = {s for s in states if counts.get(s, 0) <= COUNT_CAP} if _narrowed(filters) else set()
+    rows = list(session.execute(union_all(*_pieces(user, filters, states, at, sparse))))
     nulls_last = session.get_bind().dialect.name == "postgresql"  # each database's ASC order
 
     def key(row) -> tuple:  # noqa: ANN001
@@ -200,7 +213,6 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
         c.id: c for c in session.scalars(
             select(Case).options(load_only(*CARD_COLUMNS)).where(Case.id.in_(wanted)))
     } if wanted else {}
-    counts = _counts(session, user, filters, states, at) if states else {}
     columns = []
     for state in STATES:
         ids = pages.get(state, [])
