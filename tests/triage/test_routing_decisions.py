@@ -98,3 +98,24 @@ def test_staff_are_notified_of_a_new_case_and_of_an_assignment(make_team, make_s
         sent = {(n.event, n.recipient) for n in rows}
     assert ("staff_new_case", "queue@example.org") in sent
     assert ("staff_case_assigned", person.email) in sent
+
+
+def test_a_referral_is_assigned_by_the_new_teams_rule_with_its_reason(make_team, make_staff):
+    from intake.models import Case
+    from triage.casework import actions
+
+    advice = make_team("Advice")
+    tracing = make_team("Tracing", auto_assign=True)
+    add_rule(advice)
+    sender = make_staff(teams=[advice])
+    taker = make_staff(display_name="Parisa", teams=[tracing], languages=["fa"])
+    case = make_case(language="fa")
+    with Session(get_engine(), expire_on_commit=False) as db:
+        row = db.get(Case, case.id)
+        actions.refer(db, row, row.version, sender, tracing.id, "Looking for a brother")
+        db.commit()
+        event = history.latest(db, case.id, "referred")
+    assert event.data["assignee_id"] == taker.id and event.data["speaks"] is True
+    with use_locale("en"):
+        text = describe.event_text(event.action, event.data, {})
+    assert text.startswith("Referred to Tracing: Looking for a brother; assigned to Parisa")

@@ -20,6 +20,7 @@ from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser, Team
 from triage.casework import assign, duplicates, history, notices, sla
+from triage.casework.routing import decision_data
 from yhteys.clock import now
 
 WORK_STATES = ("new", "assigned", "in_progress", "waiting_client")
@@ -187,9 +188,10 @@ def refer(session: Session, case: Case, version: int, actor: StaffUser, team_id:
     if case.state in ("new", "assigned", "in_progress"):
         _set_state(session, case, target_state, actor)
     event = history.add(session, case, "referred", actor.id, {
-        "team_id": team.id, "team_name": team.name, "from_team_id": from_team,
-        "reason": reason, "assignee_id": case.assignee_id, "mode": assignment.mode,
-        "assignee_name": assignment.assignee.name if assignment.assignee else "",
+        "from_team_id": from_team, "reason": reason,
+        **decision_data(rule=None, team_name=team.name, assignment=assignment, kind=case.kind,
+                        language=case.language, area=case.area),
+        "team_id": team.id,
     })
     session.flush()
     notices.new_case(session, case, f"case:{case.id}:referred:{event.id}")

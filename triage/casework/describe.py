@@ -142,6 +142,11 @@ def routing_text(data: Mapping[str, Any]) -> str:
     if data.get("team_id") is None:
         return _("No routing rule matched: the case waits for a supervisor to route it.")
     head = _("%(team)s: %(why)s", team=data.get("team_name", "?"), why=_matched(data["matched"]))
+    return f"{head}; {assignment_text(data)}"
+
+
+def assignment_text(data: Mapping[str, Any]) -> str:
+    """Who in the team got the case, and why."""
     mode = data.get("mode")
     if mode == "manual":
         tail = _("left for the team to claim (the team assigns by hand)")
@@ -162,7 +167,7 @@ def routing_text(data: Mapping[str, Any]) -> str:
             language=language_name(data.get("language", "")),
             n=data.get("open_cases", 0),
         )
-    return f"{head}; {tail}"
+    return tail
 
 
 def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -> str:
@@ -188,7 +193,7 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -
         "referred": lambda: _(
             "Referred to %(team)s: %(reason)s", team=data.get("team_name", "?"),
             reason=data.get("reason", ""),
-        ),
+        ) + ("; " + assignment_text(data) if data.get("mode") else ""),
         "closed": lambda: _(
             "Closed: %(o)s.", o=OUTCOME_LABELS.get(data.get("outcome", ""), "?")
         ),
