@@ -250,3 +250,29 @@ def test_columns_page_through_their_cases(client, advisor):
     assert sum(c.reference in second for c in cases) == 5
     assert "page_new=1" not in second and "Previous" in second
     assert client.get("/triage/board?page_new=999").status_code == 200  # beyond the cap: page 1
+
+
+def test_filtered_columns_say_how_many_without_counting_everything(client, advisor):
+    for i in range(27):
+        make_case(kind="tracing", name=f"Tracing {i}")
+    make_case(kind="other", name="Other")
+    html = client.get("/triage/board?kind=tracing").text
+    assert '<span class="count">(25+)</span>' in html  # 27 new tracing cases: a page and more
+    html = client.get("/triage/board?kind=other").text
+    assert '<span class="count">(1)</span>' in html
+    html = client.get("/triage/board").text
+    assert '<span class="count">(28)</span>' in html
+
+
+def test_back_to_new_means_nobody_has_it(client, advisor):
+    case = make_case()
+    page = client.get(f"/triage/cases/{case.reference}").text
+    client.post(f"/triage/cases/{case.reference}/claim",
+                data={"csrf_token": token(page), "version": version_in(page)})
+    page = client.get(f"/triage/cases/{case.reference}").text
+    client.post(f"/triage/cases/{case.reference}/state",
+                data={"csrf_token": token(page), "version": version_in(page), "state": "new"})
+    after = fresh(case.id)
+    assert after.state == "new" and after.assignee_id is None
+    html = client.get("/triage/board?assignee=none").text
+    assert case.reference in html

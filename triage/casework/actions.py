@@ -140,6 +140,9 @@ def change_state(session: Session, case: Case, version: int, actor: StaffUser, s
     if case.state == "closed":
         case.closed_at, case.outcome = None, ""
         history.add(session, case, "reopened", actor.id, {})
+    if state == "new" and case.assignee_id is not None:  # back in the queue: nobody has it
+        case.assignee_id = None
+        history.add(session, case, "unassigned", actor.id, {})
     _set_state(session, case, state, actor)
     _audit(session, actor, "case.state", case, request, state=state)
 

@@ -151,10 +151,9 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
 
     `team_id IN (...)` would make the database sort every row of those teams; one scan per
     team on ix_case_team_board stays a short index walk, and the pieces are merged in Python.
-    A column with few matches (`sparse`: its capped count is below the cap) is ordered by
-    `priority_rank + 0`, which keeps the database from walking the whole state in index order
-    looking for rows that are not there (an assignee filter on the closed column): it fetches
-    the few matching rows through the filter's own index and sorts them instead.
+    A `sparse` column is ordered by `priority_rank + 0`, which keeps the database from walking
+    the whole state in index order for rows that are hardly there: it fetches the few matching
+    rows through the filter's own index and sorts them instead.
     """
     teams = readable_team_ids(user)
     per_team = sorted(teams) if teams is not None and len(teams) > 1 and not filters.team else [
@@ -184,17 +183,41 @@ def _counts(session: Session, user: StaffUser, filters: Filters, states: list[st
     return {row.state: int(row.n) for row in session.execute(union_all(*parts))}
 
 
-def _narrowed(filters: Filters) -> bool:
-    """A filter that may leave a column sparse in a way the state order cannot know of."""
-    return bool(filters.assignee or filters.language or filters.kind or filters.team)
+# Columns a filter cannot have rows in, by the workflow's own rules (see actions): a new case
+# has nobody; an assigned or in-progress case has somebody. "Nobody yet" asks what still waits
+# to be taken, which a closed case never does.
+EMPTY_BY_RULE = {"none": {"assigned", "in_progress", "closed"}, "person": {"new"}}
+
+
+def _states(filters: Filters) -> list[str]:
+    states = [s for s in STATES if not filters.overdue or s in RUNNING_STATES]
+    if filters.assignee:
+        empty = EMPTY_BY_RULE["none" if filters.assignee == "none" else "person"]
+        states = [s for s in states if s not in empty]
+    return states
+
+
+def _sparse(filters: Filters, states: list[str]) -> set[str]:
+    """Columns where the filter's matches are rare in a way the state order cannot know: cases
+    nobody has are nearly all new, so among the waiting ones there are few."""
+    return {"waiting_client"} & set(states) if filters.assignee == "none" else set()
+
+
+def _counted(filters: Filters) -> bool:
+    """Counts are cheap when the filters are columns of the board's indexes (state, priority,
+    due time, team). Counting to a thousand by kind, language or assignee makes the database
+    build bitmaps of hundreds of thousands of rows; those boards say "25+" instead."""
+    return not (filters.kind or filters.language or filters.assignee)
 
 
 def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
     """The whole board in three statements: the counts, the keys of every column, the cards."""
-    states = [s for s in STATES if not filters.overdue or s in RUNNING_STATES]
-    counts = _counts(session, user, filters, states, at) if states else {}
-    sparse = {s for s in states if counts.get(s, 0) <= COUNT_CAP} if _narrowed(filters) else set()
-    rows = list(session.execute(union_all(*_pieces(user, filters, states, at, sparse))))
+    states = _states(filters)
+    counted = _counted(filters)
+    counts = _counts(session, user, filters, states, at) if states and counted else {}
+    sparse = _sparse(filters, states)
+    pieces = list(_pieces(user, filters, states, at, sparse))
+    rows = list(session.execute(union_all(*pieces))) if pieces else []
     nulls_last = session.get_bind().dialect.name == "postgresql"  # each database's ASC order
 
     def key(row) -> tuple:  # noqa: ANN001
@@ -208,6 +231,9 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
     for state in states:
         offset = (filters.pages.get(state, 1) - 1) * PAGE_SIZE
         pages[state] = by_state.get(state, [])[offset:offset + PAGE_SIZE + 1]
+        if not counted:  # what the keys tell: all of them, or "this many and more"
+            found = len(by_state.get(state, []))
+            counts[state] = found if found <= offset + PAGE_SIZE else -(offset + PAGE_SIZE)
     wanted = [i for ids in pages.values() for i in ids[:PAGE_SIZE]]
     cards = {
         c.id: c for c in session.scalars(
@@ -218,9 +244,12 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
         ids = pages.get(state, [])
         page = filters.pages.get(state, 1) if state in pages else 1
         count = counts.get(state, 0)
+        if count < 0:  # uncounted, and more than these
+            shown, capped = -count, True
+        else:
+            shown, capped = min(count, COUNT_CAP), count > COUNT_CAP
         columns.append(Column(state, [cards[i] for i in ids[:PAGE_SIZE] if i in cards],
-                              min(count, COUNT_CAP), count > COUNT_CAP, page,
-                              len(ids) > PAGE_SIZE and page < MAX_PAGE))
+                              shown, capped, page, len(ids) > PAGE_SIZE and page < MAX_PAGE))
     team_names = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
     people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
     people = {
