@@ -47,13 +47,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def start_server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., LiveServer]]:
     """A factory: `start_server(**env)` returns a running server with that extra environment.
 
-    Servers are kept for the whole run, one per distinct environment, and stopped at its end.
+    Servers are kept while the browser tests run, one per distinct environment, and stopped
+    when they are done: a live server's relay and worker would otherwise take the outbox rows
+    of the tests that come after.
     """
     servers: dict[frozenset[tuple[str, str]], LiveServer] = {}
 
@@ -76,7 +78,7 @@ def start_server(
             server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(start_server: Callable[..., LiveServer]) -> LiveServer:
     """The app with the default test environment."""
     return start_server()
