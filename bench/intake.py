@@ -48,6 +48,9 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "%(cookie)s"
 wrk.headers["Origin"] = "%(origin)s"
+-- Each person sends one form from their own phone: a new connection per submission, which also
+-- spreads the posts over the web processes as a real load balancer would.
+wrk.headers["Connection"] = "close"
 local template = "%(body)s"
 request = function()
   local body = template:gsub("IDEMPOTENCYKEY", key())

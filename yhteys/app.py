@@ -101,11 +101,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         from notify import runtime
+        from yhteys import periodic
 
         runtime.start(settings)
+        periodic.start()
         try:
             yield
         finally:
+            periodic.stop()
             runtime.stop()
 
     return Starlette(
