@@ -239,3 +239,27 @@ def stale_count(session: Session) -> int:
         .where(Notification.state.in_(UNSENT_STATES), Notification.created_at < cutoff)
     )
     return int(session.scalar(query) or 0)
+
+
+def forget_recipient(session: Session, reference: str) -> int:
+    """Anonymisation: blank the client's address (and fallbacks) on the case's finished rows.
+
+    Rows still pending or sending keep theirs, or they could never be sent. Staff rows keep the
+    staff address: it is no client data, and blanking several would collide on the unique key.
+    Returns how many rows were changed.
+    """
+    from sqlalchemy import update
+
+    from notify.models import UNSENT_STATES
+
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.reference == reference,
+            Notification.event.in_(CLIENT_EVENTS),
+            Notification.state.not_in(UNSENT_STATES),
+            Notification.recipient != "",
+        )
+        .values(recipient="", fallback=[], updated_at=now())
+    )
+    return int(result.rowcount or 0)

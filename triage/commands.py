@@ -12,3 +12,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     accounts_commands.register(sub)
     casework_commands.register(sub)
+    from triage import retention
+
+    retention.register(sub)

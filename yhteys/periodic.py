@@ -37,10 +37,17 @@ def _sweep_attachments() -> object:
         return sweep_orphans(session)
 
 
+def _retention() -> object:
+    from triage.retention import run_once
+
+    return run_once()
+
+
 def default_jobs() -> list[Job]:
     return [
         Job("sla-check", 300, _sla_check),
         Job("attachment-sweep", 6 * 3600, _sweep_attachments),
+        Job("retention", 3600, _retention),
     ]
 
 
