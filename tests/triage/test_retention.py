@@ -43,8 +43,8 @@ def submit_case(**answers):  # noqa: ANN003, ANN201
         "area": "Kallio",
         "message": "Etsin veljeäni Abrahamia.",
         "consents": {"process": True, "search": True},
-        "details": {"persons": [{"name": "Abraham Tesfaye", "relationship": "sibling",
-                                 "last_place": "Tripoli, Libya"}]},
+        "details": {"persons": [{"name": "Abraham Tesfaye", "birth_date": "1990-04-02",
+                                 "relationship": "sibling", "last_place": "Tripoli, Libya"}]},
     }
     payload.update(answers)
     result = validate(payload)
@@ -186,3 +186,40 @@ def test_the_anonymise_command_prints_the_count(settings, capsys):
     _close(outcome.case.id, now() - timedelta(days=settings.retention_days + 5))
     assert main(["anonymise"]) == 0
     assert "1 closed cases anonymised" in capsys.readouterr().out
+
+
+def test_triage_forgets_the_area_it_routed_on_reasons_and_person_keys(settings, make_team):
+    from triage import hooks
+    from triage.casework import history
+    from triage.casework.models import CaseEvent, RoutingRule
+
+    hooks.register()
+    team = make_team("Helsinki north")
+    with Session(get_engine()) as db:
+        db.add(RoutingRule(area="kallio", team_id=team.id))
+        db.commit()
+    outcome = submit_case()
+    with Session(get_engine()) as db:
+        case = db.get(Case, outcome.case.id)
+        assert case.team_id == team.id
+        history.add(db, case, "priority", None,
+                    {"priority": "urgent", "source": "staff", "reason": "Raskaana, ei kotia"})
+        db.commit()
+        assert db.scalars(select(PersonKey).where(PersonKey.case_id == case.id)).all()
+    _close(outcome.case.id, now() - timedelta(days=settings.retention_days + 1))
+
+    with Session(get_engine()) as db:
+        assert anonymise_due(db) == 1
+        db.commit()
+
+    with Session(get_engine()) as db:
+        events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == outcome.case.id)).all()
+        routed = [e for e in events if e.action == "routed"]
+        assert routed and all("area" not in e.data.get("matched", {}) for e in routed)
+        assert [e.data["reason"] for e in events if e.action == "priority" and
+                e.data.get("source") == "staff"] == [""]
+        text = repr([e.data for e in events])
+        assert "Kallio" not in text and "kallio" not in text and "Raskaana" not in text
+        assert db.scalars(select(PersonKey).where(
+            PersonKey.case_id == outcome.case.id)).all() == []
+        assert db.get(Case, outcome.case.id).team_id == team.id  # statistics keep the team
