@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team, TeamMembership
-from triage.casework import history
+from triage.casework import config_cache, history
 from triage.casework.models import RoutingRule
 from triage.casework.routing import (
     Assignment,
@@ -25,10 +25,14 @@ OPEN_STATES = ("assigned", "in_progress", "waiting_client")
 
 
 def rules(session: Session) -> list[Rule]:
-    return [
+    return list(config_cache.cached(session, "routing_rules", _load_rules))
+
+
+def _load_rules(session: Session) -> tuple[Rule, ...]:
+    return tuple(
         Rule(id=r.id, team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
         for r in session.scalars(select(RoutingRule))
-    ]
+    )
 
 
 def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from intake.models import PRIORITIES, Case
+from triage.casework import config_cache
 from triage.casework.calendar import BUSINESS_DAY_MINUTES, BusinessCalendar
 from triage.casework.models import CalendarClosure, CaseClock, SlaTarget
 from yhteys.clock import as_utc
@@ -36,6 +37,10 @@ STOPPED_STATES = frozenset({"waiting_client", "closed"})
 
 
 def targets(session: Session) -> dict[str, Target]:
+    return dict(config_cache.cached(session, "sla_targets", _load_targets))
+
+
+def _load_targets(session: Session) -> dict[str, Target]:
     found = dict(DEFAULT_TARGETS)
     for row in session.scalars(select(SlaTarget)):
         if row.priority in found:
@@ -63,6 +68,11 @@ def set_target(
 
 
 def business_calendar(session: Session) -> BusinessCalendar:
+    """The calendar with the closed dates (cached: see config_cache; never mutated)."""
+    return config_cache.cached(session, "business_calendar", _load_calendar)
+
+
+def _load_calendar(session: Session) -> BusinessCalendar:
     return BusinessCalendar(session.scalars(select(CalendarClosure.day)).all())
 
 
@@ -87,11 +97,15 @@ def _elapsed_now(cal: BusinessCalendar, clock: CaseClock, at: datetime) -> int:
 
 
 def apply_due_times(
-    session: Session, case: Case, at: datetime, cal: BusinessCalendar | None = None
+    session: Session,
+    case: Case,
+    at: datetime,
+    cal: BusinessCalendar | None = None,
+    clock: CaseClock | None = None,
 ) -> None:
     """Set the case's due times from its clock and its priority's targets."""
     cal = cal or business_calendar(session)
-    clock = _clock(session, case)
+    clock = clock or _clock(session, case)
     target = targets(session)[case.priority]
     # Due times are computed from the point the clock reached: now if running, else its stop.
     if clock.running_since is not None:
@@ -111,9 +125,10 @@ def current_due(case: Case) -> datetime | None:
 def start(session: Session, case: Case, at: datetime) -> None:
     """A new case: the clock starts at its arrival."""
     at = as_utc(at)
-    clock = _clock(session, case)
-    clock.elapsed, clock.running_since, clock.stopped_at = 0, at, None
-    apply_due_times(session, case, at)
+    # A case created in this transaction has no clock row yet: no SELECT to find that out.
+    clock = CaseClock(case_id=case.id, elapsed=0, running_since=at, stopped_at=None)
+    session.add(clock)
+    apply_due_times(session, case, at, clock=clock)
 
 
 def stop(session: Session, case: Case, at: datetime) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from triage.casework import config_cache
 from triage.casework.models import CaseworkSetting
 from yhteys.clock import now
 
@@ -39,6 +40,10 @@ SETTINGS = {
 
 
 def load_config(session: Session) -> UrgencyConfig:
+    return config_cache.cached(session, "urgency", _read_config)
+
+
+def _read_config(session: Session) -> UrgencyConfig:
     values = {
         row.key: row.value
         for row in session.scalars(select(CaseworkSetting))
@@ -52,7 +57,7 @@ def save_config(session: Session, values: Mapping[str, int], actor_id: int) -> U
         low, high = SETTINGS[key]
         if not low <= value <= high:
             raise ValueError(key)
-    merged = asdict(load_config(session)) | dict(values)
+    merged = asdict(_read_config(session)) | dict(values)  # never a cached copy
     if merged["fr_urgent_days"] > merged["fr_high_days"]:
         raise ValueError("fr_urgent_days")
     for key, value in values.items():
