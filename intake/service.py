@@ -84,16 +84,23 @@ def submit(
     ui_locale: str,
     source: str = "web",
     files: Sequence[CleanFile] = (),
+    checked: bool = False,
 ) -> Outcome:
-    """Make the case (or return the one this key made). Raises IdempotencyConflict."""
+    """Make the case (or return the one this key made). Raises IdempotencyConflict.
+
+    `checked`: the caller has just run find_replay for this key and found nothing, so the first
+    attempt inserts at once. A concurrent send of the same key then loses on the unique key, and
+    its retry looks again and finds the winner's case.
+    """
     fingerprint = submission.fingerprint(f.sha256 for f in files)
     locale = submission.notification_locale(ui_locale)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope() as session:
-                replay = _replay(session, idempotency_key, fingerprint, locale)
-                if replay is not None:
-                    return replay
+                if not (checked and attempt == 1):
+                    replay = _replay(session, idempotency_key, fingerprint, locale)
+                    if replay is not None:
+                        return replay
                 case = _create(
                     session,
                     submission,

@@ -204,7 +204,12 @@ async def request_submit(request: Request) -> Response:
 async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
     return await run_in_threadpool(
         lambda: service.submit(
-            submission, idempotency_key=key, ui_locale=get_locale(), source="web", files=files
+            submission,
+            idempotency_key=key,
+            ui_locale=get_locale(),
+            source="web",
+            files=files,
+            checked=True,  # request_submit has just looked for this key's case
         )
     )
 
