@@ -130,13 +130,16 @@ def queue_notification(
     return row
 
 
+# Built once: the values go as parameters, so no statement is rebuilt (and coerced) per row.
+_INSERT_IGNORING = {
+    "postgresql": pg_insert(Notification).on_conflict_do_nothing().returning(Notification),
+    "sqlite": sqlite_insert(Notification).on_conflict_do_nothing().returning(Notification),
+}
+
+
 def _insert_ignoring_duplicate(session: Session, values: dict) -> Notification | None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = pg_insert(Notification).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(Notification).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - other databases: a savepoint keeps the caller's work
+    stmt = _INSERT_IGNORING.get(session.get_bind().dialect.name)
+    if stmt is None:  # pragma: no cover - other databases: a savepoint keeps the caller's work
         from sqlalchemy.exc import IntegrityError
 
         try:
@@ -147,7 +150,7 @@ def _insert_ignoring_duplicate(session: Session, values: dict) -> Notification |
         except IntegrityError:
             return None
     # One round trip: the row comes back as an object in the session, or nothing on a duplicate.
-    return session.scalars(stmt.returning(Notification)).first()
+    return session.scalars(stmt, [values]).first()
 
 
 def track_for_hand_over(session: Session, row_id: int) -> None:
