@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -149,10 +150,14 @@ def _create(
     session.add(case)
     session.flush()  # the unique reference and key are checked here, before any file is written
     assert case.id is not None
-    for purpose in submission.consent_purposes():
-        session.add(
-            Consent(case_id=case.id, purpose=purpose, notice_version=PRIVACY_NOTICE_VERSION)
-        )
+    given_at = now()
+    consents = [
+        {"case_id": case.id, "purpose": purpose, "notice_version": PRIVACY_NOTICE_VERSION,
+         "given_at": given_at}
+        for purpose in submission.consent_purposes()
+    ]
+    if consents:  # plain rows, one executemany: nothing reads them back in this transaction
+        session.execute(sa_insert(Consent.__table__), consents)
     if files:
         save_attachments(session, case.id, list(files))
     queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)
