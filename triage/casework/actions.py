@@ -147,16 +147,22 @@ def change_state(session: Session, case: Case, version: int, actor: StaffUser, s
     _audit(session, actor, "case.state", case, request, state=state)
 
 
+def _reason(text: str) -> str:
+    """A staff member's reason for a change: required, and short enough for the history."""
+    reason = text.strip()
+    if not reason:
+        raise NotAllowed("reason_required")
+    if len(reason) > REASON_MAX:
+        raise NotAllowed("too_long")
+    return reason
+
+
 def change_priority(session: Session, case: Case, version: int, actor: StaffUser, priority: str,
                     reason: str, request: Request | None = None) -> None:
     _check_reader(actor, case)
     if priority not in PRIORITIES:
         raise NotAllowed("bad_priority")
-    reason = reason.strip()
-    if not reason:
-        raise NotAllowed("reason_required")
-    if len(reason) > REASON_MAX:
-        raise NotAllowed("too_long")
+    reason = _reason(reason)
     _take(session, case, version)
     case.priority, case.priority_rank = priority, PRIORITY_RANK[priority]
     case.priority_reason = reason
@@ -176,11 +182,7 @@ def refer(session: Session, case: Case, version: int, actor: StaffUser, team_id:
         raise NotAllowed("bad_team")
     if team.id == case.team_id:
         raise NotAllowed("same_team")
-    reason = reason.strip()
-    if not reason:
-        raise NotAllowed("reason_required")
-    if len(reason) > REASON_MAX:
-        raise NotAllowed("too_long")
+    reason = _reason(reason)
     _take(session, case, version)
     from_team = case.team_id
     case.team_id, case.assignee_id = team.id, None
