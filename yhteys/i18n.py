@@ -104,6 +104,17 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
+# Dates, times and numbers follow Finland's conventions in each language; English is British
+# (24-hour clock, day before month), never Babel's default US English.
+FORMAT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
+def format_locale(locale: str | None = None) -> str:
+    """The Babel locale to format dates and times in for a page language."""
+    locale = locale or get_locale()
+    return FORMAT_LOCALES.get(locale, locale)
+
+
 def native_name(locale: str) -> str:
     return LANGUAGES.get(locale) or Locale.parse(locale).get_display_name(locale) or locale
 

@@ -38,13 +38,13 @@ def _format_datetime(value, format: str = "medium") -> str:  # noqa: A002, ANN00
 
     if value is None:
         return ""
-    return format_datetime(as_utc(value), format, tzinfo=HELSINKI, locale=i18n.get_locale())
+    return format_datetime(as_utc(value), format, tzinfo=HELSINKI, locale=i18n.format_locale())
 
 
 def _format_date(value, format: str = "medium") -> str:  # noqa: A002, ANN001
     if value is None:
         return ""
-    return format_date(value, format, locale=i18n.get_locale())
+    return format_date(value, format, locale=i18n.format_locale())
 
 
 def _format_time(value, format: str = "short") -> str:  # noqa: A002, ANN001
@@ -52,7 +52,7 @@ def _format_time(value, format: str = "short") -> str:  # noqa: A002, ANN001
 
     if value is None:
         return ""
-    return format_time(value, format, tzinfo=HELSINKI, locale=i18n.get_locale())
+    return format_time(value, format, tzinfo=HELSINKI, locale=i18n.format_locale())
 
 
 def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported late (a leaf module)

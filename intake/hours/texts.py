@@ -12,10 +12,8 @@ from babel.dates import format_date, format_time
 
 from intake.hours.schedule import ChannelStatus, Opening
 from yhteys.clock import HELSINKI
-from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale, lazy_gettext
+from yhteys.i18n import INTERPRETER_LANGUAGES, format_locale, get_locale, lazy_gettext
 from yhteys.i18n import gettext as _
-
-FORMAT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
 # A weekday in running text ("open on Tuesday ...") and as a heading ("Tuesday 2 December").
 _DAY_IN_TEXT = {"fi": "EEEE d. MMMM", "sv": "EEEE d MMMM", "en": "EEEE d MMMM"}
@@ -29,11 +27,6 @@ CHANNEL_LABELS = {
     "whatsapp": lazy_gettext("WhatsApp"),
     "all": lazy_gettext("All channels"),
 }
-
-
-def format_locale(locale: str | None = None) -> str:
-    locale = locale or get_locale()
-    return FORMAT_LOCALES.get(locale, locale)
 
 
 def time_text(instant: datetime, locale: str | None = None) -> str:
