@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from yhteys import i18n
-from yhteys.logs import configure_logging
+from yhteys.logs import configure_logging, redact_path
 from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from yhteys.settings import Settings, get_settings, set_settings
 from yhteys.templating import STATIC_DIR, render
@@ -60,7 +60,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # The exception type only: messages can carry personal data from the request.
-    log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    log.error(
+        "unhandled error on %s %s: %s",
+        request.method,
+        redact_path(request.url.path),
+        type(exc).__name__,
+    )
     if request.url.path.startswith(("/api/", "/hooks/")):
         from yhteys.problems import problem
 

@@ -1,11 +1,44 @@
 """Logging set-up. Log lines carry ids and references, never what a person wrote or who they are.
 
-The access log of uvicorn is off: query strings and paths (status links) carry secrets.
+The access log of uvicorn is off: query strings and paths (status links) carry secrets. An
+exception's message can carry data too (a database error quotes the row it failed to write), so
+every handler logs an exception as its type and where it happened, never its message.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import traceback
+from pathlib import Path
+
+_STATUS_SECRET = re.compile(r"/status/[^/?#]+")
+
+
+def redact_path(path: str) -> str:
+    """A URL path fit for a log line: status-link secrets replaced."""
+    return _STATUS_SECRET.sub("/status/…", path)
+
+
+class RedactExceptions(logging.Filter):
+    """Replace a record's exception by its type and frames; its message is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_type, _exc, tb = record.exc_info
+            frames = traceback.extract_tb(tb)[-8:]
+            where = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)
+            )
+            name = exc_type.__name__ if exc_type else "Exception"
+            record.msg = f"{record.getMessage()} [{name} at {where}]"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+REDACT = RedactExceptions()
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -17,3 +50,8 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # uvicorn and dramatiq bring handlers of their own: every handler gets the filter.
+    for name in (None, "uvicorn", "uvicorn.error", "dramatiq"):
+        for handler in logging.getLogger(name).handlers:
+            if REDACT not in handler.filters:
+                handler.addFilter(REDACT)
