@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from intake.hours.models import HoursChannel, HoursException, HoursSlot
 from intake.hours.schedule import CHANNELS, DatedException, ExceptionKind, Schedule, WeeklySlot
 from yhteys.db import get_engine
+from yhteys.readcache import ReadCache
 
 
 def slot_value(row: HoursSlot) -> WeeklySlot:
@@ -102,7 +103,18 @@ def load_contacts(session: Session) -> dict[str, Contact]:
     }
 
 
+# The box on every public page reads the schedule while the page renders; the schedule changes a
+# few times a year. Another process sees an edit within HOURS_TTL_SECONDS; "open now" itself is
+# computed from the instant on every request, so it is never stale.
+HOURS_TTL_SECONDS = 10.0
+HOURS = ReadCache("hours", (HoursSlot, HoursException, HoursChannel), HOURS_TTL_SECONDS)
+
+
 def load_all() -> tuple[Schedule, dict[str, Contact]]:
-    """The schedule and contacts, read in one short session (for pages and the feed)."""
+    """The schedule and contacts (for pages and the feed), from a short cache."""
+    return HOURS.get(None, "all", _read_all)
+
+
+def _read_all() -> tuple[Schedule, dict[str, Contact]]:
     with Session(get_engine()) as session:
         return load_schedule(session), load_contacts(session)
