@@ -62,6 +62,13 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_key(args: argparse.Namespace) -> int:
+    from yhteys.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yhteys", description="Yhteys contact and triage service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="add demo teams, staff, cases and hours").set_defaults(
         func=_seed_demo
     )
+
+    sub.add_parser(
+        "generate-key", help="print a new key for DATA_KEYS (put it first to rotate)"
+    ).set_defaults(func=_generate_key)
 
     from intake import commands as intake_commands
     from notify import commands as notify_commands

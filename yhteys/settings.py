@@ -57,6 +57,7 @@ class Settings:
     demo_data: bool = False  # DEMO_DATA
     frozen_now: datetime | None = None  # YHTEYS_NOW
     log_level: str = "INFO"  # LOG_LEVEL
+    data_keys: tuple[str, ...] = ()  # DATA_KEYS
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +108,7 @@ ENV_NAMES: dict[str, str] = {
     "demo_data": "DEMO_DATA",
     "frozen_now": "YHTEYS_NOW",
     "log_level": "LOG_LEVEL",
+    "data_keys": "DATA_KEYS",
 }
 
 
@@ -155,6 +157,9 @@ def check_production(settings: Settings) -> None:
     problems: list[str] = []
     if settings.secret_key == DEV_SECRET or len(settings.secret_key) < 32:
         problems.append("SECRET_KEY is the development default or shorter than 32 characters")
+    if not settings.data_keys:
+        problems.append("DATA_KEYS is empty (files and secrets at rest need a key: "
+                        "yhteys generate-key)")
     if not settings.https:
         problems.append("BASE_URL must start with https:// (status links carry secrets)")
     if settings.is_sqlite:

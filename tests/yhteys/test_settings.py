@@ -32,6 +32,7 @@ def test_frozen_clock_needs_an_offset():
             {"SECRET_KEY": "x" * 40, "BASE_URL": "https://e.org", "DATABASE_URL": "sqlite:////tmp/a.db"},
             "temporary",
         ),
+        ({"SECRET_KEY": "x" * 40, "BASE_URL": "https://e.org"}, "DATA_KEYS"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_says_why(environ, reason):
@@ -46,6 +47,7 @@ def test_production_accepts_safe_settings():
             "SECRET_KEY": "s" * 48,
             "BASE_URL": "https://apu.example.org",
             "DATABASE_URL": "postgresql://yhteys@db/yhteys",
+            "DATA_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         }
     )
     assert settings.is_production
