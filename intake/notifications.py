@@ -54,6 +54,7 @@ def queue_acknowledgement(
         recipient=case.contact_address,
         locale=locale,
         subject_key=f"case:{case.id}",
-        context={"reference": case.reference, "status_url": status_url},
+        context={"reference": case.reference},
+        sealed={"status_url": status_url},
         fallback=fallback or None,
     )

@@ -140,7 +140,10 @@ def window_open(session: Session, number: str) -> bool:
 
 
 def outgoing_for(session: Session, row: Notification) -> Outgoing:
+    from notify.outbox import message_context
+
     locale = message_locale(row.locale)
+    context = message_context(row)
     return Outgoing(
         id=row.id or 0,
         token=row.token,
@@ -148,8 +151,8 @@ def outgoing_for(session: Session, row: Notification) -> Outgoing:
         channel=row.channel,
         recipient=row.recipient,
         locale=locale,
-        message=render(row.event, locale, row.context),
-        context=dict(row.context),
+        message=render(row.event, locale, context),
+        context=context,
         window_open=row.channel == "whatsapp" and window_open(session, row.recipient),
         mode=row.mode,
     )
@@ -206,6 +209,8 @@ def record(session: Session, taken: Claim, result: Sent | SendError) -> str | No
     else:
         state = "dead" if isinstance(result, Transient) else "failed"
         values.update(state=state, error_code=result.code, error_text=result.text)
+    if done_with_secrets(row.channel, values["state"]):
+        values["sealed"] = ""
     stmt = (
         update(Notification)
         .where(T.id == row.id, T.state == "sending", T.attempts == taken.attempts)
@@ -227,6 +232,28 @@ def record(session: Session, taken: Claim, result: Sent | SendError) -> str | No
     return values["state"]
 
 
+def done_with_secrets(channel: str, state: str) -> bool:
+    """Nothing will send this row again, so its sealed link can go. A WhatsApp text can still
+    come back as "window closed" and be resent as the template: it keeps the link until
+    delivered, failed, or the sweep (forget_sealed) a day later."""
+    if state in {"failed", "dead", "delivered", "read"}:
+        return True
+    return state == "sent" and channel != "whatsapp"
+
+
+def forget_sealed(session: Session, *, older_than: timedelta = WINDOW) -> int:
+    """Blank the secrets of rows finished more than a day ago (WhatsApp rows left "sent")."""
+    from notify.models import UNSENT_STATES
+
+    result = session.execute(
+        update(Notification)
+        .where(T.sealed != "", T.state.not_in(UNSENT_STATES), T.updated_at < now() - older_than)
+        .values(sealed="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
     if state == "sent":
         log.info("outbox row %d sent", row_id)
@@ -242,6 +269,8 @@ def queue_fallback(session: Session, row: Notification) -> Notification | None:
 
     if not row.fallback:
         return None
+    from notify.outbox import sealed_values
+
     (channel, recipient), rest = row.fallback[0], row.fallback[1:]
     try:
         created = queue_notification(
@@ -253,6 +282,7 @@ def queue_fallback(session: Session, row: Notification) -> Notification | None:
             subject_key=row.subject_key,
             context=dict(row.context),
             fallback=[(c, r) for c, r in rest],
+            sealed=sealed_values(row),
         )
     except NotificationError as exc:  # e.g. BASE_URL changed since: the failure still stands
         log.warning("outbox row %d: no fallback (%s)", row.id, exc)

@@ -2,7 +2,8 @@
 
 A notification row is written in the same transaction as the change that causes it, so a
 notification exists exactly when its cause does. The row carries only what the message needs: the
-case reference and a link (`context`), never case details.
+case reference and a link (`context`), never case details; a link that opens a case rests only
+sealed (`sealed`) and only until the row is done.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
@@ -53,6 +54,9 @@ class Notification(SQLModel, table=True):
     reference: str = Field(default="", max_length=16, index=True)  # the case reference, if any
     context: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     fallback: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Secrets the message needs (a status link) as one sealed JSON object (yhteys.crypto), blanked
+    # as soon as nothing can send the row again: a dump of the table opens no case.
+    sealed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Stable per row: the SMTP Message-ID and the idempotency key sent to HTTP providers.
     token: str = Field(default_factory=_token, max_length=32, unique=True)
 

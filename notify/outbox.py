@@ -9,6 +9,7 @@ never lost and never exists without its cause.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 
@@ -19,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from notify.models import CHANNELS, CLIENT_EVENTS, EVENTS, Notification
+from yhteys import crypto
 from yhteys.clock import now
 from yhteys.settings import get_settings
 
@@ -30,13 +32,16 @@ STAFF_KEYS = frozenset({"reference", "staff_url"})
 OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert"})
 REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 _PENDING_KEY = "notify_pending_ids"
+SEALED_PURPOSE = "outbox"
+# A link with one of these in its path opens something by itself: it may only travel sealed.
+SECRET_PATHS = ("/status/", "/set-password/", "/open/")
 
 
 class NotificationError(ValueError):
     """A call that would put something other than a reference and a link in a notification."""
 
 
-def _check_context(event: str, context: dict[str, str]) -> None:
+def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[str]) -> None:
     allowed = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
     keys = set(context)
     extra = keys - allowed
@@ -49,6 +54,8 @@ def _check_context(event: str, context: dict[str, str]) -> None:
     for key, value in context.items():
         if not isinstance(value, str):
             raise NotificationError(f"context[{key!r}] must be a string")
+        if key not in sealed_keys and any(part in value for part in SECRET_PATHS):
+            raise NotificationError(f"context[{key!r}] is a secret link: pass it in `sealed`")
     reference = context.get("reference", "")
     if reference and not REFERENCE_RE.match(reference):
         raise NotificationError("reference is not a case reference code")
@@ -91,11 +98,15 @@ def queue_notification(
     subject_key: str,
     context: dict[str, str],
     fallback: list[tuple[str, str]] | None = None,
+    sealed: dict[str, str] | None = None,
 ) -> Notification | None:
     """Add an outbox row in the caller's transaction; None when it already exists.
 
-    The duplicate is stopped by the database (unique event, channel, recipient, subject_key) with
-    INSERT ... ON CONFLICT DO NOTHING, which leaves the caller's transaction usable.
+    `sealed` holds what the message needs but no one may read at rest (a status or set-password
+    link): stored encrypted, merged into the context only while sending, blanked once the row is
+    done. The duplicate is stopped by the database (unique event, channel, recipient,
+    subject_key) with INSERT ... ON CONFLICT DO NOTHING, which leaves the caller's transaction
+    usable.
     """
     if event not in EVENTS:
         raise NotificationError(f"unknown event {event!r}")
@@ -105,7 +116,10 @@ def queue_notification(
         raise NotificationError("staff notifications go by email")
     if not subject_key or len(subject_key) > 120:
         raise NotificationError("subject_key must be 1-120 characters")
-    _check_context(event, context)
+    sealed = dict(sealed or {})
+    if overlap := set(sealed) & set(context):
+        raise NotificationError(f"{sorted(overlap)} given both in context and sealed")
+    _check_context(event, {**context, **sealed}, frozenset(sealed))
     at = now()
     values = Notification(
         event=event,
@@ -115,6 +129,7 @@ def queue_notification(
         subject_key=subject_key,
         reference=context.get("reference", ""),
         context=dict(context),
+        sealed=seal_values(sealed),
         fallback=_check_fallback(fallback),
         next_attempt_at=at,
         # Handed over when the caller commits (see _after_commit); should that fail, the relay
@@ -128,6 +143,22 @@ def queue_notification(
         return None
     track_for_hand_over(session, row.id)
     return row
+
+
+def seal_values(values: dict[str, str]) -> str:
+    return crypto.seal_text(json.dumps(values), SEALED_PURPOSE) if values else ""
+
+
+def sealed_values(row: Notification) -> dict[str, str]:
+    """The row's secrets, opened for sending; empty once the row is done."""
+    if not row.sealed:
+        return {}
+    return dict(json.loads(crypto.open_text(row.sealed, SEALED_PURPOSE)))
+
+
+def message_context(row: Notification) -> dict[str, str]:
+    """Everything the message text may use: the plain context and the opened secrets."""
+    return {**row.context, **sealed_values(row)}
 
 
 # Built once: the values go as parameters, so no statement is rebuilt (and coerced) per row.
@@ -263,6 +294,6 @@ def forget_recipient(session: Session, reference: str) -> int:
             Notification.state.not_in(UNSENT_STATES),
             Notification.recipient != "",
         )
-        .values(recipient="", fallback=[], updated_at=now())
+        .values(recipient="", fallback=[], sealed="", updated_at=now())
     )
     return int(result.rowcount or 0)

@@ -100,6 +100,8 @@ def _progress(session: Session, row_id: int, name: str, at: datetime) -> bool:
         values["delivered_at"] = func.coalesce(T.delivered_at, at)  # a read implies delivery
     if name == "read":
         values["read_at"] = at
+    if name in {"delivered", "read"}:
+        values["sealed"] = ""  # it arrived: nothing will resend it
     stmt = (
         update(Notification)
         .where(T.id == row_id, T.state.in_(lower))
@@ -123,9 +125,14 @@ def _failed(session: Session, row_id: int, code: Any) -> bool:
     else:
         values = {
             "state": "failed",
+            "sealed": "",
             "error_code": f"wa_{code}" if code else "wa_failed",
             "error_text": "WhatsApp could not deliver the message",
         }
+    # Read before the update blanks its secrets: the fallback needs the same link.
+    row = session.get(Notification, row_id, populate_existing=True) if code == 131026 else None
+    if row is not None:
+        session.expunge(row)
     stmt = (
         update(Notification)
         .where(T.id == row_id, T.state.in_(("sending", "sent")))
@@ -136,9 +143,7 @@ def _failed(session: Session, row_id: int, code: Any) -> bool:
         return False
     if code == 131047:
         track_for_hand_over(session, row_id)
-    elif code == 131026:
-        row = session.get(Notification, row_id, populate_existing=True)
-        if row is not None:
-            queue_fallback(session, row)
+    elif row is not None:
+        queue_fallback(session, row)
     log.info("outbox row %d reported failed by WhatsApp (%s)", row_id, code)
     return True

@@ -43,8 +43,17 @@ def _retention() -> object:
     return run_once()
 
 
+def _forget_sealed() -> object:
+    from notify.delivery import forget_sealed
+    from yhteys.db import session_scope
+
+    with session_scope() as session:
+        return forget_sealed(session)
+
+
 def default_jobs() -> list[Job]:
     return [
+        Job("outbox-secrets", 3600, _forget_sealed),
         Job("sla-check", 300, _sla_check),
         Job("attachment-sweep", 6 * 3600, _sweep_attachments),
         Job("retention", 3600, _retention),

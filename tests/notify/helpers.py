@@ -24,10 +24,16 @@ def queue(session: Session, **overrides) -> Notification:  # noqa: ANN003
         "recipient": "client@example.org",
         "locale": "fi",
         "subject_key": f"case:{overrides.get('reference', REFERENCE)}",
-        "context": {"reference": REFERENCE, "status_url": STATUS_URL},
+        "context": {"reference": REFERENCE},
+        "sealed": {"status_url": STATUS_URL},
     }
     overrides.pop("reference", None)
     values.update(overrides)
+    context = values["context"]
+    if "/status/" in context.get("status_url", ""):  # a status link only travels sealed
+        values["sealed"] = {"status_url": context.pop("status_url")}
+    if values["event"] not in ("case_received", "advisor_replied"):
+        values.pop("sealed", None)
     row = queue_notification(session, **values)
     assert row is not None
     session.commit()

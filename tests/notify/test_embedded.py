@@ -20,7 +20,7 @@ def test_the_embedded_default_writes_to_the_mail_sink_without_redis(client, sett
             recipient="client@example.org",
             locale="sv",
             subject_key="case:1",
-            context={"reference": REFERENCE, "status_url": STATUS_URL},
+            context={"reference": REFERENCE}, sealed={"status_url": STATUS_URL},
         )
         session.commit()
         row_id = row.id
@@ -45,7 +45,7 @@ def test_whatsapp_and_sms_without_a_provider_go_to_the_sink_too(client, settings
                 recipient="+358401234567",
                 locale="fi",
                 subject_key="message:7",
-                context={"reference": REFERENCE, "status_url": STATUS_URL},
+                context={"reference": REFERENCE}, sealed={"status_url": STATUS_URL},
             )
         session.commit()
     files = wait_for(lambda: sorted(settings.mail_dir.glob("*.txt")) if len(
