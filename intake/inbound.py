@@ -1,27 +1,60 @@
-"""WhatsApp messages from clients, attached to their open case.
+"""WhatsApp messages from clients, and which case (if any) each one belongs to.
 
-`notify` receives the webhook and knows only a phone number; this handler finds the client's
-newest open case that gave that number for WhatsApp (as the main or backup channel) and adds the
-text as a client message. A number that matches no open case is not stored anywhere.
+A phone number proves nothing: anyone can open a case naming anyone's number, e.g. a relative
+who wants to read what she writes. So a message from a number reaches only a case whose client
+has *proven* that number: she sent, from it, the WhatsApp code shown on that case's own page
+(`references.whatsapp_code`, derived from the status secret, so only the case's link holder sees
+it). A case someone else opened with her number never gets her messages.
+
+When a number has proven several open cases, the person chooses: by replying to one of our
+messages about a case, by tapping a reference in the list we send, or by sending that case's
+code. The message that asked is held (sealed, an hour at most) until she chooses. A number that
+has proven no case gets one neutral answer a day, the same whether or not some case names it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from intake.models import Case
+from intake.models import Case, WhatsAppThread
+from intake.references import split_whatsapp_code, whatsapp_code_hash
 from intake.schemas import MESSAGE_MAX
 from intake.service import append_client_message
+from notify.inbound import InboundMessage, reference_replied_to, reply
+from yhteys import crypto
+from yhteys.clock import as_utc, now
+from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
+from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+CHOICE_LASTS = timedelta(hours=24)  # a chosen case keeps the thread this long after the choice
+HELD_FOR = timedelta(hours=1)
+NOT_LINKED_EVERY = timedelta(hours=24)
+HELD_PURPOSE = "whatsapp-held"
 
-def open_case_for_whatsapp(session: Session, number: str) -> Case | None:
+
+def whatsapp_number(case: Case) -> str:
+    if case.contact_channel == "whatsapp":
+        return case.contact_address
+    return case.backup_address if case.backup_channel == "whatsapp" else ""
+
+
+def whatsapp_proven(case: Case) -> bool:
+    """May this case's WhatsApp number be sent anything beyond a content-free notice?"""
+    return bool(whatsapp_number(case)) and case.whatsapp_proven_at is not None
+
+
+def open_cases_for_number(session: Session, number: str) -> list[Case]:
+    """Every open case that names this number for WhatsApp, proven or not, newest first."""
     query = (
         select(Case)
         .where(
@@ -32,10 +65,14 @@ def open_case_for_whatsapp(session: Session, number: str) -> Case | None:
                 and_(Case.backup_channel == "whatsapp", Case.backup_address == number),
             ),
         )
-        .order_by(Case.created_at.desc())  # type: ignore[attr-defined]
-        .limit(1)
+        .order_by(Case.created_at.desc(), Case.id.desc())  # type: ignore[attr-defined]
     )
-    return session.exec(query).first()
+    return list(session.exec(query))
+
+
+def number_key(number: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"whatsapp-thread|{number}".encode(), hashlib.sha256).hexdigest()
 
 
 def _clean(text: str) -> str:
@@ -48,22 +85,138 @@ def _clean(text: str) -> str:
     return "".join(kept).strip()[:MESSAGE_MAX]
 
 
-def attach_whatsapp_message(
-    session: Session, number: str, text: str, received_at: datetime
-) -> bool:
-    case = open_case_for_whatsapp(session, number)
+def _locale(case: Case | None) -> str:
     if case is None:
-        return False
-    body = _clean(text) or "…"
-    message = append_client_message(session, case, body, channel="whatsapp")
+        return DEFAULT_LOCALE if DEFAULT_LOCALE in LANGUAGES else "en"
+    return case.language if case.language in LANGUAGES else case.ui_locale
+
+
+def _thread(session: Session, number: str) -> WhatsAppThread:
+    key = number_key(number)
+    thread = session.get(WhatsAppThread, key)
+    if thread is None:
+        thread = WhatsAppThread(number_key=key)
+        session.add(thread)
+    return thread
+
+
+def _attach(session: Session, case: Case, text: str, received_at: datetime) -> None:
+    message = append_client_message(session, case, _clean(text) or "…", channel="whatsapp")
     message.created_at = received_at
     session.add(message)
     log.info("WhatsApp message %s added to case %s", message.id, case.id)
+
+
+def _choose(thread: WhatsAppThread, case: Case) -> None:
+    thread.case_id, thread.chosen_at = case.id, now()
+
+
+def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> None:
+    """The messages that waited for the choice go to the chosen case."""
+    if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
+        for item in json.loads(crypto.open_text(thread.held, HELD_PURPOSE)):
+            _attach(session, case, item["text"], datetime.fromisoformat(item["at"]))
+    thread.held, thread.held_at = "", None
+
+
+def _hold(thread: WhatsAppThread, message: InboundMessage) -> None:
+    items = []
+    if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
+        items = json.loads(crypto.open_text(thread.held, HELD_PURPOSE))
+    items = (items + [{"text": message.text, "at": message.received_at.isoformat()}])[-10:]
+    thread.held = crypto.seal_text(json.dumps(items), HELD_PURPOSE)
+    thread.held_at = now()
+
+
+def _prove_with_code(
+    session: Session, message: InboundMessage, cases: list[Case], code: str, rest: str
+) -> bool:
+    digest = whatsapp_code_hash(code)
+    case = next(
+        (c for c in cases if c.whatsapp_code_hash and hmac.compare_digest(
+            c.whatsapp_code_hash, digest)),
+        None,
+    )
+    if case is None:
+        # Said the same way whether or not a case names this number: nothing is revealed.
+        reply(session, message, "code_unknown", locale=_locale(None))
+        return True
+    if case.whatsapp_proven_at is None:
+        case.whatsapp_proven_at = now()
+        session.add(case)
+    thread = _thread(session, message.number)
+    _choose(thread, case)
+    _release_held(session, thread, case)
+    if len(rest.strip(" .,:;-!")) > 1:  # more than the code: a message to the advisor too
+        _attach(session, case, rest, message.received_at)
+    reply(session, message, "linked", locale=_locale(case), reference=case.reference)
+    log.info("WhatsApp number proven for case %s", case.id)
     return True
+
+
+def _chosen(message: InboundMessage, proven: list[Case], thread: WhatsAppThread,
+            session: Session) -> Case | None:
+    by_reference = {c.reference: c for c in proven}
+    if message.choice.startswith("case:") and message.choice[5:] in by_reference:
+        return by_reference[message.choice[5:]]
+    replied_to = reference_replied_to(session, message.reply_to)
+    if replied_to in by_reference:
+        return by_reference[replied_to]
+    if len(proven) == 1:
+        return proven[0]
+    fresh = thread.chosen_at is not None and now() - as_utc(thread.chosen_at) < CHOICE_LASTS
+    return next((c for c in proven if fresh and c.id == thread.case_id), None)
+
+
+def _not_linked(session: Session, message: InboundMessage) -> None:
+    thread = _thread(session, message.number)
+    if thread.replied_at is None or now() - as_utc(thread.replied_at) >= NOT_LINKED_EVERY:
+        thread.replied_at = now()
+        reply(session, message, "not_linked", locale=_locale(None))
+
+
+def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
+    """Find the case this message belongs to and add it there; True when it was added or held."""
+    cases = open_cases_for_number(session, message.number)
+    code, rest = split_whatsapp_code(message.text)
+    if code is not None:
+        return _prove_with_code(session, message, cases, code, rest)
+    proven = [c for c in cases if c.whatsapp_proven_at is not None]
+    if not proven:
+        _not_linked(session, message)
+        return False
+    thread = _thread(session, message.number)
+    case = _chosen(message, proven, thread, session)
+    if case is None:
+        _hold(thread, message)
+        choices = [c.reference for c in proven]
+        reply(session, message, "choose", locale=_locale(proven[0]), choices=choices)
+        return True
+    _choose(thread, case)
+    _release_held(session, thread, case)
+    if message.choice.startswith("case:"):  # a tap on a reference is a choice, not a message
+        reply(session, message, "chosen", locale=_locale(case), reference=case.reference)
+    else:
+        _attach(session, case, message.text, message.received_at)
+    return True
+
+
+def forget_held(session: Session) -> int:
+    """Held messages nobody chose a case for within the hour are dropped."""
+    cutoff = now() - HELD_FOR
+    threads = session.exec(
+        select(WhatsAppThread).where(
+            WhatsAppThread.held != "", WhatsAppThread.held_at < cutoff  # type: ignore[operator]
+        )
+    ).all()
+    for thread in threads:
+        thread.held, thread.held_at = "", None
+        session.add(thread)
+    return len(threads)
 
 
 def register() -> None:
     """Called by the composition root: notify hands inbound messages to this handler."""
     from notify.inbound import on_inbound_message
 
-    on_inbound_message(attach_whatsapp_message)
+    on_inbound_message(handle_whatsapp)

@@ -64,8 +64,19 @@ class Case(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
+    # A WhatsApp number proves nothing by itself: anyone can type anyone's number into a form.
+    # Messages from it reach this case only once the person has sent, from that number, the code
+    # shown on this case's own page (whatsapp_code_hash; see intake/inbound.py).
+    whatsapp_code_hash: str = Field(default="", max_length=64)
+    whatsapp_proven_at: datetime | None = Field(default=None, sa_type=_tz())
+
     # Secrets and de-duplication: the status secret is stored only as a SHA-256 hash.
     status_secret_hash: str = Field(max_length=64, unique=True)
+    # The link is the whole credential, so it can end: by the client ("I lost my phone"), by
+    # staff, or after STATUS_LINK_IDLE_DAYS unused (status_link_used_at, touched hourly at most).
+    status_link_used_at: datetime | None = Field(default=None, sa_type=_tz())
+    status_link_ended_at: datetime | None = Field(default=None, sa_type=_tz())
+    status_link_ended_by: str = Field(default="", max_length=8)  # client | staff
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
     fingerprint: str = Field(default="", max_length=64)
 
@@ -128,3 +139,18 @@ class Consent(SQLModel, table=True):
     purpose: str = Field(max_length=32)  # process | search | share_contact
     notice_version: str = Field(max_length=32)
     given_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
+class WhatsAppThread(SQLModel, table=True):
+    """Per WhatsApp number: which proven case its messages go to now, and a message held while
+    the person chooses between several. Keyed by a keyed hash, not the number; the held text is
+    sealed and kept an hour at most."""
+
+    __tablename__ = "whatsapp_thread"
+
+    number_key: str = Field(primary_key=True, max_length=64)
+    case_id: int | None = Field(default=None, foreign_key="case.id", ondelete="SET NULL")
+    chosen_at: datetime | None = Field(default=None, sa_type=_tz())
+    held: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    held_at: datetime | None = Field(default=None, sa_type=_tz())
+    replied_at: datetime | None = Field(default=None, sa_type=_tz())  # last "not linked" answer

@@ -57,3 +57,30 @@ def secret_hash(secret: str) -> str:
 
 def status_url(secret: str, locale: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/{locale}/status/{secret}"
+
+
+WHATSAPP_CODE = re.compile(
+    rf"\bYH[\s-]?([{ALPHABET}]{{4}})[\s-]?([{ALPHABET}]{{4}})\b", re.IGNORECASE
+)
+
+
+def whatsapp_code(secret: str) -> str:
+    """The code that connects WhatsApp to a case: shown only on the case's own pages (derived
+    from the status secret, so only a link holder can see it) and sent back from the number."""
+    mac = hmac.new(secret.encode(), b"whatsapp-link", hashlib.sha256).digest()
+    letters = "".join(ALPHABET[b % len(ALPHABET)] for b in mac[:8])
+    return f"YH-{letters[:4]}-{letters[4:]}"
+
+
+def whatsapp_code_hash(code: str) -> str:
+    return hashlib.sha256(f"whatsapp|{code.upper()}".encode()).hexdigest()
+
+
+def split_whatsapp_code(text: str) -> tuple[str | None, str]:
+    """The code in a message, however it was typed ("yh k7m4 qx9t", "YH-K7M4-QX9T"), and the
+    rest of the message without it."""
+    match = WHATSAPP_CODE.search(text or "")
+    if match is None:
+        return None, text
+    code = f"YH-{match.group(1).upper()}-{match.group(2).upper()}"
+    return code, (text[: match.start()] + text[match.end() :]).strip()

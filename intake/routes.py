@@ -14,6 +14,7 @@ public_routes = [
     Route("/request/{slug}", views.request_submit, methods=["POST"], name="request_submit"),
     Route("/status/{secret}", views.status, methods=["GET"], name="status"),
     Route("/status/{secret}", views.status_message, methods=["POST"], name="status_message"),
+    Route("/status/{secret}/end", views.status_end, methods=["POST"], name="status_end"),
     *hours_views.routes,
 ]
 

@@ -30,6 +30,8 @@ from intake.references import (
     secret_hash,
     status_secret,
     status_url,
+    whatsapp_code,
+    whatsapp_code_hash,
 )
 from intake.validation import Submission
 from yhteys.clock import as_utc, now
@@ -59,7 +61,8 @@ class Outcome:
 
     @property
     def status_url(self) -> str:
-        return status_url(self.secret, self.locale)
+        """The link, or "" when it has been ended (a resent form must not revive it)."""
+        return status_url(self.secret, self.locale) if self.secret else ""
 
 
 def find_replay(key: str, fingerprint: str, locale: str) -> Outcome | None:
@@ -75,7 +78,8 @@ def _replay(session: Session, key: str, fingerprint: str, locale: str) -> Outcom
         return None
     if existing.fingerprint != fingerprint or existing.anonymised_at is not None:
         raise IdempotencyConflict
-    return Outcome(existing, status_secret(key), replayed=True, locale=locale)
+    secret = "" if link_state(existing) != "open" else status_secret(key)
+    return Outcome(existing, secret, replayed=True, locale=locale)
 
 
 def submit(
@@ -144,6 +148,8 @@ def _create(
         ui_locale=ui_locale,
         details=submission.details_json(),
         status_secret_hash=secret_hash(secret),
+        status_link_used_at=now(),
+        whatsapp_code_hash=whatsapp_code_hash(whatsapp_code(secret)),
         idempotency_key=idempotency_hash(key),
         fingerprint=fingerprint,
     )
@@ -169,18 +175,62 @@ def _create(
 # --- The status page -----------------------------------------------------------------------------
 
 
-def case_for_secret(session: Session, secret: str) -> Case | None:
-    """The case a status link opens; None for a wrong, anonymised or expired link."""
+LINK_TOUCH_EVERY = timedelta(hours=1)  # the last-used time is written at most this often
+
+
+def link_state(case: Case) -> str:
+    """"open", or why the link no longer opens the case: "ended" (by the client or staff),
+    "idle" (unused STATUS_LINK_IDLE_DAYS), "expired" (closed and due for anonymisation)."""
+    settings = get_settings()
+    if case.status_link_ended_at is not None:
+        return "ended"
+    idle_days = settings.status_link_idle_days
+    last_used = case.status_link_used_at or case.created_at
+    if idle_days > 0 and now() - as_utc(last_used) >= timedelta(days=idle_days):
+        return "idle"
+    if case.closed_at is not None:
+        kept_until = as_utc(case.closed_at) + timedelta(days=settings.retention_days)
+        if now() >= kept_until:
+            return "expired"  # due for anonymisation: the link ends with the data
+    return "open"
+
+
+def lookup_secret(session: Session, secret: str) -> tuple[Case | None, str]:
+    """The case a status link names and the link's state; (None, "unknown") for a wrong or
+    anonymised link. Only a holder of the real link can tell "ended" from "unknown"."""
     if not STATUS_SECRET.match(secret):
-        return None
+        return None, "unknown"
     case = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
     if case is None or case.anonymised_at is not None:
+        return None, "unknown"
+    return case, link_state(case)
+
+
+def case_for_secret(session: Session, secret: str) -> Case | None:
+    """The case a status link opens; None for a wrong, ended, idle or expired link. Opening it
+    counts as using it (written hourly at most)."""
+    case, state = lookup_secret(session, secret)
+    if case is None or state != "open":
         return None
-    if case.closed_at is not None:
-        kept_until = as_utc(case.closed_at) + timedelta(days=get_settings().retention_days)
-        if now() >= kept_until:
-            return None  # due for anonymisation: the link ends with the data
+    used = case.status_link_used_at
+    if used is None or now() - as_utc(used) >= LINK_TOUCH_EVERY:
+        case.status_link_used_at = now()
+        if not case.whatsapp_code_hash:  # cases from before the code: set it on first sight
+            case.whatsapp_code_hash = whatsapp_code_hash(whatsapp_code(secret))
+        session.add(case)
     return case
+
+
+def end_status_link(session: Session, case: Case, *, by: str) -> bool:
+    """End the link now ("I lost my phone", or staff): it opens nothing any more. False if it
+    had already ended."""
+    if case.status_link_ended_at is not None:
+        return False
+    case.status_link_ended_at, case.status_link_ended_by = now(), by
+    case.updated_at = now()
+    session.add(case)
+    log.info("status link of case %s ended by %s", case.id, by)
+    return True
 
 
 @dataclass(frozen=True)

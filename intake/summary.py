@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from intake import choices
+from intake.masking import mask_address
 from intake.models import Case
 from yhteys.i18n import INTERPRETER_LANGUAGES, lazy_gettext
 from yhteys.i18n import gettext as _
@@ -122,6 +123,9 @@ def _pairs(values: Mapping[str, Any]) -> list[tuple[str, str]]:
 def case_summary(case: Case) -> list[tuple[str, str]]:
     """(label, answer) rows; a row with an empty answer is the title of a group of rows."""
     common = {field: getattr(case, field) for field in COMMON}
+    # Whoever holds the page (or the phone) must not learn the addresses from it.
+    common["contact_address"] = mask_address(case.contact_channel, case.contact_address)
+    common["backup_address"] = mask_address(case.backup_channel, case.backup_address)
     if not case.interpreter_needed:
         common["interpreter_language"] = ""
     if case.kind == "social_services" and case.area == (case.details or {}).get("municipality"):

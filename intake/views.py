@@ -18,11 +18,13 @@ from intake import attachments, choices, forms, service, uploads
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
+from intake.masking import mask_address
 from intake.references import (
     new_idempotency_key,
     new_reference,
     status_url,
     valid_idempotency_key,
+    whatsapp_code,
 )
 from intake.schemas import MESSAGE_MAX
 from intake.summary import case_summary
@@ -228,10 +230,14 @@ def _confirmation(
         and (details.health_emergency or details.in_danger)
     )
     channel = submission.case.contact_channel if submission is not None else "none"
+    whatsapp = {"whatsapp": None}
+    if submission is not None and link:
+        whatsapp = _whatsapp_context(submission.case, link.rsplit("/", 1)[1])
     return render(
         request,
         "intake/confirmation.html",
         {
+            **whatsapp,
             "reference": reference,
             "status_url": link,
             "channel": channel,
@@ -257,20 +263,45 @@ def _pretend_success(request: Request, kind: str) -> Response:
 MESSAGE_BODY = Text(MESSAGE_MAX, required=True, multiline=True)
 
 
-def _load_status(secret: str) -> dict[str, Any] | None:
+def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
     with session_scope() as session:
+        case, state = service.lookup_secret(session, secret)
+        if case is None or state != "open":
+            return None, state
         case = service.case_for_secret(session, secret)
-        if case is None:
-            return None
-        return {"case": case, "entries": service.conversation(session, case)}
+        assert case is not None
+        return {"case": case, "entries": service.conversation(session, case)}, state
 
 
-async def _status_or_404(request: Request) -> dict[str, Any]:
-    found = await run_in_threadpool(_load_status, request.path_params["secret"])
+async def _status_or_404(request: Request) -> dict[str, Any] | Response:
+    """The case behind the link, or the page for a link that has ended (a Response)."""
+    found, state = await run_in_threadpool(_load_status, request.path_params["secret"])
     if found is None:
+        if state in {"ended", "idle"}:
+            # Only the holder of the real link sees this; it says nothing about the case.
+            return render(request, "intake/link_ended.html", {"state": state},
+                          status_code=410, headers=NO_STORE)
         # The same page as any unknown address: nothing tells a guess from an expired link.
         raise HTTPException(404, headers=NO_STORE)
     return found
+
+
+def _whatsapp_context(case: Any, secret: str) -> dict[str, Any]:
+    from intake.inbound import whatsapp_number
+
+    number = whatsapp_number(case)
+    if not number:
+        return {"whatsapp": None}
+    return {
+        "whatsapp": {
+            "proven": getattr(case, "whatsapp_proven_at", None) is not None,
+            "code": whatsapp_code(secret),
+            "number": mask_address("whatsapp", number),
+            "ours": get_settings().whatsapp_display_number,
+            "ours_digits": "".join(c for c in get_settings().whatsapp_display_number
+                                   if c.isdigit()),
+        }
+    }
 
 
 def _render_status(
@@ -287,6 +318,9 @@ def _render_status(
     messages = (errors or Errors()).messages()
     case = found["case"]
     context = {
+        **_whatsapp_context(case, request.path_params["secret"]),
+        "contact": mask_address(case.contact_channel, case.contact_address),
+        "contact_label": choices.CHANNELS.get(case.contact_channel, ""),
         "case": case,
         "entries": found["entries"],
         "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
@@ -313,11 +347,16 @@ def _render_status(
 
 
 async def status(request: Request) -> Response:
-    return _render_status(request, await _status_or_404(request))
+    found = await _status_or_404(request)
+    if isinstance(found, Response):
+        return found
+    return _render_status(request, found)
 
 
 async def status_message(request: Request) -> Response:
     found = await _status_or_404(request)
+    if isinstance(found, Response):
+        return found
     form = await _read_form(request)
     if isinstance(form, Response):
         return form
@@ -358,4 +397,29 @@ async def status_message(request: Request) -> Response:
     # person is already on, so the redirect shows no secret that was not already in the address.
     return RedirectResponse(
         f"{request.url.path}?sent=1#messages", status_code=303, headers=NO_STORE
+    )
+
+
+def _end_link(secret: str) -> bool:
+    with session_scope() as session:
+        case = service.case_for_secret(session, secret)
+        return case is not None and service.end_status_link(session, case, by="client")
+
+
+async def status_end(request: Request) -> Response:
+    """"I lost my phone": the client ends her link; from now on it opens nothing."""
+    found = await _status_or_404(request)
+    if isinstance(found, Response):
+        return found
+    form = await _read_form(request)
+    if isinstance(form, Response):
+        return form
+    if not csrf.check(request, form).ok:
+        return _render_status(request, found, notice="csrf", status_code=403)
+    await run_in_threadpool(_end_link, request.path_params["secret"])
+    return render(
+        request,
+        "intake/link_ended.html",
+        {"state": "ended_now", "reference": found["case"].reference},
+        headers=NO_STORE,
     )

@@ -1,27 +1,41 @@
 """Messages clients send us on WhatsApp.
 
-`notify` knows numbers, not cases: the composition side (intake/triage) registers a handler that
-attaches the text to the client's open case and says whether it did. Every inbound message also
-opens the 24-hour window in which free-text replies may be sent to that number.
+`notify` knows numbers, not cases: the composition side (intake) registers a handler that decides
+which case, if any, a message belongs to. A phone number proves nothing by itself, so that
+decision is intake's, not ours. Every inbound message also opens the 24-hour window in which
+free-text replies may be sent to that number.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from notify.models import WhatsAppInbound, WhatsAppWindow
+from notify.models import Notification, WhatsAppInbound, WhatsAppWindow
+from notify.outbox import queue_notification
 
 log = logging.getLogger(__name__)
 
-# handler(session, from_number_e164, text, received_at) -> True when it attached the message.
-InboundHandler = Callable[[Session, str, str, datetime], bool]
+
+@dataclass(frozen=True)
+class InboundMessage:
+    id: str  # the provider's message id ("wamid....")
+    number: str  # E.164, "+358..."
+    text: str  # the text, a button's or list row's title, or "[audio]" for media
+    received_at: datetime
+    reply_to: str = ""  # the id of our message the person replied to (swipe to reply)
+    choice: str = ""  # the id of the interactive button or list row chosen
+
+
+# handler(session, message) -> True when it took care of the message.
+InboundHandler = Callable[[Session, InboundMessage], bool]
 _handlers: list[InboundHandler] = []
 
 
@@ -61,16 +75,47 @@ def first_time(session: Session, message_id: str, received_at: datetime) -> bool
     return session.execute(stmt).scalar() is not None
 
 
-def receive(
-    session: Session, message_id: str, number: str, text: str, received_at: datetime
-) -> bool:
-    """Handle one inbound message in the caller's transaction. True if a handler attached it."""
-    if message_id and not first_time(session, message_id, received_at):
+def receive(session: Session, message: InboundMessage) -> bool:
+    """Handle one inbound message in the caller's transaction. True if a handler took it."""
+    if message.id and not first_time(session, message.id, message.received_at):
         return True
-    record_window(session, number, received_at)
+    record_window(session, message.number, message.received_at)
     for handler in list(_handlers):
-        if handler(session, number, text, received_at):
+        if handler(session, message):
             return True
-    # No case for this number: nothing is stored (we keep no texts outside a case).
-    log.info("inbound WhatsApp message %s matched no open case", message_id or "-")
+    # Nothing is stored: we keep no texts outside a case.
+    log.info("inbound WhatsApp message %s was not added to a case", message.id or "-")
     return False
+
+
+def reference_replied_to(session: Session, provider_id: str) -> str:
+    """The case reference of our WhatsApp message with this id ("" if none)."""
+    if not provider_id:
+        return ""
+    query = select(Notification.reference).where(
+        Notification.provider_id == provider_id[:128], Notification.channel == "whatsapp"
+    )
+    return session.scalar(query.limit(1)) or ""
+
+
+def reply(
+    session: Session,
+    message: InboundMessage,
+    kind: str,
+    *,
+    locale: str,
+    reference: str = "",
+    choices: Sequence[str] = (),
+) -> Notification | None:
+    """Answer an inbound message in the open window: a short fixed text (`kind`), and for a
+    choice, the references to choose from as an interactive list. Never case details."""
+    context = {"reply": kind}
+    if reference:
+        context["reference"] = reference
+    if choices:
+        context["choices"] = ",".join(choices)
+    return queue_notification(
+        session, event="whatsapp_reply", channel="whatsapp", recipient=message.number,
+        locale=locale, subject_key=f"reply:{message.id or message.received_at.isoformat()}",
+        context=context,
+    )

@@ -16,7 +16,10 @@ from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
 
-CLIENT_EVENTS = ("case_received", "advisor_replied")
+CLIENT_EVENTS = ("case_received", "advisor_replied", "whatsapp_reply")
+# Answers to a message the client has just sent: free text inside the 24-hour window, never the
+# template, and no link.
+REPLY_EVENTS = ("whatsapp_reply",)
 STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach", "staff_outbox_alert")
 EVENTS = CLIENT_EVENTS + STAFF_EVENTS
 CHANNELS = ("email", "sms", "whatsapp")

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from notify.models import CHANNELS, CLIENT_EVENTS, EVENTS, Notification
+from notify.models import CHANNELS, CLIENT_EVENTS, EVENTS, REPLY_EVENTS, Notification
 from yhteys import crypto
 from yhteys.clock import now
 from yhteys.settings import get_settings
@@ -27,6 +27,7 @@ from yhteys.settings import get_settings
 log = logging.getLogger(__name__)
 
 CLIENT_KEYS = frozenset({"reference", "status_url"})
+REPLY_KEYS = frozenset({"reply", "reference", "choices"})
 STAFF_KEYS = frozenset({"reference", "staff_url"})
 # The outbox alert is about the outbox, not about one case: it has no reference.
 OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert"})
@@ -41,7 +42,24 @@ class NotificationError(ValueError):
     """A call that would put something other than a reference and a link in a notification."""
 
 
+REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen"})
+
+
+def _check_reply(context: dict[str, str]) -> None:
+    """A reply carries a fixed kind of text and references, nothing the person wrote."""
+    if extra := set(context) - REPLY_KEYS:
+        raise NotificationError(f"a reply may carry only {sorted(REPLY_KEYS)}, not {sorted(extra)}")
+    if context.get("reply") not in REPLY_KINDS:
+        raise NotificationError("unknown reply kind")
+    references = [context.get("reference", "")] + context.get("choices", "").split(",")
+    if any(r and not REFERENCE_RE.match(r) for r in references):
+        raise NotificationError("reference is not a case reference code")
+
+
 def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[str]) -> None:
+    if event in REPLY_EVENTS:
+        _check_reply(context)
+        return
     allowed = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
     keys = set(context)
     extra = keys - allowed
@@ -114,6 +132,8 @@ def queue_notification(
         raise NotificationError(f"unknown channel {channel!r}")
     if event not in CLIENT_EVENTS and channel != "email":
         raise NotificationError("staff notifications go by email")
+    if event in REPLY_EVENTS and (channel != "whatsapp" or fallback):
+        raise NotificationError("a reply goes back on WhatsApp, the way the message came")
     if not subject_key or len(subject_key) > 120:
         raise NotificationError("subject_key must be 1-120 characters")
     sealed = dict(sealed or {})

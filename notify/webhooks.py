@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
 
 from notify.models import STATE_RANK, Notification
@@ -39,39 +40,81 @@ def _timestamp(value: Any) -> datetime:
         return now()
 
 
-def handle_payload(session: Session, payload: dict[str, Any]) -> None:
-    from notify.inbound import receive
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """Only the objects of a list: a signed but oddly shaped payload is skipped, not a 500."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            for status in value.get("statuses") or []:
-                apply_status(session, status)
-            for message in value.get("messages") or []:
-                number = "+" + str(message.get("from", "")).lstrip("+")
-                if len(number) < 4:
-                    continue
-                receive(
-                    session,
-                    str(message.get("id", "")),
-                    number,
-                    _text_of(message),
-                    _timestamp(message.get("timestamp")),
-                )
+
+def handle_payload(session: Session, payload: dict[str, Any]) -> None:
+    """Every status and message of the batch, each in a savepoint: one bad item costs only
+    itself, never the rest of the batch (the provider would resend it all)."""
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            for status in _dicts(value.get("statuses")):
+                _each(session, apply_status, status)
+            for message in _dicts(value.get("messages")):
+                _each(session, _message, message)
+
+
+def _each(session: Session, handler: Any, item: dict[str, Any]) -> None:
+    try:
+        with session.begin_nested():
+            handler(session, item)
+    except (IntegrityError, DataError, TypeError, ValueError, AttributeError, LookupError) as exc:
+        # A database that is down is not skipped: the 500 makes the provider send it again.
+        log.warning("WhatsApp webhook item skipped: %s", type(exc).__name__)
+
+
+def _message(session: Session, message: dict[str, Any]) -> None:
+    from notify.inbound import InboundMessage, receive
+
+    number = "+" + str(message.get("from", "")).lstrip("+")
+    if not number[1:].isdigit() or len(number) < 8:
+        return
+    context = message.get("context")
+    receive(
+        session,
+        InboundMessage(
+            id=str(message.get("id", ""))[:128],
+            number=number[:20],
+            text=_text_of(message),
+            received_at=_timestamp(message.get("timestamp")),
+            reply_to=str(context.get("id", "")) if isinstance(context, dict) else "",
+            choice=_choice_of(message),
+        ),
+    )
+
+
+def _part(message: dict[str, Any], name: str) -> dict[str, Any]:
+    value = message.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _text_of(message: dict[str, Any]) -> str:
     kind = message.get("type", "")
     if kind == "text":
-        return str((message.get("text") or {}).get("body", ""))
+        return str(_part(message, "text").get("body", ""))
     if kind == "button":
-        return str((message.get("button") or {}).get("text", ""))
+        return str(_part(message, "button").get("text", ""))
     if kind == "interactive":
-        reply = message.get("interactive") or {}
+        reply = _part(message, "interactive")
         chosen = reply.get("button_reply") or reply.get("list_reply") or {}
-        return str(chosen.get("title", ""))
+        return str(chosen.get("title", "")) if isinstance(chosen, dict) else ""
     # Media, locations, contacts: the advisor sees that something came and asks for it another way.
-    return f"[{kind or 'message'}]"
+    return f"[{str(kind)[:20] or 'message'}]"
+
+
+def _choice_of(message: dict[str, Any]) -> str:
+    if message.get("type") == "interactive":
+        reply = _part(message, "interactive")
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(chosen.get("id", ""))[:64] if isinstance(chosen, dict) else ""
+    if message.get("type") == "button":
+        return str(_part(message, "button").get("payload", ""))[:64]
+    return ""
 
 
 def apply_status(session: Session, status: dict[str, Any]) -> bool:

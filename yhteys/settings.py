@@ -58,6 +58,9 @@ class Settings:
     frozen_now: datetime | None = None  # YHTEYS_NOW
     log_level: str = "INFO"  # LOG_LEVEL
     data_keys: tuple[str, ...] = ()  # DATA_KEYS
+    # client links and WhatsApp
+    status_link_idle_days: int = 90  # STATUS_LINK_IDLE_DAYS
+    whatsapp_display_number: str = ""  # WHATSAPP_DISPLAY_NUMBER
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +112,8 @@ ENV_NAMES: dict[str, str] = {
     "frozen_now": "YHTEYS_NOW",
     "log_level": "LOG_LEVEL",
     "data_keys": "DATA_KEYS",
+    "status_link_idle_days": "STATUS_LINK_IDLE_DAYS",
+    "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
 }
 
 

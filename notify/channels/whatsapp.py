@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from notify.channels.base import Outgoing, Permanent, Sent, Transient, retry_after_seconds
+from notify.models import REPLY_EVENTS
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 WINDOW_CLOSED = 131047
@@ -44,6 +45,14 @@ class WhatsAppChannel:
             self._local.client = None
 
     def send(self, outgoing: Outgoing) -> Sent:
+        if outgoing.event in REPLY_EVENTS:
+            # An answer to what the person just wrote: only ever inside the window, as text.
+            if not outgoing.window_open:
+                raise Permanent("wa_window", "The 24-hour window closed before the reply")
+            try:
+                return Sent(self._post(reply_body(outgoing)), mode="text")
+            except _WindowClosed:
+                raise Permanent("wa_131047", "The 24-hour window closed before the reply") from None
         if outgoing.mode != "template" and outgoing.window_open:
             try:
                 return Sent(self._post(text_body(outgoing)), mode="text")
@@ -86,6 +95,31 @@ def text_body(outgoing: Outgoing) -> dict[str, Any]:
         "to": _digits(outgoing.recipient),
         "type": "text",
         "text": {"preview_url": False, "body": outgoing.message.short},
+    }
+
+
+def reply_body(outgoing: Outgoing) -> dict[str, Any]:
+    """A text, or with references to choose from, an interactive list (a button each for up to
+    three): the person taps one instead of typing a code."""
+    choices = [c for c in outgoing.context.get("choices", "").split(",") if c]
+    if not choices:
+        return text_body(outgoing)
+    rows = [{"id": f"case:{ref}", "title": ref} for ref in choices[:10]]
+    if len(rows) <= 3:
+        action: dict[str, Any] = {
+            "buttons": [{"type": "reply", "reply": row} for row in rows]
+        }
+        kind = "button"
+    else:
+        label = outgoing.message.subject[:20] or "…"
+        action = {"button": label, "sections": [{"title": label[:24], "rows": rows}]}
+        kind = "list"
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": _digits(outgoing.recipient),
+        "type": "interactive",
+        "interactive": {"type": kind, "body": {"text": outgoing.message.short}, "action": action},
     }
 
 

@@ -58,7 +58,7 @@ def test_status_page_shows_the_case_and_the_conversation(browser, client, settin
     assert "We have received your request" in text
     assert "I need advice, please.\nThank you." in text
     assert "Hello Amal, we can help." in text and "Advisor" in text
-    assert "+358401234567" in text  # what you told us
+    assert "+358 ••• ••• •67" in text and "+358401234567" not in text  # masked
     assert 'name="robots" content="noindex' in text
 
 

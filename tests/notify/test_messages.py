@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from notify.messages import render, template_names
-from notify.models import CLIENT_EVENTS, EVENTS
+from notify.models import CLIENT_EVENTS, EVENTS, REPLY_EVENTS
+from notify.outbox import REPLY_KINDS
 from yhteys import i18n
 from yhteys.templating import TEMPLATES_DIR
 
@@ -25,9 +26,12 @@ def test_no_template_is_missing(event):
         assert (TEMPLATES_DIR / name).is_file(), name
 
 
+NOTICES = [e for e in EVENTS if e not in REPLY_EVENTS]
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("locale", list(i18n.LANGUAGES))
-@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("event", NOTICES)
 def test_every_event_renders_in_every_language(event, locale, settings):
     keys = {"reference", "status_url"} if event in CLIENT_EVENTS else {"reference", "staff_url"}
     context = {k: v for k, v in CONTEXT.items() if k in keys}
@@ -58,3 +62,17 @@ def test_html_escapes_what_it_shows(settings):
     context = {"reference": "K7M-4QX-P9T", "status_url": 'http://testserver/x?a=1&b="2"'}
     html = render("case_received", "en", context).html
     assert "a=1&amp;b=&#34;2&#34;" in html
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("locale", list(i18n.LANGUAGES))
+@pytest.mark.parametrize("kind", sorted(REPLY_KINDS))
+def test_every_whatsapp_reply_has_its_own_translated_text(kind, locale, settings):
+    context = {"reply": kind, "reference": "K7M-4QX-P9T"}
+    short = render("whatsapp_reply", locale, context).short
+    others = {render("whatsapp_reply", locale, {**context, "reply": k}).short
+              for k in REPLY_KINDS - {kind}}
+    assert short and short not in others
+    assert ("K7M-4QX-P9T" in short) == (kind in {"linked", "chosen"})
+    if locale != "en":
+        assert short != render("whatsapp_reply", "en", context).short

@@ -173,11 +173,11 @@ def test_an_inbound_message_goes_to_the_registered_handler_and_opens_the_window(
 ):
     received: list[tuple[str, str]] = []
 
-    def handler(session, number, text, received_at):  # noqa: ANN001, ANN202
+    def handler(session, message):  # noqa: ANN001, ANN202
         assert isinstance(session, Session)
-        assert abs(received_at - now()) < timedelta(minutes=1)
-        received.append((number, text))
-        return number == NUMBER
+        assert abs(message.received_at - now()) < timedelta(minutes=1)
+        received.append((message.number, message.text))
+        return message.number == NUMBER
 
     inbound.on_inbound_message(handler)
     try:
@@ -198,9 +198,11 @@ def test_an_inbound_message_goes_to_the_registered_handler_and_opens_the_window(
 def test_the_handler_runs_in_the_webhook_transaction(client, hook_settings, session):
     row_id = _sent_whatsapp_row(session, provider_id="wamid.Z")
 
-    def handler(db, number, text, received_at):  # noqa: ANN001, ANN202
+    def handler(db, message):  # noqa: ANN001, ANN202
         # What a handler writes is committed with the webhook (here: any visible change).
-        db.execute(update(Notification).where(Notification.id == row_id).values(error_text=text))
+        db.execute(
+            update(Notification).where(Notification.id == row_id).values(error_text=message.text)
+        )
         return True
 
     inbound.on_inbound_message(handler)

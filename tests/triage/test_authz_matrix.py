@@ -86,6 +86,7 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.close": CASEWORK,
     "casework.note": CASEWORK,
     "casework.seen": CASEWORK,
+    "casework.end_link": CASEWORK,
     "casework.duplicate": CASEWORK,
     "casework.route": CASEWORK,
     "casework.reply": CASEWORK,

@@ -284,6 +284,18 @@ def mark_seen(session: Session, case: Case, version: int, actor: StaffUser,
     _audit(session, actor, "case.mark_seen", case, request)
 
 
+def end_link(session: Session, case: Case, version: int, actor: StaffUser,
+             request: Request | None = None) -> None:
+    """End the client's status link at once (she reports it lost, or it leaked)."""
+    from intake.service import end_status_link
+
+    _check_reader(actor, case)
+    _take(session, case, version)
+    if end_status_link(session, case, by="staff"):
+        history.add(session, case, "status_link_ended", actor.id, {})
+    _audit(session, actor, "case.end_link", case, request)
+
+
 def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
                    other: Case, close_other: bool, request: Request | None = None) -> None:
     """Link two cases; with close_other, the other one closes as a duplicate of this one."""

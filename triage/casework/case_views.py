@@ -51,6 +51,7 @@ DONE = {
     "reply": lambda: _("Reply sent to the client."),
     "note": lambda: _("Note added."),
     "seen": lambda: _("Marked as seen."),
+    "end_link": lambda: _("The client's status link was ended. It opens nothing any more."),
     "duplicate": lambda: _("Duplicates updated."),
     "route": lambda: _("Routing rules applied again."),
     "transfer": lambda: _("Your request for a transfer was recorded; the team will see it."),
@@ -160,6 +161,7 @@ PERFORM: dict[str, Perform] = {
         db, c, v, u, text(f, "reply", 5000), f.get("wait") == "on", r),
     "note": lambda db, c, v, u, f, r: actions.add_note(db, c, v, u, text(f, "note", 5000), r),
     "seen": lambda db, c, v, u, f, r: actions.mark_seen(db, c, v, u, r),
+    "end_link": lambda db, c, v, u, f, r: actions.end_link(db, c, v, u, r),
     "duplicate": _duplicate,
     "route": lambda db, c, v, u, f, r: actions.route_again(db, c, v, u, r),
 }

@@ -218,6 +218,7 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -
             "The %(target)s target was missed.",
             target=TARGET_LABELS.get(data.get("target", ""), "?"),
         ),
+        "status_link_ended": lambda: _("The client's status link was ended."),
         "transfer_requested": lambda: _(
             "%(name)s asked for this case to be transferred to %(team)s.",
             name=who("actor_id"), team=data.get("team_name", "?"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
+from intake.inbound import whatsapp_proven
 from intake.models import Case
 from notify.models import CHANNELS
 from notify.outbox import queue_notification
@@ -88,16 +89,30 @@ def client_status_url(case: Case) -> str:
     return f"{get_settings().base_url.rstrip('/')}/{client_locale(case)}/"
 
 
+def _reachable(case: Case) -> list[tuple[str, str]]:
+    """The client's channels in her order. A WhatsApp number goes only once she has proven it:
+    anyone can type someone else's number into a form, and the advisor's words must not reach
+    that someone."""
+    found = []
+    for channel, address in ((case.contact_channel, case.contact_address),
+                             (case.backup_channel, case.backup_address)):
+        if channel not in CHANNELS or not address:
+            continue
+        if channel == "whatsapp" and not whatsapp_proven(case):
+            continue
+        found.append((channel, address))
+    return found
+
+
 def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
     """Tell the client on their chosen channel (none or phone: nothing) that a reply waits."""
-    if case.contact_channel not in CHANNELS or not case.contact_address:
+    reachable = _reachable(case)
+    if not reachable:
         return False
-    fallback = []
-    if case.backup_channel in CHANNELS and case.backup_address:
-        fallback.append((case.backup_channel, case.backup_address))
+    (channel, address), fallback = reachable[0], reachable[1:]
     queued = queue_notification(
-        session, event="advisor_replied", channel=case.contact_channel,
-        recipient=case.contact_address, locale=client_locale(case),
+        session, event="advisor_replied", channel=channel,
+        recipient=address, locale=client_locale(case),
         subject_key=f"message:{message_id}",
         context={"reference": case.reference, "status_url": client_status_url(case)},
         fallback=fallback,
