@@ -58,6 +58,9 @@ class Settings:
     frozen_now: datetime | None = None  # YHTEYS_NOW
     log_level: str = "INFO"  # LOG_LEVEL
     data_keys: tuple[str, ...] = ()  # DATA_KEYS
+    # Partner API and mail transport (api branch)
+    api_anonymous: bool = False  # API_ANONYMOUS
+    smtp_ca_file: str = ""  # SMTP_CA_FILE
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +112,9 @@ ENV_NAMES: dict[str, str] = {
     "frozen_now": "YHTEYS_NOW",
     "log_level": "LOG_LEVEL",
     "data_keys": "DATA_KEYS",
+    # Partner API and mail transport (api branch)
+    "api_anonymous": "API_ANONYMOUS",
+    "smtp_ca_file": "SMTP_CA_FILE",
 }
 
 
