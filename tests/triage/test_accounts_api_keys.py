@@ -91,6 +91,8 @@ def test_an_admin_revokes_a_key_and_it_stops_working(app, make_staff, login_fast
     [event] = events("api_key.revoke")
     assert event.actor_id == admin.id
     assert event.detail == {"api_key_id": key.id, "key_id": key.key_id}
+    listing = quick_client.get("/triage/admin/api-keys?revoked=1")
+    assert listing.status_code == 200 and "api_key_id" not in listing.text  # no revoke button
     # Revoking again changes nothing and records nothing.
     post(quick_client, "/triage/admin/api-keys/revoke", api_key_id=str(key.id))
     assert len(events("api_key.revoke")) == 1
