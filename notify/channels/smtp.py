@@ -113,7 +113,10 @@ class SmtpChannel:
                 conn.ehlo()
                 if not conn.has_extn("starttls"):
                     raise TlsUnavailable
-                conn.starttls(context=self._context())
+                try:
+                    conn.starttls(context=self._context())
+                except smtplib.SMTPResponseException:  # offered, then refused (454, 5xx)
+                    raise TlsUnavailable from None
                 conn.ehlo()
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -123,7 +126,12 @@ class SmtpChannel:
 
     def _login(self, conn: smtplib.SMTP) -> smtplib.SMTP:
         if self.target is not None and self.target.username:
-            conn.login(self.target.username, self.target.password)
+            try:
+                conn.login(self.target.username, self.target.password)
+            except BaseException:  # not kept yet, so _drop() would not close it
+                with contextlib.suppress(Exception):
+                    conn.close()
+                raise
         return conn
 
     def _connection(self) -> smtplib.SMTP:
