@@ -345,7 +345,7 @@ def main() -> int:
     try:
         upgrade(url)
         settings = Settings(
-            database_url=url, redis_url=REDIS, smtp_url=f"smtp://127.0.0.1:{port}",
+            database_url=url, redis_url=REDIS, smtp_url=f"smtp+insecure://127.0.0.1:{port}",
             base_url="http://127.0.0.1:8000", var_dir=tmp, mail_dir=tmp / "mail",
             upload_dir=tmp / "uploads", log_level="WARNING",
         )

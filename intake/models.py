@@ -154,3 +154,27 @@ class WhatsAppThread(SQLModel, table=True):
     held: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     held_at: datetime | None = Field(default=None, sa_type=_tz())
     replied_at: datetime | None = Field(default=None, sa_type=_tz())  # last "not linked" answer
+
+
+class ApiKey(SQLModel, table=True):
+    """A partner service's key to the JSON API (see `intake.partners`).
+
+    The key is `yk_<key_id>_<secret>`: `key_id` is public (shown to administrators, written in
+    the audit trail); of the secret only its SHA-256 is kept: it has 256 bits of entropy, so a
+    fast hash is enough and the key is shown once, at creation. `created_by` and `revoked_by`
+    are staff ids, plain integers because `intake` must not depend on `triage`'s tables.
+    """
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(max_length=16, unique=True, index=True)
+    secret_hash: str = Field(max_length=64)
+    name: str = Field(max_length=120)  # the partner, as administrators call it
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rate_limit: int = Field(default=100)  # requests per RATE_LIMIT_WINDOW
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    created_by: int | None = None
+    last_used_at: datetime | None = Field(default=None, sa_type=_tz())
+    revoked_at: datetime | None = Field(default=None, sa_type=_tz())
+    revoked_by: int | None = None

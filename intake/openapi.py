@@ -260,7 +260,10 @@ def _components() -> dict[str, Any]:
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},
-            "retry_after": {"type": "integer", "description": "With 429: seconds to wait."},
+            "retry_after": {
+                "type": "integer",
+                "description": "With 429 and 503: seconds to wait (also in Retry-After).",
+            },
             "errors": {
                 "type": "object",
                 "description": "With 422: field (dotted path, e.g. `details.members.0.age`) to "
@@ -288,8 +291,24 @@ def _problem(description: str) -> dict[str, Any]:
     }
 
 
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A partner API key, `Authorization: Bearer yk_<id>_<secret>`. Administrators "
+    "issue keys (shown once), give them scopes (`cases:create` sends new cases) and a rate "
+    "limit, and revoke them. A missing, unknown or revoked key is answered 401 with "
+    "`WWW-Authenticate: Bearer`; a key without the scope 403; over its limit 429.",
+}
+
+
+def _security(anonymous: bool) -> list[dict[str, list[str]]]:
+    required = [{"partnerKey": ["cases:create"]}]
+    return [*required, {}] if anonymous else required  # {}: no key needed
+
+
 @cache
-def document() -> dict[str, Any]:
+def document(*, anonymous: bool = False) -> dict[str, Any]:
+    """The document; `anonymous` (API_ANONYMOUS) marks the key as optional."""
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -305,6 +324,7 @@ def document() -> dict[str, Any]:
                     "operationId": "createCase",
                     "summary": "Send a request (a new case)",
                     "description": RULES,
+                    "security": _security(anonymous),
                     "parameters": [
                         {
                             "name": "Idempotency-Key",
@@ -346,16 +366,34 @@ def document() -> dict[str, Any]:
                             },
                         },
                         "400": _problem("Not JSON, or a malformed Idempotency-Key."),
+                        "401": {
+                            **_problem("No API key, or an unknown or revoked one."),
+                            "headers": {
+                                "WWW-Authenticate": {
+                                    "description": "`Bearer realm=\"yhteys\"`, with "
+                                    "`error=\"invalid_token\"` for a key that is not valid.",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        "403": _problem("The key lacks the `cases:create` scope."),
                         "413": _problem("The body is too large."),
                         "415": _problem("The body is not application/json."),
                         "422": _problem(
                             "Fields are missing or invalid (see `errors`), or the "
                             "Idempotency-Key was used for another request."
                         ),
-                        "429": _problem("Too many requests; see Retry-After."),
+                        "429": _problem("Too many requests (per key); see Retry-After."),
+                        "503": _problem(
+                            "The database is unavailable. Nothing was saved: send the same "
+                            "request again (with the same Idempotency-Key) after Retry-After."
+                        ),
                     },
                 }
             }
         },
-        "components": {"schemas": _components()},
+        "components": {
+            "schemas": _components(),
+            "securitySchemes": {"partnerKey": SECURITY_SCHEME},
+        },
     }

@@ -10,7 +10,9 @@ def register() -> None:
 
     Idempotent: the event lists ignore a handler that is already subscribed.
     """
+    from triage.accounts import api_keys
     from triage.casework import arrival
 
     events.on_case_created(arrival.case_created)
     events.on_client_message(arrival.client_message)
+    api_keys.register()  # refused partner-API requests go to the audit trail

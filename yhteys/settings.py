@@ -61,6 +61,9 @@ class Settings:
     # client links and WhatsApp
     status_link_idle_days: int = 90  # STATUS_LINK_IDLE_DAYS
     whatsapp_display_number: str = ""  # WHATSAPP_DISPLAY_NUMBER
+    # Partner API and mail transport
+    api_anonymous: bool = False  # API_ANONYMOUS
+    smtp_ca_file: str = ""  # SMTP_CA_FILE
 
     @property
     def is_production(self) -> bool:
@@ -114,6 +117,9 @@ ENV_NAMES: dict[str, str] = {
     "data_keys": "DATA_KEYS",
     "status_link_idle_days": "STATUS_LINK_IDLE_DAYS",
     "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
+    # Partner API and mail transport
+    "api_anonymous": "API_ANONYMOUS",
+    "smtp_ca_file": "SMTP_CA_FILE",
 }
 
 

@@ -17,7 +17,7 @@ def _build(kind: str, settings: Settings) -> Channel:
     if kind == "smtp":
         from notify.channels.smtp import SmtpChannel
 
-        return SmtpChannel(settings.smtp_url, settings.mail_from)
+        return SmtpChannel(settings.smtp_url, settings.mail_from, ca_file=settings.smtp_ca_file)
     if kind == "whatsapp":
         from notify.channels.whatsapp import WhatsAppChannel
 

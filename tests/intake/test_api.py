@@ -13,6 +13,7 @@ from intake.models import Consent
 from intake.openapi import EXAMPLES, document
 from intake.references import secret_hash
 from tests.intake.conftest import EXPECTED_COLUMNS, EXPECTED_DETAILS, all_cases
+from tests.intake.partner_helpers import issue_key
 from yhteys.db import engine_for
 
 COMMON = {
@@ -33,6 +34,13 @@ COMMON = {
 DETAILS_IN = copy.deepcopy(EXPECTED_DETAILS)
 DETAILS_IN["family_reunification"]["applied_on"] = "1.9.2026"
 DETAILS_IN["tracing"]["persons"][0]["last_seen"] = "8.2015"
+
+
+@pytest.fixture
+def client(client, settings):  # noqa: ANN001, ANN201 - the shared client, as a partner with a key
+    token, _key = issue_key()
+    client.headers["authorization"] = f"Bearer {token}"
+    return client
 
 
 def body(kind: str, **changes: object) -> dict:
@@ -186,8 +194,9 @@ def test_only_json_is_taken(client, settings):
     assert all_cases(settings) == []
 
 
-def test_the_api_is_rate_limited(client, use_settings, settings):
-    use_settings(rate_limit_submissions=2)
+def test_anonymous_use_when_allowed_is_rate_limited_per_client(client, use_settings, settings):
+    use_settings(rate_limit_submissions=2, api_anonymous=True)
+    del client.headers["authorization"]
     for n in range(2):
         assert post(client, body("other", message=f"Question {n}")).status_code == 201
     limited = post(client, body("other", message="Question 3"))
@@ -206,6 +215,11 @@ def test_openapi_document_describes_the_api(client):
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     assert set(examples) == {"family_reunification", "tracing", "social_services", "other"}
     assert {p["name"] for p in operation["parameters"]} >= {"Idempotency-Key"}
+    scheme = spec["components"]["securitySchemes"]["partnerKey"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert operation["security"] == [{"partnerKey": ["cases:create"]}]  # no anonymous {} entry
+    assert {"401", "403", "429", "503"} <= set(operation["responses"])
+    assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
 
 
 @pytest.mark.parametrize("kind", list(EXAMPLES))

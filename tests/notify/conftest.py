@@ -116,7 +116,7 @@ class SmtpServer:
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"smtp+insecure://127.0.0.1:{self.port}"  # a local test relay, in clear by choice
 
     @property
     def messages(self) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from notify.messages import render, template_names
@@ -40,8 +42,8 @@ def test_every_event_renders_in_every_language(event, locale, settings):
     assert message.text.strip() and message.html.strip()
     link = context.get("status_url") or context["staff_url"]
     assert link in message.text and f'href="{link}"' in message.html
-    if event != "staff_outbox_alert":
-        assert context["reference"] in message.subject
+    if event not in CLIENT_EVENTS and event != "staff_outbox_alert":
+        assert context["reference"] in message.subject  # staff: the subject names the case
     if event in CLIENT_EVENTS:
         assert context["reference"] in message.short and link in message.short
         assert len(message.short) < 320  # two SMS at most
@@ -73,6 +75,38 @@ def test_every_whatsapp_reply_has_its_own_translated_text(kind, locale, settings
     others = {render("whatsapp_reply", locale, {**context, "reply": k}).short
               for k in REPLY_KINDS - {kind}}
     assert short and short not in others
-    assert ("K7M-4QX-P9T" in short) == (kind in {"linked", "chosen"})
+    assert_neutral(short, "a WhatsApp reply")  # a lock screen shows it whole
     if locale != "en":
         assert short != render("whatsapp_reply", "en", context).short
+# A lock screen is read by others: what it shows of a client message (the subject, the first
+# words of the body, the start of an SMS or WhatsApp text) names no organisation and no case.
+SECRET = "Zq3xN8vR1tYb6LmP0aKe4WcH9sUd2GfJ7oIi5EnQ-_w"  # a status secret's shape: 43 characters
+REALISTIC = {"reference": "K7M-4QX-P9T", "status_url": f"http://testserver/fi/status/{SECRET}"}
+PREVIEW = 90
+BRAND = re.compile(r"red\s+cross|punai\w*\s+rist|röda\s+kors|yhteys", re.IGNORECASE)
+
+
+def visible_html_text(html: str) -> str:
+    body = html.split("<body>", 1)[1]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def assert_neutral(text: str, where: str) -> None:
+    assert REALISTIC["reference"] not in text, where
+    assert not BRAND.search(text), where
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("locale", list(i18n.LANGUAGES))
+@pytest.mark.parametrize("event", [e for e in CLIENT_EVENTS if e in NOTICES])
+def test_what_a_lock_screen_shows_of_a_client_message_is_neutral(event, locale, settings):
+    message = render(event, locale, REALISTIC)
+    assert_neutral(message.subject, "subject")
+    assert_neutral(message.text[:PREVIEW], "start of the text body")
+    assert_neutral(visible_html_text(message.html)[:PREVIEW], "start of the HTML body")
+    assert_neutral(message.short[:PREVIEW], "start of the SMS/WhatsApp text")
+    assert SECRET not in message.text[:PREVIEW]  # the link itself comes after the first lines
+    # The reference and the link are still inside the message.
+    assert REALISTIC["reference"] in message.text and REALISTIC["reference"] in message.html
+    assert REALISTIC["reference"] in message.short
+    assert REALISTIC["status_url"] in message.short

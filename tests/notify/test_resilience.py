@@ -61,7 +61,7 @@ def test_redis_down_at_submit_delays_the_email_but_never_loses_it(
     finally:
         relay.stop()
     assert len(smtp_server.messages) == 1
-    assert REFERENCE in smtp_server.messages[0]["Subject"]
+    assert REFERENCE in smtp_server.messages[0].get_body(("plain",)).get_content()
 
 
 def _worker_process(settings: Settings, lease: float) -> subprocess.Popen:

@@ -74,6 +74,9 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "accounts.team_create": ADMINS,
     "accounts.team": ADMINS,
     "accounts.team_update": ADMINS,
+    "accounts.api_keys": ADMINS,
+    "accounts.api_key_create": ADMINS,
+    "accounts.api_key_revoke": ADMINS,
     # casework (the case is in the advisor's team: see World.case)
     "casework.home": CASEWORK,
     "casework.board": CASEWORK,
