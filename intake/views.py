@@ -6,6 +6,7 @@ Everything that shows what a person typed, or a status link, is sent with Cache-
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -282,8 +283,30 @@ async def _status_or_404(request: Request) -> dict[str, Any] | Response:
             return render(request, "intake/link_ended.html", {"state": state},
                           status_code=410, headers=NO_STORE)
         # The same page as any unknown address: nothing tells a guess from an expired link.
+        if not _guess_allowed(request):
+            raise HTTPException(429, headers={**NO_STORE, "retry-after": "3600"})
         raise HTTPException(404, headers=NO_STORE)
     return found
+
+
+STATUS_MISSES_PER_HOUR = 30  # far more than a person mistyping her link; a guesser is slowed
+_last_guess_warning = 0.0
+
+
+def _guess_allowed(request: Request) -> bool:
+    """Count wrong status links per client. Over the limit the client gets 429 for every wrong
+    link (a right one still opens: guessing 256 bits is hopeless, a shelter's shared address
+    must not lose its links), and the log says so, once a minute at most, without the address."""
+    global _last_guess_warning
+    key = client_key(request)
+    decision = ratelimit.hit("status-miss", key, STATUS_MISSES_PER_HOUR, 3600)
+    if decision.allowed:
+        return True
+    if time.monotonic() - _last_guess_warning > 60:
+        _last_guess_warning = time.monotonic()
+        log.warning("status-link guessing: client %s over %d wrong links an hour", key[:8],
+                    STATUS_MISSES_PER_HOUR)
+    return False
 
 
 def _whatsapp_context(case: Any, secret: str) -> dict[str, Any]:

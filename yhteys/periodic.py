@@ -51,8 +51,17 @@ def _forget_sealed() -> object:
         return forget_sealed(session)
 
 
+def _forget_held() -> object:
+    from intake.inbound import forget_held
+    from yhteys.db import session_scope
+
+    with session_scope() as session:
+        return forget_held(session)
+
+
 def default_jobs() -> list[Job]:
     return [
+        Job("whatsapp-held", 900, _forget_held),
         Job("outbox-secrets", 3600, _forget_sealed),
         Job("sla-check", 300, _sla_check),
         Job("attachment-sweep", 6 * 3600, _sweep_attachments),

@@ -183,3 +183,23 @@ def test_a_closed_case_gets_nothing_and_a_held_text_rests_sealed(
     session.commit()
     _webhook(client, HER, "hello?", "wamid.17")
     assert _bodies(hooks, first.reference) == _bodies(hooks, second.reference) == []
+
+
+def test_a_held_message_nobody_chose_for_is_dropped_after_an_hour(
+    client, hooks, session, use_settings
+):
+    from intake.inbound import forget_held
+    from intake.models import WhatsAppThread
+
+    first, second = _case(HER, "a"), _case(HER, "b")
+    _webhook(client, HER, _code(first), "wamid.20")
+    _webhook(client, HER, _code(second), "wamid.21")
+    _next_day(use_settings)
+    _webhook(client, HER, "waiting for a choice", "wamid.22")
+    assert forget_held(session) == 0
+    use_settings(whatsapp_app_secret=SECRET, frozen_now=now() + timedelta(minutes=61))
+    assert forget_held(session) == 1
+    session.commit()
+    assert all(t.held == "" for t in session.exec(select(WhatsAppThread)))
+    _tap(client, HER, first.reference, "wamid.23")
+    assert _bodies(hooks, first.reference) == []  # nothing left to release

@@ -83,3 +83,14 @@ def test_whatsapp_clients_see_the_code_that_connects_their_number(browser, clien
     code = page.split('<p class="reference" dir="ltr">YH-', 1)[1].split("<", 1)[0]
     assert f"YH-{code}" in response.text  # the same code on both pages
     assert "+358 ••• ••• •67" in page and "123 4567" not in page
+
+
+def test_guessing_status_links_is_slowed_and_logged_without_the_address(
+    browser, client, caplog
+):
+    path = _new_case(browser)
+    answers = [client.get("/fi/status/" + f"{n:043d}").status_code for n in range(40)]
+    assert answers[:30] == [404] * 30 and set(answers[30:]) == {429}
+    assert any("status-link guessing" in r.getMessage() for r in caplog.records)
+    assert not any("testclient" in r.getMessage() for r in caplog.records)
+    assert client.get(path).status_code == 200  # her own link still opens

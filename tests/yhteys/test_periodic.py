@@ -29,9 +29,11 @@ def test_jobs_run_on_their_interval_and_failures_do_not_stop_others():
 
 def test_the_default_jobs_run_the_sla_check_and_the_attachment_sweep(settings):
     jobs = {job.name: job for job in periodic.default_jobs()}
-    assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets"}
+    assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets",
+                         "whatsapp-held"}
     assert all(job.every >= 60 for job in jobs.values())  # never a busy loop at boot
     assert jobs["sla-check"].run() == 0  # an empty database has nothing to escalate
     assert jobs["attachment-sweep"].run() == 0
     assert jobs["retention"].run() == 0  # nothing closed, nothing to anonymise
     assert jobs["outbox-secrets"].run() == 0  # no outbox row holds a secret
+    assert jobs["whatsapp-held"].run() == 0  # no message waits for a choice
