@@ -100,13 +100,17 @@ def check(request: Request, form: FormData) -> CsrfResult:
 
 
 def set_cookie_if_new(request: Request, response: Response) -> None:
-    """Called by the security middleware on every response."""
+    """Called by the security middleware on every response.
+
+    A session cookie (no Max-Age, no Expires): it goes when the browser closes, so a phone that
+    is shared, searched or taken does not show that this site was used weeks ago. A form left
+    open across a browser restart just asks to be sent again.
+    """
     if getattr(request.state, "csrf_set_cookie", False):
         settings = get_settings()
         response.set_cookie(
             COOKIE_NAME,
             request.state.csrf_cookie_id,
-            max_age=30 * 24 * 3600,
             httponly=True,
             secure=settings.https,
             samesite="lax",
