@@ -28,7 +28,6 @@ from intake.schemas import MESSAGE_MAX
 from intake.summary import case_summary
 from intake.validation import validate
 from yhteys import csrf, ratelimit
-from yhteys.client import client_key
 from yhteys.db import session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
@@ -138,10 +137,7 @@ async def _read_form(request: Request) -> FormData | Response:
 
 
 def _submit_limited(request: Request) -> ratelimit.Decision:
-    settings = get_settings()
-    return ratelimit.hit(
-        "submit", client_key(request), settings.rate_limit_submissions, settings.rate_limit_window
-    )
+    return ratelimit.check_submission(request)
 
 
 async def request_submit(request: Request) -> Response:
@@ -339,13 +335,7 @@ async def status_message(request: Request) -> Response:
     files = await uploads.read_files(chosen, errors)
     if errors:
         return again(errors=errors, status_code=422)
-    settings = get_settings()
-    decision = ratelimit.hit(
-        "message",
-        client_key(request),
-        settings.rate_limit_submissions * 3,
-        settings.rate_limit_window,
-    )
+    decision = ratelimit.check_submission(request, scope="message", factor=3)
     if not decision.allowed:
         return again(
             notice="rate_limited",

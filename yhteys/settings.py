@@ -58,6 +58,8 @@ class Settings:
     frozen_now: datetime | None = None  # YHTEYS_NOW
     log_level: str = "INFO"  # LOG_LEVEL
     data_keys: tuple[str, ...] = ()  # DATA_KEYS
+    # rate limits
+    rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +111,8 @@ ENV_NAMES: dict[str, str] = {
     "frozen_now": "YHTEYS_NOW",
     "log_level": "LOG_LEVEL",
     "data_keys": "DATA_KEYS",
+    # rate limits
+    "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
 }
 
 
