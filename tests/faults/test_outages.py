@@ -288,13 +288,22 @@ def test_every_submission_is_stored_and_acknowledged_once_through_outages(stack,
     copies = sum(len(ids) for ids in by_reference.values())
     distinct = sum(len(set(ids)) for ids in by_reference.values())
 
+    serve_log = stack.serve.log()
+    relayed = sum(int(n) for n in re.findall(r"relay handed (\d+) of", serve_log))
+    missed = serve_log.count("broker unavailable")
     with capsys.disabled():
         print(
             f"\nfaults: {len(references)} submissions ({sender.resends} sent again after no "
             f"answer), {outages} Redis outages, {kills} worker kills; {len(stored)} cases "
             f"stored; emails received {copies} ({distinct} distinct Message-IDs, "
-            f"{copies - distinct} redelivered copies); notification states {dict(states)}"
+            f"{copies - distinct} redelivered copies); notification states {dict(states)}; "
+            f"hand-overs to Redis that failed at submit {missed}, rows handed over by the relay "
+            f"{relayed}"
         )
+    # The faults hit the paths under test: submissions while Redis was down, the relay's rescue,
+    # and the rate limits counting in the web process instead of opening up.
+    assert missed > 0 and relayed > 0
+    assert serve_log.count("rate limits: Redis unreachable") >= 1
 
     # Every reference a person was shown is stored exactly once, and nothing else is.
     assert set(stored) == expected
