@@ -85,34 +85,40 @@ def _decide(rules: Sequence[Rule], counts: Sequence[tuple[int, int]], now: float
 
 # -- counters --------------------------------------------------------------------------------------
 class MemoryLimiter:
+    BOUND = 100_000  # entries before old ones are swept out
+
     def __init__(self) -> None:
         # key -> [window, window index, count in it, count in the one before]
         self._counts: dict[str, list[int]] = {}
+        self._bound = self.BOUND
         self._lock = threading.Lock()
 
     def _entry(self, rule: Rule, now: float) -> list[int]:
         index = _position(rule, now)[0]
         entry = self._counts.get(rule.key)
         if entry is None or entry[0] != rule.window or entry[1] < index - 1:
-            entry = [rule.window, index, 0, 0]
-        elif entry[1] == index - 1:
-            entry = [rule.window, index, 0, entry[2]]
-        self._counts[rule.key] = entry
+            return [rule.window, index, 0, 0]
+        if entry[1] == index - 1:
+            return [rule.window, index, 0, entry[2]]
         return entry
 
     def hit(self, rules: Sequence[Rule], now: float) -> Decision:
         with self._lock:
             entries = [self._entry(rule, now) for rule in rules]
             decision = _decide(rules, [(e[2], e[3]) for e in entries], now)
-            if decision.allowed:
-                for entry in entries:
+            if decision.allowed:  # a refusal stores nothing, so a flood of refusals costs nothing
+                for rule, entry in zip(rules, entries, strict=True):
                     entry[2] += 1
-            if len(self._counts) > 100_000:  # bound memory under a flood of distinct clients
-                # Two windows on, a count weighs nothing any more.
-                self._counts = {
-                    k: e for k, e in self._counts.items() if int(now // e[0]) - e[1] < 2
-                }
+                    self._counts[rule.key] = entry
+                if len(self._counts) > self._bound:
+                    self._sweep(now)
         return decision
+
+    def _sweep(self, now: float) -> None:
+        # Two windows on, a count weighs nothing any more. If most entries are still live, the
+        # next sweep waits until the table has doubled, so sweeping stays cheap under a flood.
+        self._counts = {k: e for k, e in self._counts.items() if int(now // e[0]) - e[1] < 2}
+        self._bound = max(self.BOUND, 2 * len(self._counts))
 
 
 class RedisLimiter:

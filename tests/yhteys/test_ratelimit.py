@@ -64,3 +64,15 @@ def test_the_retry_after_is_when_one_more_would_pass(limiter):
     # Two in this window: one more fits once the window ends and half of it has slid away.
     assert refused.retry_after == WINDOW - 600 + WINDOW // 2
     assert limiter.hit([rule], T0 + 600 + refused.retry_after).allowed
+
+
+def test_memory_forgets_counts_that_no_longer_weigh(monkeypatch):
+    monkeypatch.setattr(ratelimit.MemoryLimiter, "BOUND", 10)
+    limiter = ratelimit.MemoryLimiter()
+    for n in range(10):
+        limiter.hit([Rule(f"t:old{n}", 1, WINDOW)], T0)
+    assert not limiter.hit([Rule("t:old0", 1, WINDOW)], T0 + 1).allowed  # refusals store nothing
+    for n in range(5):
+        limiter.hit([Rule(f"t:new{n}", 1, WINDOW)], T0 + 2 * WINDOW)
+    assert len(limiter._counts) == 5  # the old ones were swept when the table grew past 10
+    assert limiter.hit([Rule("t:old0", 1, WINDOW)], T0 + 2 * WINDOW).allowed
