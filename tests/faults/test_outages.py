@@ -285,6 +285,8 @@ def test_every_submission_is_stored_and_acknowledged_once_through_outages(stack,
     copies = sum(len(ids) for ids in by_reference.values())
     distinct = sum(len(set(ids)) for ids in by_reference.values())
 
+    reclaimed = len(_column(stack, "SELECT id FROM notification "
+                                   "WHERE event = 'case_received' AND attempts > 1"))
     serve_log = stack.serve.log()
     relayed = sum(int(n) for n in re.findall(r"relay handed (\d+) of", serve_log))
     missed = serve_log.count("broker unavailable")
@@ -295,11 +297,12 @@ def test_every_submission_is_stored_and_acknowledged_once_through_outages(stack,
             f"stored; emails received {copies} ({distinct} distinct Message-IDs, "
             f"{copies - distinct} redelivered copies); notification states {dict(states)}; "
             f"hand-overs to Redis that failed at submit {missed}, rows handed over by the relay "
-            f"{relayed}"
+            f"{relayed}, rows claimed again after a killed worker {reclaimed}"
         )
     # The faults hit the paths under test: submissions while Redis was down, the relay's rescue,
     # and the rate limits counting in the web process instead of opening up.
     assert missed > 0 and relayed > 0
+    assert reclaimed >= 1  # at least the one whose send the kill interrupted
     assert serve_log.count("rate limits: Redis unreachable") >= 1
 
     # Every reference a person was shown is stored exactly once, and nothing else is.
