@@ -107,6 +107,7 @@ def start_server(url: str, workdir: Path, port: int, workers: int) -> subprocess
         HOST="127.0.0.1",
         BASE_URL=f"http://127.0.0.1:{port}",
         RATE_LIMIT_SUBMISSIONS="1000000000",
+        RATE_LIMIT_SUBMISSIONS_PER_ADDRESS="1000000000",
         LOG_LEVEL="WARNING",
         WEB_WORKERS=str(workers),
     )

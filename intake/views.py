@@ -141,10 +141,7 @@ async def _read_form(request: Request) -> FormData | Response:
 
 
 def _submit_limited(request: Request) -> ratelimit.Decision:
-    settings = get_settings()
-    return ratelimit.hit(
-        "submit", client_key(request), settings.rate_limit_submissions, settings.rate_limit_window
-    )
+    return ratelimit.check_submission(request)
 
 
 async def request_submit(request: Request) -> Response:
@@ -401,13 +398,7 @@ async def status_message(request: Request) -> Response:
     files = await uploads.read_files(chosen, errors)
     if errors:
         return again(errors=errors, status_code=422)
-    settings = get_settings()
-    decision = ratelimit.hit(
-        "message",
-        client_key(request),
-        settings.rate_limit_submissions * 3,
-        settings.rate_limit_window,
-    )
+    decision = ratelimit.check_submission(request, scope="message", factor=3)
     if not decision.allowed:
         return again(
             notice="rate_limited",

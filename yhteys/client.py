@@ -1,4 +1,4 @@
-"""Who is asking: a pseudonymous client key for rate limits, never a raw IP address."""
+"""Who is asking: pseudonymous keys for rate limits, never a raw IP address or cookie."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ipaddress
 
 from starlette.requests import Request
 
+from yhteys import csrf
 from yhteys.settings import get_settings
 
 
@@ -45,3 +46,13 @@ def client_key(request: Request) -> str:
         pass
     key = get_settings().secret_key.encode()
     return hmac.new(key, f"client|{ip}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def browser_key(request: Request) -> str | None:
+    """A keyed hash of the browser's CSRF cookie: one browser session, however many people share
+    its address. None when the request carries no such cookie (an API client, cookies off)."""
+    cookie = csrf.browser_cookie_id(request)
+    if cookie is None:
+        return None
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"browser|{cookie}".encode(), hashlib.sha256).hexdigest()[:24]

@@ -43,13 +43,21 @@ def _sign(cookie_id: str, issued_at: int) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
+def browser_cookie_id(request: Request) -> str | None:
+    """The well-formed CSRF id this browser sent, if any; it names one browser session."""
+    cookie = request.cookies.get(COOKIE_NAME, "")
+    if len(cookie) == 43 and cookie.replace("-", "").replace("_", "").isalnum():
+        return cookie
+    return None
+
+
 def _cookie_id(request: Request) -> str:
     """The request's CSRF id: from its cookie, or a new one the response will set."""
     existing = getattr(request.state, "csrf_cookie_id", None)
     if existing:
         return existing
-    cookie = request.cookies.get(COOKIE_NAME, "")
-    if len(cookie) == 43 and cookie.replace("-", "").replace("_", "").isalnum():
+    cookie = browser_cookie_id(request)
+    if cookie:
         request.state.csrf_cookie_id = cookie
         return cookie
     request.state.csrf_cookie_id = secrets.token_urlsafe(32)
@@ -100,13 +108,17 @@ def check(request: Request, form: FormData) -> CsrfResult:
 
 
 def set_cookie_if_new(request: Request, response: Response) -> None:
-    """Called by the security middleware on every response."""
+    """Called by the security middleware on every response.
+
+    A session cookie (no Max-Age, no Expires): it goes when the browser closes, so a phone that
+    is shared, searched or taken does not show that this site was used weeks ago. A form left
+    open across a browser restart just asks to be sent again.
+    """
     if getattr(request.state, "csrf_set_cookie", False):
         settings = get_settings()
         response.set_cookie(
             COOKIE_NAME,
             request.state.csrf_cookie_id,
-            max_age=30 * 24 * 3600,
             httponly=True,
             secure=settings.https,
             samesite="lax",

@@ -64,6 +64,8 @@ class Settings:
     # Partner API and mail transport
     api_anonymous: bool = False  # API_ANONYMOUS
     smtp_ca_file: str = ""  # SMTP_CA_FILE
+    # rate limits
+    rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
 
     @property
     def is_production(self) -> bool:
@@ -120,6 +122,8 @@ ENV_NAMES: dict[str, str] = {
     # Partner API and mail transport
     "api_anonymous": "API_ANONYMOUS",
     "smtp_ca_file": "SMTP_CA_FILE",
+    # rate limits
+    "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
 }
 
 
