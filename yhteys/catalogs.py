@@ -16,44 +16,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from yhteys.i18n import DOMAINS, LANGUAGES, LOCALES_DIR
+from yhteys.i18n import DOMAINS, LANGUAGES, LOCALES_DIR, SOURCES
 from yhteys.settings import PROJECT_ROOT
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "pgettext": ((1, "c"), 2)}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
-
-
-# Where each domain's messages come from: (folder, babel method map). One domain per part of the
-# product, so the people working on different parts never edit the same catalog.
-SOURCES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
-    "yhteys": [
-        ("yhteys", [("**.py", "python")]),
-        ("templates", [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
-    ],
-    "intake": [
-        ("intake", [("hours/**", "ignore"), ("**.py", "python")]),
-        ("templates/intake", [("**.html", "jinja2")]),
-    ],
-    "hours": [
-        ("intake/hours", [("**.py", "python")]),
-        ("triage", [("hours_admin.py", "python")]),
-        ("templates/hours", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-        ("templates/triage/hours", [("**.html", "jinja2")]),
-    ],
-    "notify": [
-        ("notify", [("**.py", "python")]),
-        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-    ],
-    "accounts": [
-        ("triage/accounts", [("**.py", "python")]),
-        ("templates/triage/accounts", [("**.html", "jinja2")]),
-    ],
-    "casework": [
-        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
-        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
-                              ("**.html", "jinja2")]),
-    ],
-}
 
 
 def _sources(domain: str) -> list[tuple[Path, list[tuple[str, str]]]]:
@@ -154,10 +122,12 @@ def fill(locale: str, domain: str, translations: dict[str, str]) -> None:
 
 def _fill(locale: str, domain: str, translations: dict[str, str]) -> None:
     catalog = read(locale, domain)
-    for message_id, string in translations.items():
-        entry = catalog.get(message_id)
+    for key, string in translations.items():
+        # "context\x04message" names a message with a context, as gettext's .mo files do.
+        context, _, message_id = key.rpartition("\x04")
+        entry = catalog.get(message_id, context=context or None)
         if entry is None:
-            catalog.add(message_id, string)
+            catalog.add(message_id, string, context=context or None)
         else:
             entry.string = string
             entry.flags.discard("fuzzy")

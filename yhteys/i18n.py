@@ -1,13 +1,20 @@
 """Languages, catalogs and the current locale.
 
-Catalogs are gettext `.po` files, one domain per package (`locales/<lang>/LC_MESSAGES/<domain>.po`),
-read and compiled in memory at start-up so a fresh checkout needs no build step and a stale `.mo`
-can never be served. The current locale lives in a context variable, set once per HTTP request,
-so `gettext` works the same in templates, forms and plain functions.
+Catalogs are gettext `.po` files, one domain per part of the product
+(`locales/<lang>/LC_MESSAGES/<domain>.po`), read and compiled in memory at start-up so a fresh
+checkout needs no build step and a stale `.mo` can never be served. The current locale lives in a
+context variable, set once per HTTP request, so `gettext` works the same in templates, forms and
+plain functions.
+
+A message is looked up in its own domain only: the domain of the file that says it. `SOURCES`
+is the one place that maps files to domains; extraction (`yhteys.catalogs`) reads it to fill each
+catalog, and lookups read it to find the catalog of the calling module or template. So "To" can
+be "Vastaanottaja" in the notices and "Päättyen" in the audit filter without either winning.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,12 +26,46 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
+from babel.util import pathmatch
 
 from yhteys.settings import PROJECT_ROOT
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
-DOMAINS = ("yhteys", "intake", "hours", "notify", "accounts", "casework")
 DEFAULT_LOCALE = "fi"
+
+# Where each domain's messages come from: (folder, babel method map), the first match of a file
+# wins. One domain per part of the product, so people working on different parts never edit the
+# same catalog.
+SOURCES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
+    "yhteys": [
+        ("yhteys", [("**.py", "python")]),
+        ("templates", [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
+    ],
+    "intake": [
+        ("intake", [("hours/**", "ignore"), ("**.py", "python")]),
+        ("templates/intake", [("**.html", "jinja2")]),
+    ],
+    "hours": [
+        ("intake/hours", [("**.py", "python")]),
+        ("triage", [("hours_admin.py", "python")]),
+        ("templates/hours", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+        ("templates/triage/hours", [("**.html", "jinja2")]),
+    ],
+    "notify": [
+        ("notify", [("**.py", "python")]),
+        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+    ],
+    "accounts": [
+        ("triage/accounts", [("**.py", "python")]),
+        ("templates/triage/accounts", [("**.html", "jinja2")]),
+    ],
+    "casework": [
+        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
+        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
+                              ("**.html", "jinja2")]),
+    ],
+}
+DOMAINS = tuple(SOURCES)
 
 # Languages offered to the public, in the order of the language switcher, with their native names.
 # A language is offered only once its catalogs are complete (a test checks this).
@@ -48,19 +89,45 @@ def _load_po(path: Path, locale: str) -> Translations:
 
 
 @cache
-def translations(locale: str) -> NullTranslations:
-    """All domains of one language merged into one translations object."""
-    merged: NullTranslations | None = None
-    for domain in DOMAINS:
-        path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
-        if not path.exists():
-            continue
-        loaded = _load_po(path, locale)
-        if merged is None:
-            merged = loaded
-        else:
-            merged.merge(loaded)  # type: ignore[union-attr]
-    return merged or NullTranslations()
+def translations(locale: str, domain: str) -> NullTranslations:
+    """One domain of one language; a message it lacks is shown in English, the source."""
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
+    return _load_po(path, locale) if path.exists() else NullTranslations()
+
+
+@cache
+def domain_of(path: str) -> str:
+    """The domain of a file (relative to the project root), as extraction assigns it."""
+    for domain, sources in SOURCES.items():
+        for folder, method_map in sources:
+            if not path.startswith(folder + "/"):
+                continue
+            relative = path[len(folder) + 1 :]
+            for pattern, method in method_map:
+                if pathmatch(pattern, relative):
+                    if method != "ignore":
+                        return domain
+                    break
+    return "yhteys"
+
+
+@cache
+def _module_domain(module: str) -> str:
+    loaded = sys.modules.get(module)
+    filename = getattr(loaded, "__file__", None) or ""
+    try:
+        relative = Path(filename).resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return "yhteys"
+    return domain_of(relative)
+
+
+def _caller_domain(depth: int = 2) -> str:
+    return _module_domain(sys._getframe(depth).f_globals.get("__name__", ""))
+
+
+def template_domain(name: str) -> str:
+    return domain_of(f"templates/{name}")
 
 
 def get_locale() -> str:
@@ -81,20 +148,40 @@ def use_locale(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
-def gettext(message: str, **variables: object) -> str:
-    text = translations(get_locale()).gettext(message)
+def translate(domain: str, message: str, **variables: object) -> str:
+    text = translations(get_locale(), domain).gettext(message)
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    text = translations(get_locale()).ngettext(singular, plural, n)
+def translate_plural(domain: str, singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(get_locale(), domain).ngettext(singular, plural, n)
     variables.setdefault("num", n)
     return text % variables
 
 
+def translate_in_context(domain: str, context: str, message: str, **variables: object) -> str:
+    text = translations(get_locale(), domain).pgettext(context, message)
+    return text % variables if variables else text
+
+
+def gettext(message: str, **variables: object) -> str:
+    """The message in the current language, from the calling module's own domain."""
+    return translate(_caller_domain(), message, **variables)
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    return translate_plural(_caller_domain(), singular, plural, n, **variables)
+
+
+def pgettext(context: str, message: str, **variables: object) -> str:
+    """A message whose words depend on where it stands ("To" a date, "To" a person)."""
+    return translate_in_context(_caller_domain(), context, message, **variables)
+
+
 def lazy_gettext(message: str, **variables: object) -> LazyProxy:
-    """A message translated when shown, for labels defined at import time."""
-    return LazyProxy(gettext, message, enable_cache=False, **variables)
+    """A message translated when shown, for labels defined at import time (in the domain of
+    the module that defines it)."""
+    return LazyProxy(translate, _caller_domain(), message, enable_cache=False, **variables)
 
 
 _ = gettext

@@ -8,7 +8,14 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime, format_time
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
@@ -61,6 +68,23 @@ def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported lat
     return chat_hours_box()
 
 
+@pass_context
+def _template_gettext(context: Context, message: str) -> str:
+    return i18n.translate(i18n.template_domain(context.name or ""), message)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    domain = i18n.template_domain(context.name or "")
+    return i18n.translations(i18n.get_locale(), domain).ngettext(singular, plural, n)
+
+
+@pass_context
+def _template_pgettext(context: Context, message_context: str, message: str) -> str:
+    return i18n.translate_in_context(i18n.template_domain(context.name or ""), message_context,
+                                     message)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -71,12 +95,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Each template looks its messages up in its own domain (see yhteys.i18n.SOURCES).
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: i18n.translations(i18n.get_locale()).gettext(message),
-        lambda singular, plural, n: i18n.translations(i18n.get_locale()).ngettext(
-            singular, plural, n
-        ),
-        newstyle=True,
+        _template_gettext, _template_ngettext, newstyle=True, pgettext=_template_pgettext
     )
     env.globals.update(
         static_url=static_url,

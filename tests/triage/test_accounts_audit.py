@@ -140,3 +140,13 @@ def test_can_read_case_by_role_and_team(make_staff, make_team):
     assert not can_read_case(None, mine.id)
     assert readable_team_ids(advisor) == {mine.id}
     assert readable_team_ids(supervisor) is None and readable_team_ids(admin) == frozenset()
+
+
+def test_finnish_staff_read_the_audit_date_filter_as_a_date(client, make_staff, login_fast):
+    # Once the six catalogs were merged into one and casework's "To" (a recipient) won.
+    supervisor = make_staff(roles=("supervisor",))
+    login_fast(client, supervisor)
+    page = client.get("/triage/audit", headers={"accept-language": "fi"}).text
+    label = page.split('<label for="until">', 1)[1].split("</label>", 1)[0]
+    assert label == "Asti"
+    assert "Vastaanottaja" not in page

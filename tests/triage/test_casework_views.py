@@ -212,10 +212,10 @@ def test_unknown_case_is_404(client, advisor):
 def test_staff_pages_speak_the_browsers_language(client, advisor):
     case = make_case()
     client.headers["accept-language"] = "fi"
-    assert "<h1>Taulu</h1>" in client.get("/triage/board").text
+    assert "<h1>Tapaukset</h1>" in client.get("/triage/board").text
     assert f"Asia {case.reference}" in client.get(f"/triage/cases/{case.reference}").text
     client.headers["accept-language"] = "sv"
-    assert "<h1>Tavla</h1>" in client.get("/triage/board").text
+    assert "<h1>Ärenden</h1>" in client.get("/triage/board").text
 
 
 def test_an_advisor_in_two_teams_sees_both_in_one_order(client, make_team, make_staff,

@@ -15,3 +15,33 @@ def test_catalog_is_complete(locale, domain):
         f"{len(missing)} messages untranslated in {locale}/{domain}.po "
         f"(run `make messages`, then translate): {missing[:10]}"
     )
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("locale", sorted(set(LANGUAGES) - {"en"}))
+def test_the_same_words_are_translated_the_same_way_in_every_domain(locale):
+    """Each domain is looked up on its own, so a message may only mean two things when a
+    context (pgettext) says so; without one, two domains must agree."""
+    seen: dict[str, dict[str, str]] = {}
+    for domain in DOMAINS:
+        for message in catalogs.read(locale, domain):
+            if message.id and not message.context and message.string:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                string = message.string if isinstance(message.string, str) else message.string[0]
+                seen.setdefault(key, {})[domain] = string
+    differing = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert not differing, f"{locale}: agree, or add a context (pgettext): {differing}"
+
+
+@pytest.mark.sqlite_only
+def test_a_module_and_a_template_read_their_own_domain():
+    from yhteys import i18n
+
+    assert i18n.domain_of("triage/accounts/audit_views.py") == "accounts"
+    assert i18n.domain_of("triage/hours_admin.py") == "hours"
+    assert i18n.domain_of("triage/casework/case_views.py") == "casework"
+    assert i18n.domain_of("intake/hours/page.py") == "hours"
+    assert i18n.template_domain("triage/accounts/audit.html") == "accounts"
+    assert i18n.template_domain("triage/hours/index.html") == "hours"
+    assert i18n.template_domain("triage/casework/case.html") == "casework"
+    assert i18n.template_domain("base.html") == "yhteys"
