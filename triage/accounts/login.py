@@ -139,7 +139,8 @@ def check_second_factor(
         if use_recovery_code(db, user, code):
             factor = "recovery"
     elif user.totp_secret:
-        step = totp.matching_step(user.totp_secret, code, now(), user.last_totp_step)
+        seed = totp.open_seed(user.totp_secret)
+        step = totp.matching_step(seed, code, now(), user.last_totp_step)
         if step is not None and claim_totp_step(db, user, step):
             factor = "totp"
     if not factor:

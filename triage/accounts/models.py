@@ -3,10 +3,10 @@
 Secrets at rest:
 - passwords: Argon2id hashes (see `passwords.py`);
 - session tokens and recovery codes: SHA-256 of a high-entropy random value, never the value;
-- `totp_secret`: the base32 TOTP seed in plain text, like pypi/warehouse stores it. Encrypting it
-  with SECRET_KEY would put the key on the same host as the database and add a key-rotation
-  hazard without protecting against the attacker who holds both. It is never logged, never shown
-  again after enrolment, and wiped when an admin resets the second factor.
+- `totp_secret`: the base32 TOTP seed sealed with DATA_KEYS (`totp.seal_seed`, AES-256-GCM bound
+  to the purpose "totp"), so a database dump or backup holds no usable seed; the keys live outside
+  the database host. It is never logged, never shown again after enrolment, and wiped when an
+  admin resets the second factor.
 
 `audit_event` is append-only: the migration adds database triggers that refuse UPDATE and DELETE.
 """
@@ -58,7 +58,7 @@ class StaffUser(SQLModel, table=True):
     is_active: bool = True
     must_change_password: bool = False  # an admin-set initial or reset password
 
-    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_secret: str | None = Field(default=None, max_length=200)  # sealed: "enc:..."
     totp_enabled: bool = False
     last_totp_step: int | None = None  # the last accepted TOTP time step: a code works once
 
