@@ -27,6 +27,7 @@ from triage.accounts.pages import (
 from triage.accounts.users import (
     AccountError,
     all_users,
+    clean_name,
     by_email,
     create_team,
     create_user,
@@ -65,7 +66,7 @@ class UserForm:
     def read(cls, form: FormData) -> UserForm:
         return cls(
             email=normalise_email(text(form, "email", 320)),
-            display_name=text(form, "display_name", 120),
+            display_name=clean_name(text(form, "display_name", 120)),
             roles=[r for r in ROLES if r in many(form, "roles")],
             team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
             languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],

@@ -11,6 +11,7 @@ from sqlmodel import Session, delete, select
 from triage.accounts.models import ROLES, RecoveryCode, StaffUser, Team, TeamMembership
 from triage.accounts.passwords import hash_password
 from yhteys.clock import now
+from yhteys.templating import visible_controls
 
 
 class AccountError(ValueError):
@@ -47,7 +48,7 @@ def create_user(
         raise AccountError("an account with this email exists")
     user = StaffUser(
         email=email,
-        display_name=display_name.strip()[:120],
+        display_name=clean_name(display_name),
         password_hash=hash_password(password),
         languages=list(dict.fromkeys(languages)),
         must_change_password=must_change_password,
@@ -57,6 +58,11 @@ def create_user(
     db.flush()
     set_teams(db, user, team_ids)
     return user
+
+
+def clean_name(name: str) -> str:
+    """A display name with bidi and zero-width controls made visible: it cannot reorder a page."""
+    return visible_controls(name.strip())[:120]
 
 
 def set_teams(db: Session, user: StaffUser, team_ids: Iterable[int]) -> None:
