@@ -27,8 +27,8 @@ from triage.accounts.pages import (
 from triage.accounts.users import (
     AccountError,
     all_users,
-    clean_name,
     by_email,
+    clean_name,
     create_team,
     create_user,
     members,
