@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from triage.accounts import audit, sessions
 from triage.accounts.auth import requires
+from triage.accounts.login import clear_all_locks
 from triage.accounts.models import ROLES, StaffUser, Team
 from triage.accounts.pages import (
     ROLE_NAMES,
@@ -278,9 +279,7 @@ def _reset_password(request: Request, actor: StaffUser, user_id: int) -> tuple[s
         user = _load_user(db, user_id)
         password = one_time_password()
         set_password(db, user, password, must_change=True)
-        user.failed_logins = 0
-        user.lock_count = 0
-        user.locked_until = None
+        clear_all_locks(db, user_id)
         sessions.revoke_all(db, user_id)
         audit.record(db, actor=actor, action="user.password_reset", detail={"user_id": user_id},
                      request=request)

@@ -62,10 +62,6 @@ class StaffUser(SQLModel, table=True):
     totp_enabled: bool = False
     last_totp_step: int | None = None  # the last accepted TOTP time step: a code works once
 
-    failed_logins: int = 0  # since the last success or the last lock
-    lock_count: int = 0  # locks in a row; each one lasts twice as long, capped
-    locked_until: datetime | None = Field(default=None, sa_type=_tz())
-
     password_changed_at: datetime = Field(default_factory=now, sa_type=_tz())
     last_login_at: datetime | None = Field(default=None, sa_type=_tz())
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
@@ -96,6 +92,25 @@ class StaffUser(SQLModel, table=True):
     @property
     def label(self) -> str:
         return self.display_name or self.email
+
+
+class LoginLock(SQLModel, table=True):
+    """Failed logins and locks of one account from one place (see login.py for the scopes).
+
+    `scope` is "account" (every untrusted client of the account together), "client:<key>" (a
+    keyed hash of the address, yhteys.client.client_key) or "device:<nonce>" (a device cookie).
+    """
+
+    __tablename__ = "staff_login_lock"
+    __table_args__ = (UniqueConstraint("user_id", "scope", name="uq_login_lock_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    scope: str = Field(max_length=48)
+    failures: int = 0  # since the last lock, success, or a day without failures
+    lock_count: int = 0  # locks in a row; each one lasts twice as long, capped
+    locked_until: datetime | None = Field(default=None, sa_type=_tz())
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz())
 
 
 class StaffSession(SQLModel, table=True):
