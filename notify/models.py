@@ -16,7 +16,12 @@ from sqlmodel import Field, SQLModel
 from yhteys.clock import now
 
 CLIENT_EVENTS = ("case_received", "advisor_replied")
-STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach", "staff_outbox_alert")
+# About a staff member's own account (triage.accounts.notices): no case, so no reference; the
+# set-password link of the first two is a secret and travels sealed.
+ACCOUNT_EVENTS = ("staff_account_created", "staff_password_reset", "staff_totp_reset",
+                  "staff_role_granted", "staff_role_removed")
+STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach",
+                "staff_outbox_alert") + ACCOUNT_EVENTS
 EVENTS = CLIENT_EVENTS + STAFF_EVENTS
 CHANNELS = ("email", "sms", "whatsapp")
 

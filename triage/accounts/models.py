@@ -57,6 +57,7 @@ class StaffUser(SQLModel, table=True):
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = True
     must_change_password: bool = False  # an admin-set initial or reset password
+    must_enrol_totp: bool = False  # the second factor was reset: enrol before anything else
 
     totp_secret: str | None = Field(default=None, max_length=200)  # sealed: "enc:..."
     totp_enabled: bool = False
@@ -127,6 +128,44 @@ class StaffSession(SQLModel, table=True):
     client_hash: str = Field(default="", max_length=24)  # yhteys.client.client_key
     user_agent: str = Field(default="", max_length=120)
     revoked_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role given to an account: requested by one administrator, approved by another.
+
+    `requested_by` and `decided_by` are plain ids, like the audit trail's: the record outlives
+    the accounts it names.
+    """
+
+    __tablename__ = "staff_role_grant"
+    __table_args__ = (Index("ix_staff_role_grant_state", "state", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)
+    state: str = Field(default="pending", max_length=16)  # pending|approved|rejected|cancelled
+    requested_by: int
+    requested_at: datetime = Field(default_factory=now, sa_type=_tz())
+    decided_by: int | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class PasswordLink(SQLModel, table=True):
+    """A single-use, short-lived link to set a password, mailed to the account's own address.
+
+    Only the SHA-256 of the link's token is kept: the token itself exists in the (sealed) outbox
+    row until it is sent, and in the person's mailbox.
+    """
+
+    __tablename__ = "staff_password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # welcome | reset
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    expires_at: datetime = Field(sa_type=_tz())
+    used_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
 class RecoveryCode(SQLModel, table=True):
