@@ -53,6 +53,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "accounts.login_totp": PUBLIC,
     "accounts.login_totp_submit": PUBLIC,
     "accounts.logout": PUBLIC,  # logging out needs no login; anonymous is sent to the login page
+    "accounts.set_password_link": PUBLIC,  # the emailed single-use link is the credential
+    "accounts.set_password_link_submit": PUBLIC,
     "accounts.account": ANY_STAFF,
     "accounts.password": ANY_STAFF,
     "accounts.password_submit": ANY_STAFF,
@@ -69,6 +71,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "accounts.user_update": ADMINS,
     "accounts.user_reset_totp": ADMINS,
     "accounts.user_reset_password": ADMINS,
+    "accounts.grant_approve": ADMINS,  # and never the requester or the grantee (own tests)
+    "accounts.grant_reject": ADMINS,
     "accounts.teams": ADMINS,
     "accounts.team_new": ADMINS,
     "accounts.team_create": ADMINS,
@@ -146,6 +150,13 @@ class World:
                                     size=len(data), sha256=hashlib.sha256(data).hexdigest()))
 
     @cached_property
+    def grant(self):  # noqa: ANN201
+        from triage.accounts.models import RoleGrant
+
+        return self._add(RoleGrant(user_id=self.staff["advisor"].id, role="supervisor",
+                                   requested_by=999_999))
+
+    @cached_property
     def routing_rule(self):  # noqa: ANN201
         from triage.casework.models import RoutingRule
 
@@ -175,6 +186,7 @@ class World:
 PARAMS: dict[str, Callable[[World], object]] = {
     "user_id": lambda w: w.staff["advisor"].id,
     "team_id": lambda w: w.team.id,
+    "grant_id": lambda w: w.grant.id,
     "reference": lambda w: w.case.reference,
     "attachment_id": lambda w: w.attachment.id,
     "rule_id": lambda w: w.routing_rule.id,

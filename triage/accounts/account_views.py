@@ -180,6 +180,7 @@ def _enrol(request: Request, user_id: int, old_session: str, code: str
         if step is None:
             return None
         user.totp_enabled = True
+        user.must_enrol_totp = False
         user.last_totp_step = step
         db.add(user)
         codes = login.issue_recovery_codes(db, user)

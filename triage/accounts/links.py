@@ -79,6 +79,7 @@ def use(db: Session, link: PasswordLink) -> bool:
         .where(PasswordLink.id == link.id, PasswordLink.used_at.is_(None),  # type: ignore[union-attr]
                PasswordLink.expires_at > now())
         .values(used_at=now())
+        .execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False

@@ -120,7 +120,7 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
     db.execute(update(LoginLock).where(
         LoginLock.user_id == user.id, LoginLock.scope == scope, LoginLock.updated_at < stale,
         or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < at),  # type: ignore[union-attr, operator]
-    ).values(failures=0, lock_count=0))
+    ).values(failures=0, lock_count=0).execution_options(synchronize_session=False))
     failures = db.execute(
         update(LoginLock)
         .where(LoginLock.user_id == user.id, LoginLock.scope == scope)

@@ -50,6 +50,8 @@ def _login_form(request: Request, *, email: str = "", next_path: str = "", error
     notice = ""
     if request.query_params.get("bye"):
         notice = _("You have logged out.")
+    elif request.query_params.get("set"):
+        notice = _("Your password is set. Log in with it now.")
     return page(
         request,
         "triage/accounts/login.html",

@@ -19,6 +19,7 @@ from yhteys.settings import get_settings
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # hashing a megabyte on every login attempt would be a cheap denial of service
+UNUSABLE_PREFIX = "!"  # a password hash no password matches (set-password link pending)
 MIN_SCORE = 3  # zxcvbn: 3 = at least 10^8 guesses, beyond online guessing through our limits
 ZXCVBN_MAX = 72  # zxcvbn refuses longer input; a longer password is past the lists anyway
 # Words an attacker of this service tries first, beside the person's own address.
@@ -44,6 +45,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     if len(password) > MAX_LENGTH:
+        return False
+    if password_hash.startswith(UNUSABLE_PREFIX):
+        burn_time(password)  # as slow as a real check: an unset password is not told apart
         return False
     try:
         return hasher().verify(password_hash, password)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
 
 from sqlmodel import Session, delete, select
 
 from triage.accounts.models import ROLES, RecoveryCode, StaffUser, Team, TeamMembership
-from triage.accounts.passwords import hash_password
+from triage.accounts.passwords import UNUSABLE_PREFIX, hash_password
 from yhteys.clock import now
 from yhteys.templating import visible_controls
 
@@ -81,10 +82,20 @@ def set_password(db: Session, user: StaffUser, password: str, *, must_change: bo
     db.add(user)
 
 
+def disable_password(db: Session, user: StaffUser) -> None:
+    """No password works until she sets one through a link (passwords.UNUSABLE_PREFIX)."""
+    user.password_hash = UNUSABLE_PREFIX + secrets.token_hex(16)
+    user.password_changed_at = now()
+    user.must_change_password = False
+    db.add(user)
+
+
 def reset_second_factor(db: Session, user: StaffUser) -> None:
+    """The seed and recovery codes go; she enrols again at her next login, in any environment."""
     user.totp_secret = None
     user.totp_enabled = False
     user.last_totp_step = None
+    user.must_enrol_totp = True
     db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
     db.add(user)
 
