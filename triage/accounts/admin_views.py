@@ -44,6 +44,7 @@ from yhteys import csrf
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
+
 @dataclass
 class UserForm:
     email: str = ""
