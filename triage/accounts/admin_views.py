@@ -149,7 +149,6 @@ def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, i
                                team_ids=data.team_ids)
         except AccountError:
             return {"email": _("There is already an account with this email address.")}, 0
-        disable_password(db, user)
         audit.record(db, actor=actor, action="user.create",
                      detail={"user_id": user.id, "roles": "", "teams": data.team_ids},
                      request=request)

@@ -52,7 +52,7 @@ class StaffUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)  # always stored lowercased
     display_name: str = Field(default="", max_length=120)
-    password_hash: str = Field(max_length=256)
+    password_hash: str = Field(max_length=256)  # "!..." until set through a link: none matches
     roles: str = Field(default="advisor", max_length=64)  # comma-separated, see has_role()
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = True

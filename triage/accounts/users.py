@@ -50,7 +50,8 @@ def create_user(
     user = StaffUser(
         email=email,
         display_name=clean_name(display_name),
-        password_hash=hash_password(password),
+        # No password: none works until she sets one through a link.
+        password_hash=hash_password(password) if password else _unusable(),
         languages=list(dict.fromkeys(languages)),
         must_change_password=must_change_password,
     )
@@ -82,9 +83,13 @@ def set_password(db: Session, user: StaffUser, password: str, *, must_change: bo
     db.add(user)
 
 
+def _unusable() -> str:
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
 def disable_password(db: Session, user: StaffUser) -> None:
     """No password works until she sets one through a link (passwords.UNUSABLE_PREFIX)."""
-    user.password_hash = UNUSABLE_PREFIX + secrets.token_hex(16)
+    user.password_hash = _unusable()
     user.password_changed_at = now()
     user.must_change_password = False
     db.add(user)
