@@ -96,12 +96,22 @@ def test_the_migration_seals_seeds_left_in_clear(tmp_path, settings):
             "is_active, must_change_password, totp_secret, totp_enabled, failed_logins, "
             "lock_count, password_changed_at, created_at) VALUES ('a@example.org', '', 'x', "
             "'advisor', '[]', 1, 0, :seed, 1, 0, 0, '2026-01-01', '2026-01-01')"), {"seed": seed})
+        conn.execute(text("INSERT INTO staff_team (name, slug, email, auto_assign, created_at) "
+                          "VALUES ('T', 't', '', 0, '2026-01-01')"))
+        conn.execute(text("INSERT INTO staff_team_membership (team_id, user_id) VALUES (1, 1)"))
+        conn.execute(text(
+            "INSERT INTO staff_session (id, user_id, stage, created_at, last_seen_at, "
+            "client_hash, user_agent) VALUES ('s', 1, 'full', '2026-01-01', '2026-01-01', '', '')"))
     command.upgrade(config, "heads")
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT totp_secret FROM staff_user")).scalar_one()
+        # The columns changed in place: nothing that points at the account was cascaded away.
+        kept = [conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+                for t in ("staff_team_membership", "staff_session")]
     engine.dispose()
     assert stored.startswith("enc:") and seed not in stored
     assert totp.open_seed(stored) == seed
+    assert kept == [1, 1]
 
 
 def test_the_admin_page_does_not_show_the_seed(make_staff, quick_client, login_fast):

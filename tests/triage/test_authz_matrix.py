@@ -394,3 +394,22 @@ def _outsider(world: World):  # noqa: ANN202
             db.refresh(user)
         world._outsider = user  # type: ignore[attr-defined]
     return world._outsider  # type: ignore[attr-defined]
+
+
+def test_linking_another_teams_case_answers_as_a_missing_one(world, client_for):
+    from tests.triage.casework_factories import make_case
+    from tests.triage.casework_factories import reference as new_reference
+
+    advisor = client_for(world.staff["advisor"])
+    mine = make_case(announce=False, team_id=world.team.id, state="new")
+    hidden = make_case(announce=False, team_id=world.other_team.id, state="new")
+    answers = []
+    for other in (hidden.reference, new_reference()):
+        page = advisor.get(f"/triage/cases/{mine.reference}").text
+        response = advisor.post(f"/triage/cases/{mine.reference}/duplicate", data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+            "other": other, "op": "link"})
+        answers.append((response.status_code,
+                        re.findall(r'class="notice error"[^>]*><p>([^<]+)<', response.text)))
+    assert answers[0] == answers[1] and answers[0][0] == 400
