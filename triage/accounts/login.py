@@ -121,15 +121,16 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
         LoginLock.user_id == user.id, LoginLock.scope == scope, LoginLock.updated_at < stale,
         or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < at),  # type: ignore[union-attr, operator]
     ).values(failures=0, lock_count=0).execution_options(synchronize_session=False))
-    failures = db.execute(
+    row_id = db.execute(
         update(LoginLock)
         .where(LoginLock.user_id == user.id, LoginLock.scope == scope)
         .values(failures=LoginLock.failures + 1, updated_at=at)
         .returning(LoginLock.id)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
-    row = db.get(LoginLock, failures)
+    row = db.get(LoginLock, row_id)
     assert row is not None
-    db.refresh(row)
+    db.refresh(row)  # the count as the database has it after this increment
     return row
 
 
