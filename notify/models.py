@@ -20,7 +20,12 @@ CLIENT_EVENTS = ("case_received", "advisor_replied", "whatsapp_reply")
 # Answers to a message the client has just sent: free text inside the 24-hour window, never the
 # template, and no link.
 REPLY_EVENTS = ("whatsapp_reply",)
-STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach", "staff_outbox_alert")
+# About a staff member's own account (triage.accounts.notices): no case, so no reference; the
+# set-password link of the first two is a secret and travels sealed.
+ACCOUNT_EVENTS = ("staff_account_created", "staff_password_reset", "staff_totp_reset",
+                  "staff_role_granted", "staff_role_removed")
+STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach",
+                "staff_outbox_alert") + ACCOUNT_EVENTS
 EVENTS = CLIENT_EVENTS + STAFF_EVENTS
 CHANNELS = ("email", "sms", "whatsapp")
 

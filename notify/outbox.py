@@ -19,7 +19,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from notify.models import CHANNELS, CLIENT_EVENTS, EVENTS, REPLY_EVENTS, Notification
+from notify.models import (
+    ACCOUNT_EVENTS,
+    CHANNELS,
+    CLIENT_EVENTS,
+    EVENTS,
+    REPLY_EVENTS,
+    Notification,
+)
 from yhteys import crypto
 from yhteys.clock import now
 from yhteys.settings import get_settings
@@ -29,8 +36,9 @@ log = logging.getLogger(__name__)
 CLIENT_KEYS = frozenset({"reference", "status_url"})
 REPLY_KEYS = frozenset({"reply", "reference", "choices"})
 STAFF_KEYS = frozenset({"reference", "staff_url"})
-# The outbox alert is about the outbox, not about one case: it has no reference.
-OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert"})
+# The outbox alert is about the outbox, and account notices about a staff member, not about a
+# case: they have no reference.
+OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert", *ACCOUNT_EVENTS})
 REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 _PENDING_KEY = "notify_pending_ids"
 SEALED_PURPOSE = "outbox"

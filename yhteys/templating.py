@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
@@ -60,6 +62,34 @@ def _format_time(value, format: str = "short") -> str:  # noqa: A002, ANN001
     if value is None:
         return ""
     return format_time(value, format, tzinfo=HELSINKI, locale=i18n.format_locale())
+
+
+# Bidirectional embeddings, overrides, isolates and marks (U+202A-202E, U+2066-2069, U+200E/F),
+# zero-width characters (U+200B-200D) and the byte-order mark: in someone else's text they hide or
+# reorder what is around them ("invoice\u202efdp.exe" reads "invoiceexe.pdf").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
+
+
+def visible_controls(value: object) -> str:
+    """The text with every bidi and zero-width control shown as a visible code, [U+202E]."""
+    text = "" if value is None else str(value)
+    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def _bidi(value: object, isolate: bool = True) -> Markup | str:
+    """`{{ name|bidi }}`: text someone else wrote, isolated in <bdi> with its controls visible.
+
+    Use it on every staff page for what a client (or another person) typed. `isolate=False` gives
+    the neutralised text alone, for attributes and form fields (put dir="auto" on the element).
+    """
+    if isinstance(value, Markup):  # already HTML (a macro's output): controls are text in it
+        # Safe: it was Markup already, and the codes put in contain no markup characters.
+        text = Markup(visible_controls(value))  # noqa: S704
+    else:
+        text = escape(visible_controls(value))
+    if not isolate:
+        return text
+    return Markup("<bdi>") + text + Markup("</bdi>")
 
 
 def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported late (a leaf module)
@@ -109,6 +139,7 @@ def environment() -> Environment:
         datetime=_format_datetime,
         date=_format_date,
         time=_format_time,
+        bidi=_bidi,
     )
     return env
 

@@ -33,7 +33,7 @@ def with_totp(user):  # noqa: ANN001, ANN201
 
     with Session(get_engine(), expire_on_commit=False) as db:
         row = db.get(StaffUser, user.id)
-        row.totp_secret, row.totp_enabled = totp.new_secret(), True
+        row.totp_secret, row.totp_enabled = totp.seal_seed(totp.new_secret()), True
         db.add(row)
         db.commit()
         return row

@@ -3,7 +3,8 @@
 - `make_team("Tracing", auto_assign=False, email="")` -> Team
 - `make_staff(email=None, roles=("advisor",), teams=(team, ...), languages=("fi",),
   password=STAFF_PASSWORD, totp=False, display_name=None, is_active=True)` -> StaffUser
-  (with totp=True the user is enrolled; `user.totp_secret` gives the seed for codes)
+  (with totp=True the user is enrolled; `user.totp_secret` is the sealed seed, which
+  `totp.code_at` opens, and `totp.open_seed(user.totp_secret)` gives the seed itself)
 - `login(client, user, password=STAFF_PASSWORD)`: logs in through the real forms (password, and a
   TOTP code computed with pyotp at the application clock when the user has TOTP). A TOTP code
   works once: log the same user in twice within 30 seconds only after moving a frozen clock.
@@ -80,7 +81,7 @@ def make_staff(settings) -> Callable[..., object]:  # noqa: ANN001
             )
             user.is_active = is_active
             if totp:
-                user.totp_secret = totp_codes.new_secret()
+                user.totp_secret = totp_codes.seal_seed(totp_codes.new_secret())
                 user.totp_enabled = True
             db.add(user)
             db.commit()

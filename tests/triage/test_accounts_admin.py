@@ -7,7 +7,14 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from triage.accounts.models import AuditEvent, RecoveryCode, StaffSession, StaffUser, Team
+from triage.accounts.models import (
+    AuditEvent,
+    LoginLock,
+    RecoveryCode,
+    StaffSession,
+    StaffUser,
+    Team,
+)
 from yhteys.db import get_engine
 
 
@@ -43,37 +50,38 @@ def last_event(action: str) -> AuditEvent:
                        .order_by(AuditEvent.id.desc())).first()
 
 
-def test_admin_creates_a_user_with_a_one_time_password(client, app, admin, make_team):
+def test_admin_creates_a_user_who_sets_her_own_password(client, app, admin, make_team):
+    from triage.accounts import links
+
     team = make_team("Tracing")
     response = post(client, "/triage/admin/users/new", email="New.Advisor@Example.org",
                     display_name="Nina", roles=["advisor"], teams=[str(team.id)],
                     languages=["fi", "so", "xx"])
-    assert response.status_code == 200
-    password = re.search(r'id="one-time-password">([^<]+)<', response.text).group(1)
+    assert response.status_code == 303
     user = get_user("new.advisor@example.org")
-    assert user.roles == "advisor" and user.team_ids == {team.id}
+    assert user.roles == "" and user.team_ids == {team.id}  # the role waits for approval
     assert user.languages == ["fi", "so"]  # unknown codes are dropped
-    assert user.must_change_password
     event = last_event("user.create")
     assert event.actor_id == admin.id
-    assert event.detail == {"user_id": user.id, "roles": "advisor", "teams": [team.id]}
-    assert password not in str(event.detail)
+    assert event.detail == {"user_id": user.id, "roles": "", "teams": [team.id]}
+    assert last_event("role.requested").detail["role"] == "advisor"
 
-    # The new person logs in with it and must choose their own password first.
+    # The newcomer follows the emailed link (here: a fresh one) and chooses her password.
     from starlette.testclient import TestClient
 
+    with Session(get_engine(), expire_on_commit=False) as db:
+        _link, secret = links.issue(db, db.get(StaffUser, user.id), "welcome")
+        db.commit()
     newcomer = TestClient(app, follow_redirects=False, headers={"accept-language": "en"})
+    page = newcomer.get(f"/triage/set-password?token={secret}")
+    assert "Choose your password" in page.text
+    done = newcomer.post("/triage/set-password", data={
+        "csrf_token": token(page.text), "token": secret,
+        "new": "my own long password", "repeat": "my own long password"})
+    assert done.status_code == 303
     page = newcomer.get("/triage/login")
     newcomer.post("/triage/login", data={"csrf_token": token(page.text), "email": user.email,
-                                         "password": password})
-    assert newcomer.get("/triage/").headers["location"] == "/triage/account/password"
-    page = newcomer.get("/triage/account/password")
-    assert "Choose your own password" in page.text
-    changed = newcomer.post("/triage/account/password", data={
-        "csrf_token": token(page.text), "current": password,
-        "new": "my own long password", "repeat": "my own long password"})
-    assert changed.status_code == 303
-    assert not get_user(user.email).must_change_password
+                                         "password": "my own long password"})
     assert newcomer.get("/triage/account").status_code == 200
 
 
@@ -94,12 +102,13 @@ def test_admin_edits_roles_teams_and_languages(client, admin, make_staff, make_t
                     languages=["ar", "fi"], is_active="on")
     assert response.status_code == 303
     fresh = get_user(user.email)
-    assert fresh.role_set == {"advisor", "supervisor"} and fresh.team_ids == {team_b.id}
+    # Supervisor is asked for, not given: another administrator approves it.
+    assert fresh.role_set == {"advisor"} and fresh.team_ids == {team_b.id}
     assert fresh.languages == ["fi", "ar"] and fresh.display_name == "Renamed"
     event = last_event("user.update")
     assert set(event.detail["changed"]) == {"display_name", "roles", "team_ids", "languages"}
     page = client.get(f"/triage/admin/users/{user.id}")
-    assert 'value="supervisor" checked' in page.text
+    assert 'value="supervisor" checked> Supervisor <span class="tag">waiting' in page.text
 
 
 def test_disabling_a_user_logs_them_out_at_once(client, app, admin, make_staff, login_fast):
@@ -148,15 +157,13 @@ def test_reset_second_factor(client, app, admin, make_staff, login_fast):
 def test_reset_password_unlocks_and_ends_sessions(client, admin, make_staff, login_fast):
     user = make_staff()
     with Session(get_engine()) as db:
-        row = db.get(StaffUser, user.id)
-        row.failed_logins, row.lock_count = 3, 2
-        db.add(row)
+        db.add(LoginLock(user_id=user.id, scope="account", failures=3, lock_count=2))
         db.commit()
     response = post(client, f"/triage/admin/users/{user.id}/reset-password")
-    assert response.status_code == 200
-    assert re.search(r'id="one-time-password">[a-z2-9-]{19}<', response.text)
-    fresh = get_user(user.email)
-    assert fresh.must_change_password and fresh.failed_logins == 0 and fresh.lock_count == 0
+    assert response.status_code == 303
+    assert "sent to the person" in client.get(response.headers["location"]).text
+    with Session(get_engine()) as db:
+        assert not db.exec(select(LoginLock)).all()
     assert last_event("user.password_reset").detail == {"user_id": user.id}
 
 

@@ -53,6 +53,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "accounts.login_totp": PUBLIC,
     "accounts.login_totp_submit": PUBLIC,
     "accounts.logout": PUBLIC,  # logging out needs no login; anonymous is sent to the login page
+    "accounts.set_password_link": PUBLIC,  # the emailed single-use link is the credential
+    "accounts.set_password_link_submit": PUBLIC,
     "accounts.account": ANY_STAFF,
     "accounts.password": ANY_STAFF,
     "accounts.password_submit": ANY_STAFF,
@@ -69,6 +71,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "accounts.user_update": ADMINS,
     "accounts.user_reset_totp": ADMINS,
     "accounts.user_reset_password": ADMINS,
+    "accounts.grant_approve": ADMINS,  # and never the requester or the grantee (own tests)
+    "accounts.grant_reject": ADMINS,
     "accounts.teams": ADMINS,
     "accounts.team_new": ADMINS,
     "accounts.team_create": ADMINS,
@@ -150,6 +154,13 @@ class World:
                                     size=len(data), sha256=hashlib.sha256(data).hexdigest()))
 
     @cached_property
+    def grant(self):  # noqa: ANN201
+        from triage.accounts.models import RoleGrant
+
+        return self._add(RoleGrant(user_id=self.staff["advisor"].id, role="supervisor",
+                                   requested_by=999_999))
+
+    @cached_property
     def routing_rule(self):  # noqa: ANN201
         from triage.casework.models import RoutingRule
 
@@ -179,6 +190,7 @@ class World:
 PARAMS: dict[str, Callable[[World], object]] = {
     "user_id": lambda w: w.staff["advisor"].id,
     "team_id": lambda w: w.team.id,
+    "grant_id": lambda w: w.grant.id,
     "reference": lambda w: w.case.reference,
     "attachment_id": lambda w: w.attachment.id,
     "rule_id": lambda w: w.routing_rule.id,
@@ -326,3 +338,82 @@ def test_every_post_refuses_a_missing_csrf_token(name, world, client_for):
         assert response.status_code < 500, (path, data)
         assert response.status_code != 200 or "csrf_token" in response.text, (path, data)
     assert _snapshot() == before, f"a POST without a valid CSRF token changed data: {path}"
+
+
+# Another team's case and a case that does not exist must look the same from outside the team:
+# a 403 (or a page saying "this belongs to another team") would confirm that a reference exists.
+CASE_ROUTES = sorted(n for n, r in ROUTES_BY_NAME.items() if "reference" in r.param_convertors)
+
+
+def _normalised(response, reference: str, attachment_id: int) -> tuple:  # noqa: ANN001
+    body = re.sub(r'name="csrf_token" value="[^"]+"', "TOKEN", response.text)
+    body = body.replace(reference, "REF").replace(f"/attachments/{attachment_id}", "/ATT")
+    location = response.headers.get("location", "").replace(reference, "REF")
+    return response.status_code, location, body
+
+
+@pytest.mark.parametrize("name", CASE_ROUTES)
+def test_another_teams_case_answers_as_a_missing_one(name, world, client_for):
+    from tests.triage.casework_factories import reference as new_reference
+
+    route = ROUTES_BY_NAME[name]
+    outsider = client_for(_outsider(world))
+    real = path_of(route, world)
+    missing_ref = new_reference()
+    missing_att = world.attachment.id + 1000
+    missing = real.replace(world.case.reference, missing_ref).replace(
+        f"/attachments/{world.attachment.id}", f"/attachments/{missing_att}")
+    for method in methods(route):
+        data = {"csrf_token": csrf_token(outsider), "version": "1"} if method == "POST" else None
+        theirs = outsider.request(method, real, data=data)
+        nothing = outsider.request(method, missing, data=data)
+        assert theirs.status_code != 403, (method, real)
+        if method == "GET":
+            assert theirs.status_code == 404, (method, real, theirs.status_code)
+        assert _normalised(theirs, world.case.reference, world.attachment.id) == _normalised(
+            nothing, missing_ref, missing_att), (method, real)
+
+
+def test_an_attachment_of_another_case_answers_as_a_missing_one(world, client_for, make_staff):
+    from tests.triage.casework_factories import make_case
+
+    advisor = client_for(world.staff["advisor"])
+    mine = make_case(announce=False, team_id=world.team.id, state="new")
+    theirs = advisor.get(f"/triage/cases/{mine.reference}/attachments/{world.attachment.id}")
+    assert theirs.status_code == 404
+    outsider = client_for(_outsider(world))
+    other = outsider.get(f"/triage/cases/{world.case.reference}/attachments/{world.attachment.id}")
+    assert other.status_code == 404
+
+
+def _outsider(world: World):  # noqa: ANN202
+    """An advisor of the other team: may use the board, may not read the world's case."""
+    if not hasattr(world, "_outsider"):
+        from triage.accounts.users import create_user
+
+        with Session(get_engine(), expire_on_commit=False) as db:
+            user = create_user(db, email="outsider@example.org", password=secrets.token_hex(8),
+                               roles=["advisor"], team_ids=[world.other_team.id])
+            db.commit()
+            db.refresh(user)
+        world._outsider = user  # type: ignore[attr-defined]
+    return world._outsider  # type: ignore[attr-defined]
+
+
+def test_linking_another_teams_case_answers_as_a_missing_one(world, client_for):
+    from tests.triage.casework_factories import make_case
+    from tests.triage.casework_factories import reference as new_reference
+
+    advisor = client_for(world.staff["advisor"])
+    mine = make_case(announce=False, team_id=world.team.id, state="new")
+    hidden = make_case(announce=False, team_id=world.other_team.id, state="new")
+    answers = []
+    for other in (hidden.reference, new_reference()):
+        page = advisor.get(f"/triage/cases/{mine.reference}").text
+        response = advisor.post(f"/triage/cases/{mine.reference}/duplicate", data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+            "other": other, "op": "link"})
+        answers.append((response.status_code,
+                        re.findall(r'class="notice error"[^>]*><p>([^<]+)<', response.text)))
+    assert answers[0] == answers[1] and answers[0][0] == 400

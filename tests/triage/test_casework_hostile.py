@@ -113,7 +113,92 @@ def test_the_htmx_fragment_and_the_limited_view_are_inert(staff_client, make_tea
     outsider = make_staff(teams=[make_team(ALL[:100])])
     login_fast(client, outsider)
     limited = client.get(f"/triage/cases/{case.reference}")
-    assert limited.status_code == 403 and ALL not in limited.text
+    assert limited.status_code == 404 and ALL not in limited.text
     parser = Elements()
     parser.feed(limited.text)
     assert not any(a.startswith("on") for _t, attrs in parser.tags for a in attrs)
+
+
+# --- Bidirectional text: a name must not reorder the page around it -----------------------------
+
+RLO, PDF, LRI, PDI, ZWSP, ZWJ, BOM, RLM = "\u202e", "\u202c", "\u2066", "\u2069", "\u200b", \
+    "\u200d", "\ufeff", "\u200f"
+CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F,
+                             0x200B, 0x200C, 0x200D, 0xFEFF)]
+BIDI_NAME = f"Amal{RLO}exe.fdp{PDF} Haddad"
+BIDI_TEXT = f"{LRI}Please call{PDI} {RLO}tomorrow{ZWSP}{ZWJ}{BOM}{RLM} عاجل"
+BIDI_FILE = f"passport{RLO}gpj.exe"
+
+
+class Isolation(HTMLParser):
+    """Records, for each piece of text, whether an element around it isolates it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []
+        self.texts: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        if tag in ("br", "input", "meta", "link", "hr", "img"):
+            return
+        isolating = tag == "bdi" or dict(attrs).get("dir") == "auto"
+        self.stack.append(isolating)
+
+    def handle_endtag(self, tag):  # noqa: ANN001
+        if tag in ("br", "input", "meta", "link", "hr", "img"):
+            return
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):  # noqa: ANN001
+        self.texts.append((data, any(self.stack)))
+
+
+def assert_isolated(html: str, *needles: str) -> None:
+    for control in CONTROLS:
+        assert control not in html, f"U+{ord(control):04X} reached the page unneutralised"
+    parser = Isolation()
+    parser.feed(html)
+    for needle in needles:
+        places = [isolated for text, isolated in parser.texts if needle in text]
+        assert places, f"{needle!r} is not on the page"
+        assert all(places), f"{needle!r} is shown outside <bdi> or dir=auto"
+
+
+def test_bidi_controls_are_neutralised_and_client_text_isolated(staff_client, make_team):
+    client, team = staff_client
+    case = make_case(kind="other", name=BIDI_NAME, message=BIDI_TEXT,
+                     contact_address=f"amal{RLO}@example.net",
+                     details={"other": {"note": BIDI_TEXT}})
+    with Session(get_engine()) as db:
+        message = CaseMessage(case_id=case.id, author="client", body=BIDI_TEXT)
+        db.add(message)
+        db.flush()
+        db.add(Attachment(case_id=case.id, message_id=message.id, storage_key="b" * 32,
+                          filename=BIDI_FILE, content_type="image/jpeg", size=10,
+                          sha256="0" * 64))
+        db.commit()
+    page = client.get(f"/triage/cases/{case.reference}")
+    assert page.status_code == 200
+    assert_isolated(page.text, "Amal", "Please call", "passport", "@example.net")
+    assert "[U+202E]" in page.text  # made visible, not silently dropped
+    board = client.get("/triage/board")
+    assert_isolated(board.text, "Amal")
+    audit = client.get(f"/triage/audit?case={case.reference}")
+    assert audit.status_code == 200
+    for control in CONTROLS:
+        assert control not in audit.text
+
+
+def test_a_hostile_staff_name_is_isolated_in_the_audit_trail(staff_client, make_staff,
+                                                             login_fast):
+    client, team = staff_client
+    make_staff(teams=[team], display_name=BIDI_NAME)
+    case = make_case(kind="other", name=BIDI_NAME)
+    client.get(f"/triage/cases/{case.reference}")
+    other = make_staff(teams=[team], roles=["supervisor"], display_name=f"Eve{RLO}nimda")
+    login_fast(client, other)
+    client.get(f"/triage/cases/{case.reference}")
+    audit = client.get("/triage/audit")
+    assert audit.status_code == 200
+    assert_isolated(audit.text, "Eve")

@@ -175,16 +175,16 @@ def test_saved_reply_insertion_without_javascript(client, advisor):
         assert db.scalars(select(CaseMessage)).first() is None  # inserting sends nothing
 
 
-def test_another_teams_advisor_sees_only_that_the_case_exists(client, make_team, make_staff,
-                                                              login_fast, team):
+def test_another_teams_advisor_cannot_tell_the_case_exists(client, make_team, make_staff,
+                                                           login_fast, team):
     other = make_team("Tracing")
     outsider = make_staff(teams=[other])
     login_fast(client, outsider)
     client.headers["accept-language"] = "en"
     case = make_case(name="Secret Name", message="Very private")
     page = client.get(f"/triage/cases/{case.reference}")
-    assert page.status_code == 403
-    assert case.reference in page.text and "Advice" in page.text
+    assert page.status_code == 404 and "There is no case you can open" in page.text
+    assert "Advice" not in page.text  # not even the kind or the team
     assert "Secret Name" not in page.text and "Very private" not in page.text
     response = client.post(f"/triage/cases/{case.reference}/transfer-request",
                            data={"csrf_token": token(page.text)})
@@ -192,7 +192,7 @@ def test_another_teams_advisor_sees_only_that_the_case_exists(client, make_team,
     assert audit_actions(case.id)[-2:] == ["case.view_limited", "case.request_transfer"]
     refused = client.post(f"/triage/cases/{case.reference}/claim",
                           data={"csrf_token": token(page.text), "version": "1"})
-    assert refused.status_code == 403 and fresh(case.id).assignee_id is None
+    assert refused.status_code == 404 and fresh(case.id).assignee_id is None
     assert "Secret Name" not in client.get("/triage/board").text
 
 

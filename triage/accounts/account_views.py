@@ -127,11 +127,11 @@ def _pending_secret(user_id: int, renew: bool, create: bool = True) -> tuple[str
         if not create and not user.totp_secret:
             return "", user.email
         if renew or not user.totp_secret:
-            user.totp_secret = totp.new_secret()
+            user.totp_secret = totp.seal_seed(totp.new_secret())
             user.last_totp_step = None
             db.add(user)
             db.commit()
-        return user.totp_secret, user.email  # type: ignore[return-value]
+        return totp.open_seed(user.totp_secret), user.email  # type: ignore[arg-type]
 
 
 def _enrol_form(request: Request, secret: str, email: str, *, error: str = "",
@@ -175,10 +175,12 @@ def _enrol(request: Request, user_id: int, old_session: str, code: str
         assert user is not None
         if user.totp_enabled or not user.totp_secret:
             return None
-        step = totp.matching_step(user.totp_secret, code, now(), user.last_totp_step)
+        step = totp.matching_step(totp.open_seed(user.totp_secret), code, now(),
+                                  user.last_totp_step)
         if step is None:
             return None
         user.totp_enabled = True
+        user.must_enrol_totp = False
         user.last_totp_step = step
         db.add(user)
         codes = login.issue_recovery_codes(db, user)

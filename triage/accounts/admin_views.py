@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -12,8 +11,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from triage.accounts import audit, sessions
+from triage.accounts import audit, grants, links, notices, sessions
 from triage.accounts.auth import requires
+from triage.accounts.login import clear_all_locks
 from triage.accounts.models import ROLES, StaffUser, Team
 from triage.accounts.pages import (
     ROLE_NAMES,
@@ -28,12 +28,13 @@ from triage.accounts.users import (
     AccountError,
     all_users,
     by_email,
+    clean_name,
     create_team,
     create_user,
+    disable_password,
     members,
     normalise_email,
     reset_second_factor,
-    set_password,
     set_teams,
     slugify,
     teams,
@@ -42,14 +43,6 @@ from triage.accounts.users import (
 from yhteys import csrf
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
-
-_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
-
-
-def one_time_password() -> str:
-    """A readable initial password (80 bits); the user must replace it at first login."""
-    raw = "".join(secrets.choice(_READABLE) for _ in range(16))
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 @dataclass
@@ -65,7 +58,7 @@ class UserForm:
     def read(cls, form: FormData) -> UserForm:
         return cls(
             email=normalise_email(text(form, "email", 320)),
-            display_name=text(form, "display_name", 120),
+            display_name=clean_name(text(form, "display_name", 120)),
             roles=[r for r in ROLES if r in many(form, "roles")],
             team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
             languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],
@@ -87,20 +80,39 @@ def _choices(db: Session) -> dict:
 
 def _user_list() -> dict:
     with db_session() as db:
-        return {"users": all_users(db), "role_names": ROLE_NAMES}
+        return {"users": all_users(db), "role_names": ROLE_NAMES,
+                "pending": grants.pending(db)}
+
+
+GRANT_NOTICES = {
+    "approved": lambda: _("The role was granted."),
+    "rejected": lambda: _("The request was turned down."),
+    "own_request": lambda: _("You asked for this role yourself: another administrator must "
+                             "approve it."),
+    "own_account": lambda: _("This role is for your own account: another administrator must "
+                             "decide."),
+    "decided": lambda: _("Someone has already decided on this request."),
+    "not_admin": lambda: _("Only administrators decide on roles."),
+}
 
 
 @requires("admin")
 async def users(request: Request) -> Response:
-    return page(request, "triage/accounts/admin_users.html", await run_in_threadpool(_user_list))
+    context = await run_in_threadpool(_user_list)
+    notice = GRANT_NOTICES.get(request.query_params.get("grant", ""))
+    context.update(notice=notice() if notice else "", error="")
+    return page(request, "triage/accounts/admin_users.html", context)
 
 
 def _user_form(request: Request, form: UserForm, *, user: StaffUser | None = None,
                errors: dict[str, str] | None = None, error: str = "",
-               status_code: int = 200) -> Response:
+               status_code: int = 200, waiting: list[str] | None = None) -> Response:
     with db_session() as db:
         context = _choices(db)
-    context.update(form=form, user=user, errors=errors or {}, error=error)
+        if waiting is None and user is not None:
+            waiting = [g.role for g in grants.pending_for(db, user.id)]
+    context.update(form=form, user=user, errors=errors or {}, error=error,
+                   waiting=waiting or [])
     return page(request, "triage/accounts/admin_user_form.html", context, status_code=status_code)
 
 
@@ -124,23 +136,27 @@ def _validate(db: Session, data: UserForm, *, new: bool) -> dict[str, str]:
     return errors
 
 
-def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, str, int]:
+def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, int]:
+    """A new account without a usable password or any role: a set-password link goes to its
+    own address, and each role waits for another administrator's approval."""
     with db_session() as db:
         errors = _validate(db, data, new=True)
         if errors:
-            return errors, "", 0
-        password = one_time_password()
+            return errors, 0
         try:
-            user = create_user(db, email=data.email, password=password, roles=data.roles,
+            user = create_user(db, email=data.email, password="", roles=(),
                                display_name=data.display_name, languages=data.languages,
-                               team_ids=data.team_ids, must_change_password=True)
+                               team_ids=data.team_ids)
         except AccountError:
-            return {"email": _("There is already an account with this email address.")}, "", 0
+            return {"email": _("There is already an account with this email address.")}, 0
         audit.record(db, actor=actor, action="user.create",
-                     detail={"user_id": user.id, "roles": user.roles, "teams": data.team_ids},
+                     detail={"user_id": user.id, "roles": "", "teams": data.team_ids},
                      request=request)
+        for role in data.roles:
+            grants.request(db, actor, user, role, request)
+        links.send(db, user, "welcome")
         db.commit()
-        return {}, password, user.id  # type: ignore[return-value]
+        return {}, user.id  # type: ignore[return-value]
 
 
 @requires("admin")
@@ -151,13 +167,11 @@ async def user_create(request: Request) -> Response:
     if not checked.ok:
         return await run_in_threadpool(_user_form, request, data, error=csrf_message(checked),
                                        status_code=400)
-    errors, password, user_id = await run_in_threadpool(
-        _create, request, request.state.staff, data)
+    errors, user_id = await run_in_threadpool(_create, request, request.state.staff, data)
     if errors:
         return await run_in_threadpool(_user_form, request, data, errors=errors,
                                        error=_("The account was not created."), status_code=400)
-    return page(request, "triage/accounts/admin_password.html",
-                {"email": data.email, "password": password, "user_id": user_id, "new": True})
+    return redirect(f"/triage/admin/users/{user_id}?saved=created")
 
 
 def _load_user(db: Session, user_id: int) -> StaffUser:
@@ -183,7 +197,10 @@ def _get_team(team_id: int) -> Team:
 def _edit_page(request: Request, user_id: int) -> Response:
     with db_session() as db:
         user = _load_user(db, user_id)
-    return _user_form(request, UserForm.of(user), user=user)
+        waiting = [g.role for g in grants.pending_for(db, user_id)]
+    form = UserForm.of(user)
+    form.roles = sorted(set(form.roles) | set(waiting))
+    return _user_form(request, form, user=user, waiting=waiting)
 
 
 @requires("admin")
@@ -205,7 +222,10 @@ def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
         changed = [name for name in ("display_name", "roles", "team_ids", "languages",
                                      "is_active") if getattr(before, name) != getattr(data, name)]
         user.display_name = data.display_name
-        user.set_roles(data.roles)
+        # Taking a role away is immediate; a new role waits for a second administrator.
+        grants.remove(db, actor, user, set(before.roles) - set(data.roles), request)
+        for role in sorted(set(data.roles) - set(before.roles)):
+            grants.request(db, actor, user, role, request)
         user.languages = data.languages
         user.is_active = data.is_active
         db.add(user)
@@ -243,12 +263,14 @@ async def user_update(request: Request) -> Response:
 
 
 def _reset_totp(request: Request, actor: StaffUser, user_id: int) -> None:
+    """She sets the second factor up again at her next login, with her own password."""
     with db_session() as db:
         user = _load_user(db, user_id)
         reset_second_factor(db, user)
         sessions.revoke_all(db, user_id)
         audit.record(db, actor=actor, action="totp.reset", detail={"user_id": user_id},
                      request=request)
+        notices.tell(db, user, "staff_totp_reset", about="totp")
         db.commit()
 
 
@@ -272,19 +294,18 @@ async def user_reset_totp(request: Request) -> Response:
     return redirect(f"/triage/admin/users/{request.path_params['user_id']}?saved=totp")
 
 
-def _reset_password(request: Request, actor: StaffUser, user_id: int) -> tuple[str, str]:
+def _reset_password(request: Request, actor: StaffUser, user_id: int) -> None:
+    """The old password stops working and a set-password link goes to her own address: the
+    administrator never holds a credential of the account."""
     with db_session() as db:
         user = _load_user(db, user_id)
-        password = one_time_password()
-        set_password(db, user, password, must_change=True)
-        user.failed_logins = 0
-        user.lock_count = 0
-        user.locked_until = None
+        disable_password(db, user)
+        clear_all_locks(db, user_id)
         sessions.revoke_all(db, user_id)
         audit.record(db, actor=actor, action="user.password_reset", detail={"user_id": user_id},
                      request=request)
+        links.send(db, user, "reset")
         db.commit()
-        return user.email, password
 
 
 @requires("admin")
@@ -293,10 +314,51 @@ async def user_reset_password(request: Request) -> Response:
     if refused is not None:
         return refused
     user_id = request.path_params["user_id"]
-    email, password = await run_in_threadpool(_reset_password, request, request.state.staff,
-                                              user_id)
-    return page(request, "triage/accounts/admin_password.html",
-                {"email": email, "password": password, "user_id": user_id, "new": False})
+    await run_in_threadpool(_reset_password, request, request.state.staff, user_id)
+    return redirect(f"/triage/admin/users/{user_id}?saved=password")
+
+
+# Role grants ------------------------------------------------------------------------------------
+
+def _decide(request: Request, actor: StaffUser, grant_id: int, approve: bool) -> str:
+    from triage.accounts.models import RoleGrant
+
+    with db_session() as db:
+        grant = db.get(RoleGrant, grant_id)
+        if grant is None:
+            raise HTTPException(404)
+        try:
+            if approve:
+                grants.approve(db, actor, grant, request)
+            else:
+                grants.reject(db, actor, grant, request)
+        except grants.GrantError as refused:
+            db.rollback()
+            return refused.code
+        db.commit()
+        return "approved" if approve else "rejected"
+
+
+async def _grant_post(request: Request, approve: bool) -> Response:
+    form = await request.form()
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        context = await run_in_threadpool(_user_list)
+        context.update(notice="", error=csrf_message(checked))
+        return page(request, "triage/accounts/admin_users.html", context, status_code=400)
+    result = await run_in_threadpool(_decide, request, request.state.staff,
+                                     request.path_params["grant_id"], approve)
+    return redirect(f"/triage/admin/users?grant={result}")
+
+
+@requires("admin")
+async def grant_approve(request: Request) -> Response:
+    return await _grant_post(request, True)
+
+
+@requires("admin")
+async def grant_reject(request: Request) -> Response:
+    return await _grant_post(request, False)
 
 
 # Teams ------------------------------------------------------------------------------------------

@@ -68,8 +68,9 @@ async def current_staff(request: Request) -> StaffUser | None:
 
 
 def second_factor_missing(user: StaffUser) -> bool:
-    """Production requires TOTP of every staff account; until enrolled, nothing else opens."""
-    return get_settings().is_production and not user.totp_enabled
+    """Production requires TOTP of every staff account, and so does a reset of the second factor
+    anywhere; until enrolled, nothing else opens."""
+    return (get_settings().is_production or user.must_enrol_totp) and not user.totp_enabled
 
 
 def landing(user: StaffUser | None) -> str:

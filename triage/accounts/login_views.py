@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from triage.accounts import audit, login, sessions
+from triage.accounts import audit, devices, login, sessions
 from triage.accounts.auth import TOTP_LOGIN_PATH, current_session, current_staff, safe_next
 from triage.accounts.models import StaffUser
 from triage.accounts.pages import csrf_message, db_session, page, raw, redirect, text
@@ -50,6 +50,8 @@ def _login_form(request: Request, *, email: str = "", next_path: str = "", error
     notice = ""
     if request.query_params.get("bye"):
         notice = _("You have logged out.")
+    elif request.query_params.get("set"):
+        notice = _("Your password is set. Log in with it now.")
     return page(
         request,
         "triage/accounts/login.html",
@@ -104,8 +106,15 @@ async def login_submit(request: Request) -> Response:
         response = redirect(f"{TOTP_LOGIN_PATH}?next={quote(safe_next(next_raw), safe='/')}")
     else:
         response = redirect(safe_next(next_raw, outcome.user))
+        _trust_device(request, response, outcome)
     sessions.set_cookie(response, token)
     return response
+
+
+def _trust_device(request: Request, response: Response, outcome: login.Outcome) -> None:
+    """After a full login this browser is trusted for the account (see login.py on lockout)."""
+    assert outcome.user is not None and outcome.user.id is not None
+    devices.set_cookie(response, devices.issue(request, outcome.user.id))
 
 
 async def _pending(request: Request) -> sessions.Current | None:
@@ -167,6 +176,7 @@ async def totp_submit(request: Request) -> Response:
             status_code=400,
         )
     response = redirect(safe_next(text(form, "next", 500), outcome.user))
+    _trust_device(request, response, outcome)
     sessions.set_cookie(response, token)
     return response
 

@@ -3,10 +3,10 @@
 Secrets at rest:
 - passwords: Argon2id hashes (see `passwords.py`);
 - session tokens and recovery codes: SHA-256 of a high-entropy random value, never the value;
-- `totp_secret`: the base32 TOTP seed in plain text, like pypi/warehouse stores it. Encrypting it
-  with SECRET_KEY would put the key on the same host as the database and add a key-rotation
-  hazard without protecting against the attacker who holds both. It is never logged, never shown
-  again after enrolment, and wiped when an admin resets the second factor.
+- `totp_secret`: the base32 TOTP seed sealed with DATA_KEYS (`totp.seal_seed`, AES-256-GCM bound
+  to the purpose "totp"), so a database dump or backup holds no usable seed; the keys live outside
+  the database host. It is never logged, never shown again after enrolment, and wiped when an
+  admin resets the second factor.
 
 `audit_event` is append-only: the migration adds database triggers that refuse UPDATE and DELETE.
 """
@@ -52,19 +52,16 @@ class StaffUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)  # always stored lowercased
     display_name: str = Field(default="", max_length=120)
-    password_hash: str = Field(max_length=256)
+    password_hash: str = Field(max_length=256)  # "!..." until set through a link: none matches
     roles: str = Field(default="advisor", max_length=64)  # comma-separated, see has_role()
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = True
     must_change_password: bool = False  # an admin-set initial or reset password
+    must_enrol_totp: bool = False  # the second factor was reset: enrol before anything else
 
-    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_secret: str | None = Field(default=None, max_length=200)  # sealed: "enc:..."
     totp_enabled: bool = False
     last_totp_step: int | None = None  # the last accepted TOTP time step: a code works once
-
-    failed_logins: int = 0  # since the last success or the last lock
-    lock_count: int = 0  # locks in a row; each one lasts twice as long, capped
-    locked_until: datetime | None = Field(default=None, sa_type=_tz())
 
     password_changed_at: datetime = Field(default_factory=now, sa_type=_tz())
     last_login_at: datetime | None = Field(default=None, sa_type=_tz())
@@ -98,6 +95,25 @@ class StaffUser(SQLModel, table=True):
         return self.display_name or self.email
 
 
+class LoginLock(SQLModel, table=True):
+    """Failed logins and locks of one account from one place (see login.py for the scopes).
+
+    `scope` is "account" (every untrusted client of the account together), "client:<key>" (a
+    keyed hash of the address, yhteys.client.client_key) or "device:<nonce>" (a device cookie).
+    """
+
+    __tablename__ = "staff_login_lock"
+    __table_args__ = (UniqueConstraint("user_id", "scope", name="uq_login_lock_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    scope: str = Field(max_length=48)
+    failures: int = 0  # since the last lock, success, or a day without failures
+    lock_count: int = 0  # locks in a row; each one lasts twice as long, capped
+    locked_until: datetime | None = Field(default=None, sa_type=_tz())
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
 class StaffSession(SQLModel, table=True):
     """A server-side login: the cookie holds a random token, the row its SHA-256 only."""
 
@@ -112,6 +128,44 @@ class StaffSession(SQLModel, table=True):
     client_hash: str = Field(default="", max_length=24)  # yhteys.client.client_key
     user_agent: str = Field(default="", max_length=120)
     revoked_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role given to an account: requested by one administrator, approved by another.
+
+    `requested_by` and `decided_by` are plain ids, like the audit trail's: the record outlives
+    the accounts it names.
+    """
+
+    __tablename__ = "staff_role_grant"
+    __table_args__ = (Index("ix_staff_role_grant_state", "state", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)
+    state: str = Field(default="pending", max_length=16)  # pending|approved|rejected|cancelled
+    requested_by: int
+    requested_at: datetime = Field(default_factory=now, sa_type=_tz())
+    decided_by: int | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class PasswordLink(SQLModel, table=True):
+    """A single-use, short-lived link to set a password, mailed to the account's own address.
+
+    Only the SHA-256 of the link's token is kept: the token itself exists in the (sealed) outbox
+    row until it is sent, and in the person's mailbox.
+    """
+
+    __tablename__ = "staff_password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # welcome | reset
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    expires_at: datetime = Field(sa_type=_tz())
+    used_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
 class RecoveryCode(SQLModel, table=True):

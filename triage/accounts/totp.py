@@ -2,6 +2,9 @@
 
 A code is accepted in the time step it belongs to or one step either side (clock drift), and only
 when that step is later than the last one accepted for the user, so a code works once.
+
+Seeds rest sealed (`yhteys.crypto`, purpose "totp"): `seal_seed` before a seed is stored,
+`open_seed` when a code is checked, `reseal_all` after a key rotation (`yhteys rotate-keys`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from datetime import datetime
 
 import pyotp
 import segno
+from sqlmodel import Session, select
+
+from yhteys import crypto
+
+PURPOSE = "totp"
 
 ISSUER = "Yhteys"
 STEP_SECONDS = 30
@@ -33,8 +41,40 @@ def time_step(at: datetime) -> int:
     return int(at.timestamp()) // STEP_SECONDS
 
 
+def seal_seed(secret: str) -> str:
+    return crypto.seal_text(secret, PURPOSE)
+
+
+def open_seed(stored: str) -> str:
+    """The seed of a stored (sealed) value; CryptoError when it is not ours or was changed."""
+    return crypto.open_text(stored, PURPOSE)
+
+
+def reseal_all(session: Session) -> int:
+    """Seal again every seed not sealed with the first key of DATA_KEYS (or left in clear).
+
+    The caller commits. Returns how many seeds were resealed.
+    """
+    from triage.accounts.models import StaffUser
+
+    count = 0
+    rows = session.exec(select(StaffUser).where(StaffUser.totp_secret.is_not(None)))  # type: ignore[union-attr]
+    for user in rows:
+        stored = user.totp_secret or ""
+        if not crypto.text_needs_reseal(stored):
+            continue
+        seed = open_seed(stored) if stored.startswith("enc:") else stored
+        user.totp_secret = seal_seed(seed)
+        session.add(user)
+        count += 1
+    session.flush()
+    return count
+
+
 def code_at(secret: str, at: datetime) -> str:
-    """The code an authenticator app shows at `at` (tests use this too)."""
+    """The code an authenticator app shows at `at` (tests use this; a sealed seed is opened)."""
+    if secret.startswith("enc:"):
+        secret = open_seed(secret)
     return pyotp.TOTP(secret).generate_otp(time_step(at))
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
 
 from sqlmodel import Session, delete, select
 
 from triage.accounts.models import ROLES, RecoveryCode, StaffUser, Team, TeamMembership
-from triage.accounts.passwords import hash_password
+from triage.accounts.passwords import UNUSABLE_PREFIX, hash_password
 from yhteys.clock import now
+from yhteys.templating import visible_controls
 
 
 class AccountError(ValueError):
@@ -47,8 +49,9 @@ def create_user(
         raise AccountError("an account with this email exists")
     user = StaffUser(
         email=email,
-        display_name=display_name.strip()[:120],
-        password_hash=hash_password(password),
+        display_name=clean_name(display_name),
+        # No password: none works until she sets one through a link.
+        password_hash=hash_password(password) if password else _unusable(),
         languages=list(dict.fromkeys(languages)),
         must_change_password=must_change_password,
     )
@@ -57,6 +60,11 @@ def create_user(
     db.flush()
     set_teams(db, user, team_ids)
     return user
+
+
+def clean_name(name: str) -> str:
+    """A display name with bidi and zero-width controls made visible: it cannot reorder a page."""
+    return visible_controls(name.strip())[:120]
 
 
 def set_teams(db: Session, user: StaffUser, team_ids: Iterable[int]) -> None:
@@ -75,10 +83,24 @@ def set_password(db: Session, user: StaffUser, password: str, *, must_change: bo
     db.add(user)
 
 
+def _unusable() -> str:
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def disable_password(db: Session, user: StaffUser) -> None:
+    """No password works until she sets one through a link (passwords.UNUSABLE_PREFIX)."""
+    user.password_hash = _unusable()
+    user.password_changed_at = now()
+    user.must_change_password = False
+    db.add(user)
+
+
 def reset_second_factor(db: Session, user: StaffUser) -> None:
+    """The seed and recovery codes go; she enrols again at her next login, in any environment."""
     user.totp_secret = None
     user.totp_enabled = False
     user.last_totp_step = None
+    user.must_enrol_totp = True
     db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
     db.add(user)
 

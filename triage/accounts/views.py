@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from triage.accounts import account_views, admin_views, audit_views, login_views
+from triage.accounts import account_views, admin_views, audit_views, link_views, login_views
 
 routes = [
     Route("/login", login_views.login_page, methods=["GET"], name="accounts.login"),
@@ -13,6 +13,10 @@ routes = [
     Route("/login/totp", login_views.totp_submit, methods=["POST"],
           name="accounts.login_totp_submit"),
     Route("/logout", login_views.logout, methods=["POST"], name="accounts.logout"),
+    Route("/set-password", link_views.set_password_page, methods=["GET"],
+          name="accounts.set_password_link"),
+    Route("/set-password", link_views.set_password_submit, methods=["POST"],
+          name="accounts.set_password_link_submit"),
     Route("/account", account_views.account, methods=["GET"], name="accounts.account"),
     Route("/account/password", account_views.password_page, methods=["GET"],
           name="accounts.password"),
@@ -39,6 +43,10 @@ routes = [
           methods=["POST"], name="accounts.user_reset_totp"),
     Route("/admin/users/{user_id:int}/reset-password", admin_views.user_reset_password,
           methods=["POST"], name="accounts.user_reset_password"),
+    Route("/admin/grants/{grant_id:int}/approve", admin_views.grant_approve, methods=["POST"],
+          name="accounts.grant_approve"),
+    Route("/admin/grants/{grant_id:int}/reject", admin_views.grant_reject, methods=["POST"],
+          name="accounts.grant_reject"),
     Route("/admin/teams", admin_views.team_list, methods=["GET"], name="accounts.teams"),
     Route("/admin/teams/new", admin_views.team_new, methods=["GET"], name="accounts.team_new"),
     Route("/admin/teams/new", admin_views.team_create, methods=["POST"],

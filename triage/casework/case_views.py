@@ -20,7 +20,7 @@ from starlette.responses import Response
 from intake.models import Attachment, Case
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case, requires
-from triage.accounts.models import StaffUser, Team
+from triage.accounts.models import StaffUser
 from triage.casework import actions, board, case_page, saved_replies
 from triage.casework.models import SavedReply
 from triage.casework.web import (
@@ -89,21 +89,34 @@ def _full(db: Session, case: Case, user: StaffUser, request: Request, form: Form
     return Result(case, status, notice, context)
 
 
-def _limited(db: Session, case: Case) -> Result:
-    team = db.get(Team, case.team_id) if case.team_id else None
-    return Result(case, 403, None, {"case": case, "team": team}, limited=True)
+def _readable(db: Session, reference: str, user: StaffUser) -> Case:
+    """The case, or the same 404 whether it does not exist or belongs to another team.
+
+    A different answer for another team's case would confirm to anyone holding a staff account
+    that a reference (a person) exists.
+    """
+    case = case_page.find(db, reference)
+    if case is None or not can_read_case(user, case.team_id):
+        raise HTTPException(404)
+    return case
+
+
+def _not_found(reference: str, notice_code: str) -> Result:
+    """The page of a case the user cannot open: the same for a missing and a hidden case."""
+    notice = Notice("ok", DONE["transfer"]()) if notice_code == "transfer" else None
+    return Result(None, 404, notice, {"reference": reference}, limited=True)
 
 
 def _view(reference: str, user: StaffUser, request: Request, notice_code: str) -> Result:
     with _session() as db:
         case = case_page.find(db, reference)
         if case is None:
-            raise HTTPException(404)
+            return _not_found(reference, notice_code)
         if not can_read_case(user, case.team_id):
             audit.record(db, actor=user, action="case.view_limited", case_id=case.id,
                          request=request)
             db.commit()
-            return _limited(db, case)
+            return _not_found(reference, notice_code)
         audit.record(db, actor=user, action="case.view", case_id=case.id, request=request)
         db.commit()
         notice = Notice("ok", DONE[notice_code]()) if notice_code in DONE else None
@@ -112,7 +125,8 @@ def _view(reference: str, user: StaffUser, request: Request, notice_code: str) -
 
 def _render(request: Request, result: Result) -> Response:
     if result.limited:
-        return page(request, "triage/casework/case_limited.html", result.context, status_code=403)
+        return page(request, "triage/casework/case_not_found.html",
+                    dict(result.context, notice=result.notice), status_code=404)
     context = dict(result.context, notice=result.notice)
     return page(request, "triage/casework/case.html", context, status_code=result.status)
 
@@ -139,7 +153,7 @@ def _assign(db: Session, case: Case, v: int, user: StaffUser, form: FormData, re
 def _duplicate(db: Session, case: Case, v: int, user: StaffUser, form: FormData,
                req: Request) -> None:
     other = case_page.find(db, board.normalise_reference(text(form, "other", 20)))
-    if other is None:
+    if other is None or not can_read_case(user, other.team_id):
         raise actions.NotAllowed("no_such_case")
     operation = text(form, "op", 10)
     if operation == "dismiss":
@@ -170,11 +184,7 @@ PERFORM: dict[str, Perform] = {
 def _perform(name: str, reference: str, user: StaffUser, form: FormData,
              request: Request) -> Result:
     with _session() as db:
-        case = case_page.find(db, reference)
-        if case is None:
-            raise HTTPException(404)
-        if not can_read_case(user, case.team_id):
-            return _limited(db, case)
+        case = _readable(db, reference, user)
         version = integer(form, "version")
         try:
             if version is None:
@@ -254,11 +264,7 @@ async def _csrf_failed(request: Request, reference: str, user: StaffUser, form: 
                        checked: csrf.CsrfResult) -> Response:
     def load() -> Result:
         with _session() as db:
-            case = case_page.find(db, reference)
-            if case is None:
-                raise HTTPException(404)
-            if not can_read_case(user, case.team_id):
-                return _limited(db, case)
+            case = _readable(db, reference, user)
             return _full(db, case, user, request, form, Notice("error", csrf_message(checked)),
                          400)
 
@@ -270,11 +276,7 @@ async def _csrf_failed(request: Request, reference: str, user: StaffUser, form: 
 
 def _insert(reference: str, user: StaffUser, form: FormData, request: Request) -> Result:
     with _session() as db:
-        case = case_page.find(db, reference)
-        if case is None:
-            raise HTTPException(404)
-        if not can_read_case(user, case.team_id):
-            return _limited(db, case)
+        case = _readable(db, reference, user)
         drafts = _drafts(form)
         chosen = db.get(SavedReply, integer(form, "saved_reply") or 0)
         notice = None
@@ -309,14 +311,14 @@ SEND_REPLY = action_endpoint("reply")
 # --- Asking for a transfer (advisors of another team) --------------------------------------------
 
 
-def _transfer(reference: str, user: StaffUser, request: Request) -> str:
+def _transfer(reference: str, user: StaffUser, request: Request) -> None:
+    """Recorded when the case exists; the answer is the same when it does not (see _readable)."""
     with _session() as db:
         case = case_page.find(db, reference)
         if case is None:
-            raise HTTPException(404)
+            return
         actions.request_transfer(db, case, user, request)
         db.commit()
-        return "ok"
 
 
 @requires(*STAFF_ROLES)
@@ -338,12 +340,10 @@ def _attachment(reference: str, attachment_id: int, user: StaffUser,
     from intake.attachments import AttachmentError, open_attachment
 
     with _session() as db:
-        case = case_page.find(db, reference)
+        case = _readable(db, reference, user)
         attachment = db.get(Attachment, attachment_id)
-        if case is None or attachment is None or attachment.case_id != case.id:
+        if attachment is None or attachment.case_id != case.id:
             raise HTTPException(404)
-        if not can_read_case(user, case.team_id):
-            raise HTTPException(403)
         try:
             data = open_attachment(attachment)
         except (FileNotFoundError, AttachmentError):
