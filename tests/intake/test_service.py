@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from intake import references, service
 from intake.models import Case
-from intake.notifications import notify_channel, queue_acknowledgement
+from intake.notifications import queue_acknowledgement
 from intake.openapi import EXAMPLES
 from intake.validation import validate
 from notify.models import Notification
@@ -113,21 +113,6 @@ def test_case_created_runs_in_the_same_transaction(settings):
     assert all_cases(settings) == []  # rolled back with the handler's failure
     with Session(engine_for(settings.database_url)) as db:
         assert db.exec(select(Notification)).all() == []
-
-
-@pytest.mark.parametrize(
-    ("channel", "may_leave", "expected"),
-    [
-        ("email", False, "email"),
-        ("sms", False, "sms"),
-        ("whatsapp", False, "whatsapp"),
-        ("phone", True, "sms"),
-        ("phone", False, None),
-        ("none", True, None),
-    ],
-)
-def test_acknowledgement_channel(channel, may_leave, expected):
-    assert notify_channel(channel, may_leave) == expected
 
 
 def test_acknowledgement_carries_only_the_reference_and_link(settings):

@@ -9,12 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from intake.inbound import whatsapp_proven
 from intake.models import Case
-from notify.models import CHANNELS
+from intake.reach import client_locale, reach
 from notify.outbox import queue_notification
 from triage.accounts.models import StaffUser, Team, TeamMembership
-from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
+from yhteys.i18n import DEFAULT_LOCALE
 from yhteys.settings import get_settings
 
 
@@ -77,44 +76,22 @@ def breach(session: Session, case: Case, target: str) -> int:
     return len(recipients)
 
 
-def client_locale(case: Case) -> str:
-    if case.language in LANGUAGES:
-        return case.language
-    return case.ui_locale if case.ui_locale in LANGUAGES else DEFAULT_LOCALE
-
-
 def client_status_url(case: Case) -> str:
     # The status link's secret exists only as a hash, so the message points to the public start
     # page in the client's language and names the reference; their own link still opens the case.
     return f"{get_settings().base_url.rstrip('/')}/{client_locale(case)}/"
 
 
-def _reachable(case: Case) -> list[tuple[str, str]]:
-    """The client's channels in her order. A WhatsApp number goes only once she has proven it:
-    anyone can type someone else's number into a form, and the advisor's words must not reach
-    that someone."""
-    found = []
-    for channel, address in ((case.contact_channel, case.contact_address),
-                             (case.backup_channel, case.backup_address)):
-        if channel not in CHANNELS or not address:
-            continue
-        if channel == "whatsapp" and not whatsapp_proven(case):
-            continue
-        found.append((channel, address))
-    return found
-
-
 def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
-    """Tell the client on their chosen channel (none or phone: nothing) that a reply waits."""
-    reachable = _reachable(case)
-    if not reachable:
+    """Tell the client, the way `intake.reach` says, that a reply waits."""
+    way = reach(case, "advisor_replied")
+    if way is None:
         return False
-    (channel, address), fallback = reachable[0], reachable[1:]
     queued = queue_notification(
-        session, event="advisor_replied", channel=channel,
-        recipient=address, locale=client_locale(case),
+        session, event="advisor_replied", channel=way.channel,
+        recipient=way.address, locale=way.locale,
         subject_key=f"message:{message_id}",
         context={"reference": case.reference, "status_url": client_status_url(case)},
-        fallback=fallback,
+        fallback=list(way.fallback),
     )
     return queued is not None
