@@ -78,9 +78,7 @@ def _scrubbed(action: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def run_once() -> int:
     """Anonymise every due case, one committed batch at a time (the hourly job, the command)."""
-    from yhteys.db import session_scope
-
-    from yhteys.db import truncate_wal
+    from yhteys.db import session_scope, truncate_wal
 
     total = 0
     while True:
