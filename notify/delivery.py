@@ -254,6 +254,17 @@ def forget_sealed(session: Session, *, older_than: timedelta = WINDOW) -> int:
     return int(result.rowcount or 0)
 
 
+def forget_closed_windows(session: Session) -> int:
+    """Delete the numbers whose 24-hour window has closed: such a row opens nothing (see
+    window_open), and a phone number kept in clear must not outlive its use, nor the case that
+    anonymisation erased. Returns how many were deleted."""
+    from sqlalchemy import delete
+
+    table = WhatsAppWindow.__table__
+    result = session.execute(delete(table).where(table.c.last_inbound_at <= now() - WINDOW))
+    return int(result.rowcount or 0)
+
+
 def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
     if state == "sent":
         log.info("outbox row %d sent", row_id)

@@ -1,9 +1,10 @@
 """Anonymise closed cases once RETENTION_DAYS have passed since closing.
 
 Each part wipes what it holds: intake the case, its messages and files; notify the client's
-addresses on notifications already sent; triage its notes, free-text reasons in the history and
-the duplicate keys. The audit trail records that it happened, by the system. Running it again
-finds nothing new: a case is due only while anonymised_at is empty.
+addresses on notifications already sent, and every WhatsApp number whose 24-hour window has
+closed (kept in clear, it would outlive the case); triage its notes, free-text reasons in the
+history and the duplicate keys. The audit trail records that it happened, by the system. Running
+it again finds nothing new: a case is due only while anonymised_at is empty.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from intake.models import Case
 from intake.retention import anonymise_case, due_for_anonymisation
+from notify.delivery import forget_closed_windows
 from notify.outbox import forget_recipient
 from triage.accounts.audit import record
 from triage.casework import duplicates
@@ -37,6 +39,7 @@ def anonymise_due(session: Session, now: datetime | None = None, limit: int = BA
     cases = due_for_anonymisation(session, at, get_settings().retention_days, limit=limit)
     for case in cases:
         anonymise(session, case)
+    forget_closed_windows(session)
     if cases:
         log.info("anonymised %d closed cases", len(cases))
     return len(cases)
@@ -75,7 +78,7 @@ def _scrubbed(action: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def run_once() -> int:
     """Anonymise every due case, one committed batch at a time (the hourly job, the command)."""
-    from yhteys.db import session_scope
+    from yhteys.db import session_scope, truncate_wal
 
     total = 0
     while True:
@@ -83,7 +86,12 @@ def run_once() -> int:
             done = anonymise_due(session)
         total += done
         if done < BATCH:
-            return total
+            break
+    # On SQLite the erased rows' old pages are still in the -wal file: empty it (every run, so
+    # a run that readers kept from it is made good by the next).
+    if not truncate_wal():
+        log.warning("the SQLite write-ahead log could not be emptied; the next run tries again")
+    return total
 
 
 def _anonymise_command(args: object) -> int:

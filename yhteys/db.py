@@ -33,6 +33,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted and overwritten content is zeroed, not left in free space for a copy of the file
+    # to show: anonymisation must really erase. Many builds (Debian's) default to it, not all.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -81,6 +84,18 @@ def _ping_if_idle(dialect: Dialect):  # noqa: ANN202 - a pool hook
             raise DisconnectionError
 
     return checkout
+
+
+def truncate_wal() -> bool:
+    """SQLite: copy the write-ahead log into the database and empty it. The log keeps old page
+    images, so what anonymisation erased is still in the -wal file until this runs. False when
+    a reader kept it from finishing (the next run tries again); True on PostgreSQL."""
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    return busy is None or busy[0] == 0
 
 
 def get_engine() -> Engine:

@@ -41,6 +41,22 @@ class RedactExceptions(logging.Filter):
 REDACT = RedactExceptions()
 
 
+class HideResultRows(logging.Filter):
+    """SQLAlchemy at DEBUG (its logger turned down, or an engine with echo="debug") logs every
+    row it fetches, and the rows are what people wrote: the line stays, the values go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.endswith("Row %r"):
+            record.msg = record.msg[: -len("%r")] + "(values hidden)"
+            record.args = None
+        return True
+
+
+HIDE_ROWS = HideResultRows()
+# Where SQLAlchemy logs the rows of every engine (parameters are hidden by yhteys.db).
+SQL_LOGGER = "sqlalchemy.engine.Engine"
+
+
 def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_yhteys", False) for h in root.handlers):
@@ -50,6 +66,8 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    if HIDE_ROWS not in logging.getLogger(SQL_LOGGER).filters:
+        logging.getLogger(SQL_LOGGER).addFilter(HIDE_ROWS)
     # uvicorn and dramatiq bring handlers of their own: every handler gets the filter.
     for name in (None, "uvicorn", "uvicorn.error", "dramatiq"):
         for handler in logging.getLogger(name).handlers:
