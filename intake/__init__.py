@@ -1,1 +1,28 @@
 """The public side: request forms, submission, reference codes, status page, attachments."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yhteys.registry import Config
+
+
+def includeme(config: Config) -> None:
+    """What the public side adds to the product (see yhteys.registry)."""
+    from intake import commands, demo, inbound, jobs
+    from intake.routes import api_routes, public_routes
+
+    config.add_routes(api_routes)
+    config.add_routes(public_routes, under="/{locale:locale}")
+    config.subscribe(inbound.register)  # WhatsApp messages from clients
+    config.add_job("attachment-sweep", 6 * 3600, jobs.sweep_attachments)
+    config.add_job("whatsapp-held", 900, jobs.forget_held)
+    config.add_commands(commands.register)
+    config.add_demo(20, "cases", demo.seed_cases)
+    config.add_catalog("intake", [
+        ("intake", [("hours/**", "ignore"), ("**.py", "python")]),
+        ("templates/intake", [("**.html", "jinja2")]),
+    ])
+    config.add_migrations("intake", "intake.models")
+    config.include("intake.hours")

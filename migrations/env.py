@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 from sqlmodel import SQLModel
 
-import intake.hours.models  # noqa: F401 - registers tables
-import intake.models  # noqa: F401
-import notify.models  # noqa: F401
-import triage.models  # noqa: F401
 from yhteys.db import engine_for, normalise_url
+from yhteys.registry import registry
 from yhteys.settings import get_settings
 
 config = context.config
+for models in registry().migrations.values():  # each branch's tables, as its package declared
+    importlib.import_module(models)
 target_metadata = SQLModel.metadata
 
 

@@ -2,3 +2,25 @@
 
 Imports neither `intake` nor `triage`: what a message needs travels in the outbox payload.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yhteys.registry import Config
+
+
+def includeme(config: Config) -> None:
+    """What notifications add to the product (see yhteys.registry)."""
+    from notify import commands, jobs
+    from notify.routes import routes
+
+    config.add_routes(routes)
+    config.add_job("outbox-secrets", 3600, jobs.forget_sealed)
+    config.add_commands(commands.register)
+    config.add_catalog("notify", [
+        ("notify", [("**.py", "python")]),
+        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+    ])
+    config.add_migrations("notify", "notify.models")

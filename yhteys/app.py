@@ -74,19 +74,15 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def collect_routes() -> list[BaseRoute]:
-    from intake.routes import api_routes as intake_api
-    from intake.routes import public_routes as intake_public
-    from notify.routes import routes as notify_routes
-    from triage.routes import routes as triage_routes
+    from yhteys.registry import registry
 
+    parts = registry()
     return [
         Route("/", root, name="root"),
         Route("/healthz", healthz, name="healthz"),
         Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
-        *intake_api,
-        *notify_routes,
-        Mount("/triage", routes=triage_routes, name="triage"),
-        Mount("/{locale:locale}", routes=intake_public, name="intake"),
+        *parts.routes,
+        *[Mount(prefix, routes=routes) for prefix, routes in parts.mounts.items()],
     ]
 
 
@@ -95,13 +91,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         set_settings(settings)
     settings = get_settings()
     configure_logging(settings.log_level)
-    from intake import inbound
-    from triage import hooks
+    from yhteys.registry import configure
     from yhteys.routing import register_convertors
 
     register_convertors()
-    hooks.register()
-    inbound.register()
+    configure()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from yhteys.i18n import DOMAINS, LANGUAGES, LOCALES_DIR, SOURCES
+from yhteys.i18n import LANGUAGES, LOCALES_DIR, domains, sources
 from yhteys.settings import PROJECT_ROOT
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
@@ -25,7 +25,7 @@ JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
 
 
 def _sources(domain: str) -> list[tuple[Path, list[tuple[str, str]]]]:
-    return [(PROJECT_ROOT / folder, method_map) for folder, method_map in SOURCES[domain]]
+    return [(PROJECT_ROOT / folder, method_map) for folder, method_map in sources()[domain]]
 
 
 def extract(domain: str) -> Catalog:
@@ -74,7 +74,7 @@ def _locked() -> Iterator[None]:
 def update(domains: list[str] | None = None) -> None:
     """Merge freshly extracted messages into the catalogs, keeping existing translations."""
     with _locked():
-        for domain in domains or list(DOMAINS):
+        for domain in domains or list(domains()):
             _update_domain(domain)
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["missing"]:
         count = 0
         for locale in LANGUAGES:
-            for domain in DOMAINS:
+            for domain in domains():
                 for message_id in missing(locale, domain):
                     count += 1
                     print(f"{locale}/{domain}: {message_id!r}")

@@ -1,7 +1,7 @@
 """The `yhteys` command: serve, migrate, worker, seed-demo, create-user, ...
 
-Packages add their own subcommands through a `commands.register(subparsers)` function, so the
-command stays one obvious place without knowing each package's insides.
+Packages add their own subcommands in their `includeme` (yhteys.registry), so the command stays
+one obvious place without knowing each package's insides.
 """
 
 from __future__ import annotations
@@ -92,12 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
         "generate-key", help="print a new key for DATA_KEYS (put it first to rotate)"
     ).set_defaults(func=_generate_key)
 
-    from intake import commands as intake_commands
-    from notify import commands as notify_commands
-    from triage import commands as triage_commands
+    from yhteys.registry import registry
 
-    for module in (intake_commands, notify_commands, triage_commands):
-        module.register(sub)
+    for register in registry().commands:
+        register(sub)
     return parser
 
 
@@ -105,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        from yhteys.registry import configure
+
+        configure()  # every command runs with the same handlers as the web app
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"yhteys: {exc}", file=sys.stderr)

@@ -12,16 +12,9 @@ log = logging.getLogger(__name__)
 def seed_all() -> None:
     if get_settings().is_production:
         raise RuntimeError("demo data is never seeded in production")
-    # Order matters: staff and teams first, then cases that are routed to them.
-    from intake import demo as intake_demo
-    from triage import demo as triage_demo
-    from triage import hooks
+    from yhteys.registry import configure
 
-    hooks.register()
-
-    triage_demo.seed_staff()
-    intake_demo.seed_cases()
-    triage_demo.seed_after_cases()
-    from intake.hours import demo as hours_demo
-
-    hours_demo.seed()
+    # In each package's order: staff and teams first, then cases that are routed to them.
+    for demo in sorted(configure().demos, key=lambda d: d.order):
+        log.info("demo data: %s", demo.name)
+        demo.seed()

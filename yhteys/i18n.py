@@ -6,9 +6,10 @@ checkout needs no build step and a stale `.mo` can never be served. The current 
 context variable, set once per HTTP request, so `gettext` works the same in templates, forms and
 plain functions.
 
-A message is looked up in its own domain only: the domain of the file that says it. `SOURCES`
-is the one place that maps files to domains; extraction (`yhteys.catalogs`) reads it to fill each
-catalog, and lookups read it to find the catalog of the calling module or template. So "To" can
+A message is looked up in its own domain only: the domain of the file that says it. Each package
+declares its domain's files once (`add_catalog` in its `includeme`); extraction
+(`yhteys.catalogs`) reads that to fill each catalog, and lookups read it to find the catalog of
+the calling module or template. So "To" can
 be "Vastaanottaja" in the notices and "Päättyen" in the audit filter without either winning.
 """
 
@@ -33,39 +34,6 @@ from yhteys.settings import PROJECT_ROOT
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DEFAULT_LOCALE = "fi"
 
-# Where each domain's messages come from: (folder, babel method map), the first match of a file
-# wins. One domain per part of the product, so people working on different parts never edit the
-# same catalog.
-SOURCES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
-    "yhteys": [
-        ("yhteys", [("**.py", "python")]),
-        ("templates", [("*.html", "jinja2"), ("errors/**.html", "jinja2")]),
-    ],
-    "intake": [
-        ("intake", [("hours/**", "ignore"), ("**.py", "python")]),
-        ("templates/intake", [("**.html", "jinja2")]),
-    ],
-    "hours": [
-        ("intake/hours", [("**.py", "python")]),
-        ("triage", [("hours_admin.py", "python")]),
-        ("templates/hours", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-        ("templates/triage/hours", [("**.html", "jinja2")]),
-    ],
-    "notify": [
-        ("notify", [("**.py", "python")]),
-        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-    ],
-    "accounts": [
-        ("triage/accounts", [("**.py", "python")]),
-        ("templates/triage/accounts", [("**.html", "jinja2")]),
-    ],
-    "casework": [
-        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
-        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
-                              ("**.html", "jinja2")]),
-    ],
-}
-DOMAINS = tuple(SOURCES)
 
 # Languages offered to the public, in the order of the language switcher, with their native names.
 # A language is offered only once its catalogs are complete (a test checks this).
@@ -95,11 +63,24 @@ def translations(locale: str, domain: str) -> NullTranslations:
     return _load_po(path, locale) if path.exists() else NullTranslations()
 
 
+def sources() -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """Where each domain's messages come from, as each package declared it: (folder, babel
+    method map); one domain per part of the product, so people working on different parts never
+    edit the same catalog."""
+    from yhteys.registry import registry
+
+    return registry().catalogs
+
+
+def domains() -> tuple[str, ...]:
+    return tuple(sources())
+
+
 @cache
 def domain_of(path: str) -> str:
     """The domain of a file (relative to the project root), as extraction assigns it."""
-    for domain, sources in SOURCES.items():
-        for folder, method_map in sources:
+    for domain, folders in sources().items():
+        for folder, method_map in folders:
             if not path.startswith(folder + "/"):
                 continue
             relative = path[len(folder) + 1 :]
@@ -180,8 +161,14 @@ def pgettext(context: str, message: str, **variables: object) -> str:
 
 def lazy_gettext(message: str, **variables: object) -> LazyProxy:
     """A message translated when shown, for labels defined at import time (in the domain of
-    the module that defines it)."""
-    return LazyProxy(translate, _caller_domain(), message, enable_cache=False, **variables)
+    the module that defines it, looked up when shown: at import time the packages may not all
+    have declared their domains yet)."""
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    return LazyProxy(_translate_for, module, message, enable_cache=False, **variables)
+
+
+def _translate_for(module: str, message: str, **variables: object) -> str:
+    return translate(_module_domain(module), message, **variables)
 
 
 _ = gettext

@@ -1,7 +1,8 @@
 """Housekeeping that every `yhteys serve` process runs in the background.
 
-SLA escalations and the sweep of orphaned attachment files. Each job is safe to run in several
-processes at once (escalations are claimed once per case and target in the database; a file
+The jobs are the packages' own (SLA escalations, the sweep of orphaned attachment files,
+retention, forgetting outbox secrets and held WhatsApp messages). Each job is safe to run in
+several processes at once (escalations are claimed once per case and target in the database; a file
 deleted twice is simply gone), so no leader election is needed behind a load balancer.
 """
 
@@ -10,63 +11,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+
+from yhteys.registry import Job
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Job:
-    name: str
-    every: float  # seconds; the first run is one interval after start, never at boot
-    run: Callable[[], object]
-
-
-def _sla_check() -> object:
-    from triage.casework.commands import run_once
-
-    return run_once()
-
-
-def _sweep_attachments() -> object:
-    from intake.attachments import sweep_orphans
-    from yhteys.db import session_scope
-
-    with session_scope() as session:
-        return sweep_orphans(session)
-
-
-def _retention() -> object:
-    from triage.retention import run_once
-
-    return run_once()
-
-
-def _forget_sealed() -> object:
-    from notify.delivery import forget_sealed
-    from yhteys.db import session_scope
-
-    with session_scope() as session:
-        return forget_sealed(session)
-
-
-def _forget_held() -> object:
-    from intake.inbound import forget_held
-    from yhteys.db import session_scope
-
-    with session_scope() as session:
-        return forget_held(session)
-
-
 def default_jobs() -> list[Job]:
-    return [
-        Job("whatsapp-held", 900, _forget_held),
-        Job("outbox-secrets", 3600, _forget_sealed),
-        Job("sla-check", 300, _sla_check),
-        Job("attachment-sweep", 6 * 3600, _sweep_attachments),
-        Job("retention", 3600, _retention),
-    ]
+    """Every package's periodic jobs, as each declared them (yhteys.registry)."""
+    from yhteys.registry import registry
+
+    return list(registry().jobs)
 
 
 class Housekeeping(threading.Thread):

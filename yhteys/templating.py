@@ -125,7 +125,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Each template looks its messages up in its own domain (see yhteys.i18n.SOURCES).
+    # Each template looks its messages up in its own domain (see yhteys.i18n.domain_of).
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True, pgettext=_template_pgettext
     )

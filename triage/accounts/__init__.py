@@ -1,1 +1,16 @@
 """Staff accounts: users, roles, teams, passwords, sessions, second factor, audit trail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yhteys.registry import Config
+
+
+def includeme(config: Config) -> None:
+    config.add_catalog("accounts", [
+        ("triage/accounts", [("**.py", "python")]),
+        ("templates/triage/accounts", [("**.html", "jinja2")]),
+    ])
+    config.add_migrations("accounts", "triage.accounts.models")

@@ -1,1 +1,17 @@
 """Working cases: routing, urgency, SLA clock, board, case view, replies, saved replies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yhteys.registry import Config
+
+
+def includeme(config: Config) -> None:
+    config.add_catalog("casework", [
+        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
+        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
+                              ("**.html", "jinja2")]),
+    ])
+    config.add_migrations("casework", "triage.casework.models")
