@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -122,25 +123,52 @@ def _limits() -> dict[str, int]:
     return {"max_files": attachments.MAX_FILES, "max_mb": attachments.MAX_BYTES // (1024 * 1024)}
 
 
+def too_big_page(request: Request, status_code: int = 413) -> Response:
+    """The friendly page for a form post too big to read (also sent by yhteys/bodylimit.py)."""
+    return render(
+        request, "intake/unreadable.html", _limits(), status_code=status_code, headers=NO_STORE
+    )
+
+
 async def _read_form(request: Request) -> FormData | Response:
-    """The posted form, or a friendly page when it is too big or has too many files."""
+    """The posted form, or a friendly page when it is too big or has too many files.
+
+    The body limit middleware (yhteys/bodylimit.py) stops reading at MAX_BODY bytes, with or
+    without a Content-Length; a declared length over it is refused here before any byte is read.
+    """
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY:
-        return render(
-            request, "intake/unreadable.html", _limits(), status_code=413, headers=NO_STORE
-        )
+        return too_big_page(request)
     try:
         return await request.form(max_files=attachments.MAX_FILES + 1, max_fields=MAX_FORM_FIELDS)
     except HTTPException:  # the multipart parser refused: too many files or fields
-        return render(
-            request, "intake/unreadable.html", _limits(), status_code=400, headers=NO_STORE
-        )
+        return too_big_page(request, status_code=400)
 
 
 def _submit_limited(request: Request) -> ratelimit.Decision:
     settings = get_settings()
     return ratelimit.hit(
         "submit", client_key(request), settings.rate_limit_submissions, settings.rate_limit_window
+    )
+
+
+# How long a person is asked to wait when the database is out of reach.
+DATABASE_RETRY_AFTER = 120
+
+
+def database_down(exc: BaseException) -> bool:
+    """A database that cannot be reached or went away (not a bug in a query): nothing was saved,
+    and the same post may well succeed a few minutes later."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _rate_limited(again: Any, decision: ratelimit.Decision) -> Response:
+    return again(
+        notice="rate_limited",
+        status_code=429,
+        headers={"retry-after": str(decision.retry_after)},
     )
 
 
@@ -169,35 +197,54 @@ async def request_submit(request: Request) -> Response:
     if form.get("leave_empty"):
         return _pretend_success(request, kind)
 
+    # Cheap checks of every field and file first; nothing is decoded for a post they refuse.
     errors = Errors()
     result = validate(payload)
     for name, entries in result.errors:
         for entry in entries:
             errors.add(name, entry.code, **entry.params)
-    files = await uploads.read_files(chosen, errors)
+    checked = await uploads.check_files(chosen, errors)
     if errors or result.submission is None:
+        return again(errors=errors, status_code=422)
+    counted = False
+    if checked:
+        # Decoding is the costly part: a post with files is counted before it, so a client over
+        # the limit costs no decoding (a resent post with files counts once more).
+        decision = _submit_limited(request)
+        if not decision.allowed:
+            return _rate_limited(again, decision)
+        counted = True
+    files = await uploads.clean_files(checked, errors)
+    if errors:
         return again(errors=errors, status_code=422)
 
     submission = result.submission
     fingerprint = submission.fingerprint(f.sha256 for f in files)
     locale = submission.notification_locale(get_locale())
     try:
-        outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
-    except service.IdempotencyConflict:
-        # The page was sent before, then changed: that is a new request of its own.
-        key, outcome = new_idempotency_key(), None
-    if outcome is None:
-        decision = _submit_limited(request)
-        if not decision.allowed:
-            return again(
-                notice="rate_limited",
-                status_code=429,
-                headers={"retry-after": str(decision.retry_after)},
-            )
         try:
-            outcome = await _submit(submission, key, files)
+            outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
         except service.IdempotencyConflict:
-            outcome = await _submit(submission, new_idempotency_key(), files)
+            # The page was sent before, then changed: that is a new request of its own.
+            key, outcome = new_idempotency_key(), None
+        if outcome is None:
+            if not counted:
+                decision = _submit_limited(request)
+                if not decision.allowed:
+                    return _rate_limited(again, decision)
+            try:
+                outcome = await _submit(submission, key, files)
+            except service.IdempotencyConflict:
+                outcome = await _submit(submission, new_idempotency_key(), files)
+    except DBAPIError as exc:
+        if not database_down(exc):
+            raise
+        log.error("request not saved: the database is unavailable (%s)", type(exc).__name__)
+        return again(
+            notice="not_saved",
+            status_code=503,
+            headers={"retry-after": str(DATABASE_RETRY_AFTER)},
+        )
     return _confirmation(request, kind, outcome.reference, outcome.status_url, submission)
 
 
@@ -336,10 +383,11 @@ async def status_message(request: Request) -> Response:
         text = MESSAGE_BODY.parse(body)
     except Invalid as exc:
         errors.add("body", exc.code, **exc.params)
-    files = await uploads.read_files(chosen, errors)
+    checked = await uploads.check_files(chosen, errors)
     if errors:
         return again(errors=errors, status_code=422)
     settings = get_settings()
+    # Counted before the files are decoded: a client over the limit costs no decoding.
     decision = ratelimit.hit(
         "message",
         client_key(request),
@@ -347,13 +395,22 @@ async def status_message(request: Request) -> Response:
         settings.rate_limit_window,
     )
     if not decision.allowed:
-        return again(
-            notice="rate_limited",
-            status_code=429,
-            headers={"retry-after": str(decision.retry_after)},
-        )
+        return _rate_limited(again, decision)
+    files = await uploads.clean_files(checked, errors)
+    if errors:
+        return again(errors=errors, status_code=422)
     case_id = found["case"].id
-    await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+    try:
+        await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+    except DBAPIError as exc:
+        if not database_down(exc):
+            raise
+        log.error("message not saved: the database is unavailable (%s)", type(exc).__name__)
+        return again(
+            notice="not_saved",
+            status_code=503,
+            headers={"retry-after": str(DATABASE_RETRY_AFTER)},
+        )
     # Post-redirect-get: a reload must not send the message again. The target is the page the
     # person is already on, so the redirect shows no secret that was not already in the address.
     return RedirectResponse(

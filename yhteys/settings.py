@@ -58,6 +58,8 @@ class Settings:
     frozen_now: datetime | None = None  # YHTEYS_NOW
     log_level: str = "INFO"  # LOG_LEVEL
     data_keys: tuple[str, ...] = ()  # DATA_KEYS
+    # Attachments (uploads)
+    keep_original_pdf: bool = False  # KEEP_ORIGINAL_PDF
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +111,8 @@ ENV_NAMES: dict[str, str] = {
     "frozen_now": "YHTEYS_NOW",
     "log_level": "LOG_LEVEL",
     "data_keys": "DATA_KEYS",
+    # Attachments (uploads)
+    "keep_original_pdf": "KEEP_ORIGINAL_PDF",
 }
 
 
