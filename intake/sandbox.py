@@ -1,12 +1,13 @@
 """Files are decoded in a worker process that the web process can kill.
 
-`clean(kind, data)` starts `python -I -m intake.sandbox <kind> <memory> <cpu>`, writes the file's
-bytes to its standard input and reads the cleaned copy from a temporary file. The worker limits
-itself before it reads a byte (address space, CPU seconds, size of what it may write, no core
-files), runs with an environment that carries none of the server's secrets, and is killed when it
-runs past TIMEOUT. The web process never holds decoded pixels, and a decoder that loops, balloons
-or crashes costs one worker, not the server. At most CONCURRENCY workers run at once per web
-process, so a flood of uploads waits in line instead of multiplying memory.
+`clean(kind, data)` starts a fresh, isolated interpreter (`python -I`) that runs `main` below with
+`<kind> <memory> <cpu>`, writes the file's bytes to its standard input and reads the cleaned copy
+from a temporary file. The worker limits itself before it reads a byte (address space, CPU
+seconds, size of what it may write, no core files), runs with an environment that carries none of
+the server's secrets, and is killed when it runs past TIMEOUT. The web process never holds decoded
+pixels, and a decoder that loops, balloons or crashes costs one worker, not the server. At most
+CONCURRENCY workers run at once per web process, so a flood of uploads waits in line instead of
+multiplying memory.
 
 What the worker writes: b"OK <content type>\\n" and the cleaned bytes, or b"NO <code>\\n".
 """
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,16 @@ CONCURRENCY = 2
 # Bigger than any honest re-encoding of a 10 MB upload; the worker cannot write more.
 MAX_OUTPUT = 40 * 1024 * 1024
 MAX_INPUT = 10 * 1024 * 1024
-WORKER = [sys.executable, "-I", "-m", "intake.sandbox"]
+# Isolated (-I: no PYTHON* variables, no user site); the folder holding the `intake` package is put
+# on the path explicitly, so the worker starts the same from an installed package or a checkout.
+_SOURCE_ROOT = str(Path(__file__).resolve().parent.parent)
+WORKER = [
+    sys.executable,
+    "-I",
+    "-c",
+    f"import sys; sys.path.insert(0, {_SOURCE_ROOT!r}); "
+    "from intake.sandbox import main; sys.exit(main(sys.argv))",
+]
 
 _slots = threading.BoundedSemaphore(CONCURRENCY)
 _last_pid: int | None = None
@@ -45,6 +57,8 @@ def worker_env() -> dict[str, str]:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LC_ALL": "C.UTF-8",
         "OMP_NUM_THREADS": "1",
+        # One malloc arena per thread would reserve 64 MB of address space each against the limit.
+        "MALLOC_ARENA_MAX": "2",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
 
@@ -87,7 +101,7 @@ def clean(
     return _verdict(returncode, result)
 
 
-def _run(command: list[str], data: bytes, output: object, timeout: float) -> int | None:
+def _run(command: list[str], data: bytes, output: IO[bytes], timeout: float) -> int | None:
     global _last_pid
     try:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell

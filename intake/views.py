@@ -217,25 +217,8 @@ async def request_submit(request: Request) -> Response:
     files = await uploads.clean_files(checked, errors)
     if errors:
         return again(errors=errors, status_code=422)
-
-    submission = result.submission
-    fingerprint = submission.fingerprint(f.sha256 for f in files)
-    locale = submission.notification_locale(get_locale())
     try:
-        try:
-            outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
-        except service.IdempotencyConflict:
-            # The page was sent before, then changed: that is a new request of its own.
-            key, outcome = new_idempotency_key(), None
-        if outcome is None:
-            if not counted:
-                decision = _submit_limited(request)
-                if not decision.allowed:
-                    return _rate_limited(again, decision)
-            try:
-                outcome = await _submit(submission, key, files)
-            except service.IdempotencyConflict:
-                outcome = await _submit(submission, new_idempotency_key(), files)
+        outcome = await _save(request, result.submission, key, files, counted=counted)
     except DBAPIError as exc:
         if not database_down(exc):
             raise
@@ -245,7 +228,32 @@ async def request_submit(request: Request) -> Response:
             status_code=503,
             headers={"retry-after": str(DATABASE_RETRY_AFTER)},
         )
-    return _confirmation(request, kind, outcome.reference, outcome.status_url, submission)
+    if isinstance(outcome, ratelimit.Decision):
+        return _rate_limited(again, outcome)
+    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
+
+
+async def _save(
+    request: Request, submission: Any, key: str, files: list, *, counted: bool
+) -> service.Outcome | ratelimit.Decision:
+    """The case of a resent post, or a new one; the refusing Decision when over the limit."""
+    fingerprint = submission.fingerprint(f.sha256 for f in files)
+    locale = submission.notification_locale(get_locale())
+    try:
+        outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
+    except service.IdempotencyConflict:
+        # The page was sent before, then changed: that is a new request of its own.
+        key, outcome = new_idempotency_key(), None
+    if outcome is not None:
+        return outcome
+    if not counted:
+        decision = _submit_limited(request)
+        if not decision.allowed:
+            return decision
+    try:
+        return await _submit(submission, key, files)
+    except service.IdempotencyConflict:
+        return await _submit(submission, new_idempotency_key(), files)
 
 
 async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
