@@ -164,6 +164,17 @@ def database_down(exc: BaseException) -> bool:
     )
 
 
+def _not_saved(again: Any, exc: DBAPIError, what: str) -> Response:
+    """The page again, everything typed kept, saying nothing was saved (or the error re-raised,
+    when it is not an outage)."""
+    if not database_down(exc):
+        raise exc
+    log.error("%s not saved: the database is unavailable (%s)", what, type(exc).__name__)
+    return again(
+        notice="not_saved", status_code=503, headers={"retry-after": str(DATABASE_RETRY_AFTER)}
+    )
+
+
 def _rate_limited(again: Any, decision: ratelimit.Decision) -> Response:
     return again(
         notice="rate_limited",
@@ -220,14 +231,7 @@ async def request_submit(request: Request) -> Response:
     try:
         outcome = await _save(request, result.submission, key, files, counted=counted)
     except DBAPIError as exc:
-        if not database_down(exc):
-            raise
-        log.error("request not saved: the database is unavailable (%s)", type(exc).__name__)
-        return again(
-            notice="not_saved",
-            status_code=503,
-            headers={"retry-after": str(DATABASE_RETRY_AFTER)},
-        )
+        return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
     return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
@@ -411,14 +415,7 @@ async def status_message(request: Request) -> Response:
     try:
         await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
     except DBAPIError as exc:
-        if not database_down(exc):
-            raise
-        log.error("message not saved: the database is unavailable (%s)", type(exc).__name__)
-        return again(
-            notice="not_saved",
-            status_code=503,
-            headers={"retry-after": str(DATABASE_RETRY_AFTER)},
-        )
+        return _not_saved(again, exc, "message")
     # Post-redirect-get: a reload must not send the message again. The target is the page the
     # person is already on, so the redirect shows no secret that was not already in the address.
     return RedirectResponse(
