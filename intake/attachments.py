@@ -179,12 +179,13 @@ def check(data: bytes, filename: str = "") -> str:
     return kind
 
 
-def clean(filename: str, kind: str, data: bytes) -> CleanFile:
-    """The costly part, for a file that passed `check`: decoded and cleaned in the sandbox."""
+def clean(filename: str, kind: str, data: bytes, timeout: float | None = None) -> CleanFile:
+    """The costly part, for a file that passed `check`: decoded and cleaned in the sandbox
+    (killed after `timeout` seconds, or the sandbox's own TIMEOUT, whichever is shorter)."""
     from intake import sandbox
 
     try:
-        content_type, cleaned = sandbox.clean(kind, data)
+        content_type, cleaned = sandbox.clean(kind, data, timeout=timeout)
     except AttachmentError as exc:
         exc.filename = filename
         raise

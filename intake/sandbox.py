@@ -88,7 +88,7 @@ def clean(
     """
     from intake.attachments import AttachmentError
 
-    wait = TIMEOUT if timeout is None else timeout
+    wait = TIMEOUT if timeout is None else min(timeout, TIMEOUT)
     with _slot(wait) as acquired:
         if not acquired:
             log.warning("attachment workers busy; a file was refused")

@@ -9,6 +9,7 @@ copies live in memory until the transaction that stores the case or message writ
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from intake.errors import Errors
 from yhteys.i18n import lazy_gettext
 
 FIELD = "files"
+# Seconds of decoding one post may cost in all (each worker also has its own, shorter limits).
+BUDGET = 45.0
 
 # The words for a file the worker could not open in its limits (killed, out of memory, too many
 # pixels), beside the files field like the other file errors of intake/errors.py.
@@ -74,12 +77,22 @@ async def check_files(uploads: list[UploadFile], errors: Errors) -> list[Checked
 
 
 async def clean_files(checked: list[Checked], errors: Errors) -> list[CleanFile]:
-    """Clean copies, made one file at a time in the sandboxed worker; refusals go to `errors`."""
+    """Clean copies, made one file at a time in the sandboxed worker; refusals go to `errors`.
+
+    All the files of one post share one time budget, so five slow files cost BUDGET seconds,
+    not five times the worker's own limit.
+    """
     cleaned: list[CleanFile] = []
+    deadline = time.monotonic() + BUDGET
     for file in checked:
+        left = deadline - time.monotonic()
         try:
+            if left <= 0:
+                raise AttachmentError("too_complex")
             cleaned.append(
-                await run_in_threadpool(attachments.clean, file.filename, file.kind, file.data)
+                await run_in_threadpool(
+                    attachments.clean, file.filename, file.kind, file.data, timeout=left
+                )
             )
         except AttachmentError as exc:
             _file_error(errors, exc, file.filename)

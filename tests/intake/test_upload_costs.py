@@ -206,3 +206,25 @@ def test_a_killed_decode_is_explained_beside_the_files_field(
     page = response.text
     assert 'id="f-files-error"' in page
     assert words in page
+
+
+def test_the_files_of_one_post_share_one_time_budget(browser, monkeypatch):
+    from intake import uploads
+
+    started: list[int] = []
+    real_run = sandbox._run
+
+    def counting_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started.append(1)
+        return real_run(*args, **kwargs)
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    monkeypatch.setattr(sandbox, "WORKER", sleeper)
+    monkeypatch.setattr(sandbox, "_run", counting_run)
+    monkeypatch.setattr(uploads, "BUDGET", 1.0)
+    files = [("files", (f"p{n}.png", png_bytes(), "image/png")) for n in range(3)]
+    response = browser.send("other", form_data("other"), files=files)
+    assert response.status_code == 422
+    # (Errors shows one message per reason and field: the first file refused for it is named.)
+    assert "“p0.png” is too big to open" in response.text
+    assert started == [1]  # the first file spent the budget; the others were not started
