@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -248,33 +246,65 @@ def _check_pdf(data: bytes) -> None:
 def header_pixels(kind: str, data: bytes) -> int:
     """Width × height as the file's header announces them, without decoding any pixel.
 
-    JPEG and PNG headers are parsed by Pillow's pure-Python readers (they stop before the image
-    data); a HEIF's sizes come from the 'ispe' properties in its 'meta' box. AttachmentError
-    "unreadable" when the header says nothing usable.
+    Small readers of our own, bounded in the segments and boxes they walk (a header made of a
+    million tiny segments costs nothing): PNG's first chunk, a JPEG's frame header, the 'ispe'
+    properties of a HEIF's 'meta' box. AttachmentError "unreadable" when the header says nothing
+    usable.
     """
-    if kind == "image/heic":
-        return _heif_pixels(data)
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[kind]]) as image:
-                width, height = image.size
-    except Image.DecompressionBombError:
-        return MAX_PIXELS + 1
-    except Exception:  # noqa: BLE001 - a header Pillow cannot read is a file we cannot use
-        raise AttachmentError("unreadable") from None
-    return width * height
+    if kind == "image/png":
+        return _png_pixels(data)
+    if kind == "image/jpeg":
+        return _jpeg_pixels(data)
+    return _heif_pixels(data)
 
 
-_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# Honest files have a few dozen segments or boxes before their size; more is a crafted header.
+_MAX_SEGMENTS = 512
+
+
+def _png_pixels(data: bytes) -> int:
+    if len(data) < 24 or data[12:16] != b"IHDR":  # IHDR must come first
+        raise AttachmentError("unreadable")
+    return int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big")
+
+
+_FILL = re.compile(rb"\xff+")
+# Start-of-frame markers (every coding process); C4, C8 and CC share the range but are not frames.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_pixels(data: bytes) -> int:
+    at = 2  # after SOI
+    for _ in range(_MAX_SEGMENTS):
+        fill = _FILL.match(data, at)  # a marker is 0xFF (after any number of 0xFF fill bytes)
+        if fill is None or fill.end() + 2 > len(data):
+            break
+        at = fill.end() - 1
+        marker = data[at + 1]
+        if marker in _SOF:
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            width = int.from_bytes(data[at + 7 : at + 9], "big")
+            if at + 9 > len(data) or not height or not width:
+                break
+            return width * height
+        if marker in {0xD9, 0xDA}:  # the end, or image data, before any frame header
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if length < 2:
+            break
+        at += 2 + length
+    raise AttachmentError("unreadable")
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """ISO-BMFF boxes between start and end: (type, body start, body end)."""
     at = start
-    while at + 8 <= end:
+    for _ in range(_MAX_SEGMENTS):
+        if at + 8 > end:
+            return
         size = int.from_bytes(data[at : at + 4], "big")
         kind = data[at + 4 : at + 8]
         body = at + 8
@@ -295,7 +325,9 @@ def _heif_pixels(data: bytes) -> int:
         if kind == b"meta":
             largest = 0
             at = data.find(b"ispe", body + 4, end)  # meta is a full box: 4 bytes of version
-            while at != -1 and at + 16 <= end:
+            for _ in range(_MAX_SEGMENTS):
+                if at == -1 or at + 16 > end:
+                    break
                 width = int.from_bytes(data[at + 8 : at + 12], "big")
                 height = int.from_bytes(data[at + 12 : at + 16], "big")
                 largest = max(largest, width * height)

@@ -70,7 +70,9 @@ async def check_files(uploads: list[UploadFile], errors: Errors) -> list[Checked
         name = upload.filename or ""
         try:
             data = await attachments.read_upload(upload)
-            checked.append(Checked(name, attachments.check(data, name), data))
+            # Cheap, but a header can be made of a million tiny segments: off the event loop.
+            kind = await run_in_threadpool(attachments.check, data, name)
+            checked.append(Checked(name, kind, data))
         except AttachmentError as exc:
             _file_error(errors, exc, name)
     return checked

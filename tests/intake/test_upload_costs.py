@@ -228,3 +228,31 @@ def test_the_files_of_one_post_share_one_time_budget(browser, monkeypatch):
     # (Errors shows one message per reason and field: the first file refused for it is named.)
     assert "“p0.png” is too big to open" in response.text
     assert started == [1]  # the first file spent the budget; the others were not started
+
+
+def test_a_header_made_of_countless_segments_is_refused_unread():
+    # Thousands of tiny comment segments before the frame: no honest camera writes that, and
+    # walking them all would cost the web process seconds.
+    jpeg = jpeg_bytes()
+    crafted = jpeg[:2] + b"\xff\xfe\x00\x02" * 100_000 + jpeg[2:]
+    with pytest.raises(AttachmentError) as refused:
+        attachments.check(crafted, "x.jpg")
+    assert refused.value.code == "unreadable"
+    with pytest.raises(AttachmentError):
+        attachments.check(b"\xff\xd8" + b"\xff" * 1_000_000, "x.jpg")
+    ftyp = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+    many_boxes = ftyp + b"\x00\x00\x00\x08free" * 10**5
+    with pytest.raises(AttachmentError):
+        attachments.check(many_boxes, "x.heic")
+
+
+def test_a_jpeg_with_a_large_exif_and_colour_profile_is_measured():
+    from PIL import ImageCms
+
+    out = io.BytesIO()
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGB", (300, 200)).save(
+        out, "JPEG", exif=b"Exif\x00\x00" + b"\x00" * 60_000, icc_profile=profile * 30,
+        comment=b"x" * 1000, progressive=True,
+    )
+    assert attachments.header_pixels("image/jpeg", out.getvalue()) == 300 * 200
