@@ -227,7 +227,8 @@ def _is_heif(data: bytes) -> bool:
 
 # What other formats put where their readers look: HTML and SVG at the start (browsers sniff the
 # first bytes), a ZIP's end record near the end (zip readers search back from the end).
-_MARKUP = re.compile(rb"<(?:!doctype|html|head|body|script|svg|iframe|\?xml)", re.IGNORECASE)
+# (Not "<?xml": an honest PDF may carry its XMP metadata, uncompressed, near the start.)
+_MARKUP = re.compile(rb"<(?:!doctype|html|head|body|script|svg|iframe)", re.IGNORECASE)
 _ZIP_END = b"PK\x05\x06"
 _PDF_TRAILING = b"\x00\t\n\x0c\r "
 
