@@ -208,3 +208,16 @@ def test_a_pdf_sent_with_the_form_is_stored_clean(browser, settings):
         keys, streams = _everything(pdf)
     assert keys.isdisjoint(ACTIVE_KEYS)
     assert SECRET not in streams
+
+
+def test_xmp_near_the_start_is_no_polyglot_and_is_removed():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:creator"] = [AUTHOR]
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    data = out.getvalue()
+    assert b"<?xpacket" in data[:1024]
+    clean = inspect("scan.pdf", data)
+    assert AUTHOR.encode() not in clean.data and b"xmpmeta" not in clean.data
