@@ -17,7 +17,7 @@ from intake.attachments import open_attachment, reseal_all
 from intake.models import Attachment
 from intake.storage import LocalStorage, storage
 from tests.intake.conftest import all_cases, form_data
-from tests.triage.conftest import login_fast, make_staff, make_team  # noqa: F401 - fixtures
+from tests.triage.conftest import login_fast, make_staff  # noqa: F401 - fixtures
 from yhteys import crypto
 from yhteys.db import engine_for
 
