@@ -184,6 +184,10 @@ def clean(filename: str, kind: str, data: bytes, timeout: float | None = None) -
 
     try:
         content_type, cleaned = sandbox.clean(kind, data, timeout=timeout)
+        # The worker decoded hostile bytes: its answer is checked like any input would be.
+        if content_type != _CLEANED_TYPE[kind] or sniff(cleaned) != content_type:
+            log.error("attachment worker answered with something else than a clean %s", kind)
+            raise AttachmentError("too_complex")
     except AttachmentError as exc:
         exc.filename = filename
         raise
@@ -196,6 +200,15 @@ def clean(filename: str, kind: str, data: bytes, timeout: float | None = None) -
         sha256=hashlib.sha256(cleaned).hexdigest(),
         size=len(cleaned),
     )
+
+
+# What the worker turns each sniffed type into (HEIC photos become JPEG).
+_CLEANED_TYPE = {
+    "application/pdf": "application/pdf",
+    "image/jpeg": "image/jpeg",
+    "image/png": "image/png",
+    "image/heic": "image/jpeg",
+}
 
 
 def sniff(data: bytes) -> str | None:

@@ -135,7 +135,7 @@ def _verdict(returncode: int | None, result: bytes) -> tuple[str, bytes]:
 
     head, _, body = result.partition(b"\n")
     if returncode == 0 and head.startswith(b"OK "):
-        return head[3:].decode("ascii"), body
+        return head[3:].decode("ascii", "replace"), body
     if returncode == 0 and head.startswith(b"NO "):
         code = head[3:].decode("ascii", "replace")
         raise AttachmentError(code if code in MESSAGES else "unreadable")

@@ -256,3 +256,20 @@ def test_a_jpeg_with_a_large_exif_and_colour_profile_is_measured():
         comment=b"x" * 1000, progressive=True,
     )
     assert attachments.header_pixels("image/jpeg", out.getvalue()) == 300 * 200
+
+
+def test_a_worker_answer_that_is_not_a_clean_file_is_refused(monkeypatch):
+    # A decoder taken over by a hostile file could answer anything: it is checked on return.
+    liar = [sys.executable, "-c",
+            "import sys; sys.stdin.buffer.read(); "
+            "sys.stdout.buffer.write(b'OK image/png\\n<html><script>alert(1)</script>')"]
+    monkeypatch.setattr(sandbox, "WORKER", liar)
+    with pytest.raises(AttachmentError) as refused:
+        attachments.inspect("photo.png", png_bytes())
+    assert refused.value.code == "too_complex"
+    wrong_type = [sys.executable, "-c",
+                  "import sys; sys.stdin.buffer.read(); "
+                  "sys.stdout.buffer.write(b'OK application/pdf\\n%PDF-1.4 ...')"]
+    monkeypatch.setattr(sandbox, "WORKER", wrong_type)
+    with pytest.raises(AttachmentError):
+        attachments.inspect("photo.png", png_bytes())
