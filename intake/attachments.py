@@ -1,25 +1,25 @@
 """Attachments a person sends with a case: read, check, clean, store.
 
 The type is decided from the content (magic bytes and a real parse), never from the file name or
-the browser's content type. Images are decoded and encoded again, which drops location data and
-anything hidden after the image; PDFs are kept as sent but must look like a whole PDF. Files are
-written before the database rows; if the transaction rolls back, the files are deleted again.
+the browser's content type. Cheap checks come first (`check`: size, magic bytes, the shape of a
+PDF, a picture's dimensions from its header); only a file that passed them is decoded, in a
+sandboxed worker process (intake/sandbox.py, intake/cleaning.py): pictures are encoded again,
+which drops location data and anything hidden after the image; PDFs are rewritten without
+scripts, actions, embedded files and metadata. Files are sealed (yhteys/crypto.py) and written
+before the database rows; if the transaction rolls back, the files are deleted again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import re
 import unicodedata
-import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,8 @@ from starlette.datastructures import UploadFile
 
 from intake.models import Attachment
 from intake.storage import Storage, storage
+from yhteys import crypto
+from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ MESSAGES = {
     "too_many": f"At most {MAX_FILES} files can be sent at once.",
     "empty": "The file is empty.",
     "unreadable": "The file is damaged or cannot be opened.",
+    "too_complex": "The file is too big to open.",
 }
 
 
@@ -80,6 +83,8 @@ class AttachmentError(ValueError):
             "too_many": _("You can send at most %(count)s files.", count=MAX_FILES),
             "empty": _("The file is empty. Choose the file again."),
             "unreadable": _("The file is damaged or cannot be opened. Try another file."),
+            "too_complex": _("The file is too big to open. Try a smaller photo or a shorter "
+                             "file."),
         }
         return texts[self.code]
 
@@ -144,31 +149,66 @@ def check_count(count: int) -> None:
 def inspect(filename: str, data: bytes) -> CleanFile:
     """Check a file by its content and return a cleaned copy; raise AttachmentError if refused.
 
+    The cheap checks (`check`) run here; the decoding and cleaning in a sandboxed worker process.
     HEIC photos come back as JPEG (image/jpeg, ".jpg"): staff computers open JPEG everywhere,
     and the re-encoding drops the photo's metadata.
     """
-    if not data:
-        raise AttachmentError("empty", filename)
-    if len(data) > MAX_BYTES:
-        raise AttachmentError("too_large", filename)
-    kind = sniff(data)
-    if kind is None:
-        raise AttachmentError("type_not_allowed", filename)
+    return clean(filename, check(data, filename), data)
+
+
+def check(data: bytes, filename: str = "") -> str:
+    """The cheap checks, without decoding anything: size, type from the magic bytes, the shape of
+    a PDF, a picture's dimensions from its header. Returns the sniffed type."""
     try:
+        if not data:
+            raise AttachmentError("empty")
+        if len(data) > MAX_BYTES:
+            raise AttachmentError("too_large")
+        kind = sniff(data)
+        if kind is None:
+            raise AttachmentError("type_not_allowed")
         if kind == "application/pdf":
-            content_type, clean = kind, _check_pdf(data)
-        else:
-            content_type, clean = _clean_image(kind, data)
+            _check_pdf(data)
+        elif header_pixels(kind, data) > MAX_PIXELS:
+            raise AttachmentError("too_complex")
     except AttachmentError as exc:
         exc.filename = filename
         raise
+    return kind
+
+
+def clean(filename: str, kind: str, data: bytes, timeout: float | None = None) -> CleanFile:
+    """The costly part, for a file that passed `check`: decoded and cleaned in the sandbox
+    (killed after `timeout` seconds, or the sandbox's own TIMEOUT, whichever is shorter)."""
+    from intake import sandbox
+
+    try:
+        content_type, cleaned = sandbox.clean(kind, data, timeout=timeout)
+        # The worker decoded hostile bytes: its answer is checked like any input would be.
+        if content_type != _CLEANED_TYPE[kind] or sniff(cleaned) != content_type:
+            log.error("attachment worker answered with something else than a clean %s", kind)
+            raise AttachmentError("too_complex")
+    except AttachmentError as exc:
+        exc.filename = filename
+        raise
+    if content_type == "application/pdf" and get_settings().keep_original_pdf:
+        cleaned = data  # checked and opened like any other, but kept as sent (KEEP_ORIGINAL_PDF)
     return CleanFile(
-        data=clean,
+        data=cleaned,
         content_type=content_type,
         filename=safe_filename(filename, EXTENSIONS[content_type]),
-        sha256=hashlib.sha256(clean).hexdigest(),
-        size=len(clean),
+        sha256=hashlib.sha256(cleaned).hexdigest(),
+        size=len(cleaned),
     )
+
+
+# What the worker turns each sniffed type into (HEIC photos become JPEG).
+_CLEANED_TYPE = {
+    "application/pdf": "application/pdf",
+    "image/jpeg": "image/jpeg",
+    "image/png": "image/png",
+    "image/heic": "image/jpeg",
+}
 
 
 def sniff(data: bytes) -> str | None:
@@ -198,126 +238,118 @@ def _is_heif(data: bytes) -> bool:
     return bool(brands & HEIF_BRANDS)
 
 
-def _check_pdf(data: bytes) -> bytes:
-    # A PDF ends with %%EOF (incremental updates add more, each ending with one); tolerate the
-    # trailing whitespace or garbage some writers leave.
-    if b"%%EOF" not in data[-1024:]:
-        raise AttachmentError("unreadable")
-    return data
+# What other formats put where their readers look: HTML and SVG at the start (browsers sniff the
+# first bytes), a ZIP's end record near the end (zip readers search back from the end).
+# (Not "<?xml": an honest PDF may carry its XMP metadata, uncompressed, near the start.)
+_MARKUP = re.compile(rb"<(?:!doctype|html|head|body|script|svg|iframe)", re.IGNORECASE)
+_ZIP_END = b"PK\x05\x06"
+_PDF_TRAILING = b"\x00\t\n\x0c\r "
 
 
-_PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIF"}
-# Only what the picture needs to look right: colour profile and transparency. Everything else in
-# info (EXIF, XMP, comments, PNG text chunks) can say where and by whom a photo was taken.
-_KEEP_INFO = ("icc_profile", "transparency")
+def _check_pdf(data: bytes) -> None:
+    """A whole PDF and nothing else: it ends with %%EOF (after whitespace at most), and no other
+    format hides in the places its readers look. Content before %PDF- fails `sniff`."""
+    end = data.rstrip(_PDF_TRAILING)
+    if not end.endswith(b"%%EOF"):
+        # Cut short, or something (a ZIP, a script, another file) appended after the end.
+        raise AttachmentError("unreadable" if b"%%EOF" not in data else "type_not_allowed")
+    if _MARKUP.search(data[:1024]) or _ZIP_END in data[-(65_536 + 22) :]:
+        raise AttachmentError("type_not_allowed")
 
 
-def _clean_image(kind: str, data: bytes) -> tuple[str, bytes]:
-    if kind == "image/heic":
-        _register_heif()
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns before it refuses; a warning here already means too many pixels.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = _decode(kind, data)
-    except AttachmentError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise AttachmentError("unreadable") from None
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means a file we cannot use
-        log.info("attachment refused: %s does not decode (%s)", kind, type(exc).__name__)
-        raise AttachmentError("unreadable") from None
+def header_pixels(kind: str, data: bytes) -> int:
+    """Width × height as the file's header announces them, without decoding any pixel.
+
+    Small readers of our own, bounded in the segments and boxes they walk (a header made of a
+    million tiny segments costs nothing): PNG's first chunk, a JPEG's frame header, the 'ispe'
+    properties of a HEIF's 'meta' box. AttachmentError "unreadable" when the header says nothing
+    usable.
+    """
     if kind == "image/png":
-        return "image/png", _encode_png(image)
-    return "image/jpeg", _encode_jpeg(image, kind)
-
-
-def _decode(kind: str, data: bytes) -> Image.Image:
-    formats = [_PILLOW_FORMATS[kind]]
-    with Image.open(io.BytesIO(data), formats=formats) as probe:
-        probe.verify()  # structure and checksums, before spending memory on pixels
-    image = Image.open(io.BytesIO(data), formats=formats)
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise AttachmentError("unreadable")
-    image.load()
+        return _png_pixels(data)
     if kind == "image/jpeg":
-        image.info["_jpeg_quant"] = getattr(image, "quantization", None)
-        image.info["_jpeg_sampling"] = _jpeg_sampling(image)
-    return image
+        return _jpeg_pixels(data)
+    return _heif_pixels(data)
 
 
-def _jpeg_sampling(image: Image.Image) -> int:
-    from PIL import JpegImagePlugin
-
-    try:
-        return JpegImagePlugin.get_sampling(image)
-    except Exception:  # noqa: BLE001
-        return -1
+# Honest files have a few dozen segments or boxes before their size; more is a crafted header.
+_MAX_SEGMENTS = 512
 
 
-def _upright(image: Image.Image) -> tuple[Image.Image, dict[str, Any]]:
-    """Turn the picture as its EXIF orientation says, and keep only harmless info."""
-    info = image.info
-    upright = ImageOps.exif_transpose(image) or image
-    kept = {k: info[k] for k in _KEEP_INFO if k in info}
-    # A fresh copy: no EXIF, XMP, comments or text chunks can ride along into the encoder.
-    fresh = upright.copy()
-    fresh.info = dict(kept)
-    return fresh, info
+def _png_pixels(data: bytes) -> int:
+    if len(data) < 24 or data[12:16] != b"IHDR":  # IHDR must come first
+        raise AttachmentError("unreadable")
+    return int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big")
 
 
-def _encode_jpeg(image: Image.Image, source_kind: str) -> bytes:
-    fresh, info = _upright(image)
-    if fresh.mode not in {"RGB", "L", "CMYK"}:
-        fresh = _flatten(fresh)
-    options: dict[str, Any] = {"optimize": True}
-    quant = info.get("_jpeg_quant")
-    sampling = info.get("_jpeg_sampling", -1)
-    if source_kind == "image/jpeg" and quant and fresh.mode != "CMYK":
-        # The sender's own quantisation tables: the copy looks as the original did, no worse.
-        options["qtables"] = quant
-        if sampling in (0, 1, 2):
-            options["subsampling"] = sampling
-    else:
-        options["quality"] = 90
-    if "icc_profile" in fresh.info:
-        options["icc_profile"] = fresh.info["icc_profile"]
-    out = io.BytesIO()
-    fresh.save(out, "JPEG", **options)
-    return out.getvalue()
+_FILL = re.compile(rb"\xff+")
+# Start-of-frame markers (every coding process); C4, C8 and CC share the range but are not frames.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
-def _flatten(image: Image.Image) -> Image.Image:
-    """RGB on white: JPEG has no transparency, and a document photo reads best on white."""
-    rgba = image.convert("RGBA")
-    background = Image.new("RGB", rgba.size, (255, 255, 255))
-    background.paste(rgba, mask=rgba.getchannel("A"))
-    return background
+def _jpeg_pixels(data: bytes) -> int:
+    at = 2  # after SOI
+    for _ in range(_MAX_SEGMENTS):
+        fill = _FILL.match(data, at)  # a marker is 0xFF (after any number of 0xFF fill bytes)
+        if fill is None or fill.end() + 2 > len(data):
+            break
+        at = fill.end() - 1
+        marker = data[at + 1]
+        if marker in _SOF:
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            width = int.from_bytes(data[at + 7 : at + 9], "big")
+            if at + 9 > len(data) or not height or not width:
+                break
+            return width * height
+        if marker in {0xD9, 0xDA}:  # the end, or image data, before any frame header
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if length < 2:
+            break
+        at += 2 + length
+    raise AttachmentError("unreadable")
 
 
-def _encode_png(image: Image.Image) -> bytes:
-    fresh, _info = _upright(image)
-    options: dict[str, Any] = {"optimize": False}
-    for key in _KEEP_INFO:
-        if key in fresh.info:
-            options[key] = fresh.info[key]
-    out = io.BytesIO()
-    fresh.save(out, "PNG", **options)
-    return out.getvalue()
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """ISO-BMFF boxes between start and end: (type, body start, body end)."""
+    at = start
+    for _ in range(_MAX_SEGMENTS):
+        if at + 8 > end:
+            return
+        size = int.from_bytes(data[at : at + 4], "big")
+        kind = data[at + 4 : at + 8]
+        body = at + 8
+        if size == 1 and at + 16 <= end:
+            size = int.from_bytes(data[at + 8 : at + 16], "big")
+            body = at + 16
+        elif size == 0:
+            size = end - at
+        if size < body - at or at + size > end:
+            return
+        yield kind, body, at + size
+        at += size
 
 
-_heif_registered = False
-
-
-def _register_heif() -> None:
-    global _heif_registered
-    if not _heif_registered:
-        import pillow_heif
-
-        # No embedded thumbnails or depth maps: only the main picture is ever decoded.
-        pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-        _heif_registered = True
+def _heif_pixels(data: bytes) -> int:
+    """The largest width × height among the 'ispe' properties of the 'meta' box."""
+    for kind, body, end in _boxes(data, 0, len(data)):
+        if kind == b"meta":
+            largest = 0
+            at = data.find(b"ispe", body + 4, end)  # meta is a full box: 4 bytes of version
+            for _ in range(_MAX_SEGMENTS):
+                if at == -1 or at + 16 > end:
+                    break
+                width = int.from_bytes(data[at + 8 : at + 12], "big")
+                height = int.from_bytes(data[at + 12 : at + 16], "big")
+                largest = max(largest, width * height)
+                at = data.find(b"ispe", at + 4, end)
+            if largest:
+                return largest
+            break
+    raise AttachmentError("unreadable")
 
 
 # --- Names ---------------------------------------------------------------------------------------
@@ -339,6 +371,8 @@ def safe_filename(name: str, extension: str) -> str:
 
 
 # --- Storing -------------------------------------------------------------------------------------
+
+PURPOSE = "attachment"  # binds a sealed file to this use (yhteys/crypto.py)
 
 # session.info entries: files written but not committed, and files to delete once committed.
 _WRITTEN = "yhteys_attachment_files"
@@ -366,7 +400,8 @@ def save(
     written: list[_Pending] = session.info.setdefault(_WRITTEN, [])
     transaction = _current_transaction(session)
     for file in files:
-        key = store.save(file.data)
+        # Sealed: the upload folder (and its backups) hold ciphertext only; the key is DATA_KEYS.
+        key = store.save(crypto.seal(file.data, PURPOSE))
         written.append(_Pending(key, store, transaction))
         rows.append(
             Attachment(
@@ -385,12 +420,61 @@ def save(
 
 
 def open_attachment(attachment: Attachment) -> bytes:
-    """The stored bytes, checked against the hash taken when they were accepted."""
-    data = storage().open(attachment.storage_key)
+    """The file's bytes, opened from their sealed copy (or a legacy plain file) and checked
+    against the hash taken when they were accepted."""
+    data = _unseal(storage().open(attachment.storage_key), attachment)
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         log.error("attachment %s does not match its hash", attachment.id)
         raise AttachmentError("unreadable", attachment.filename)
     return data
+
+
+def _unseal(blob: bytes, attachment: Attachment) -> bytes:
+    if not crypto.is_sealed(blob):
+        return blob  # stored before encryption at rest; `yhteys rotate-keys` seals it
+    try:
+        return crypto.open_sealed(blob, PURPOSE)
+    except crypto.CryptoError:
+        log.error("attachment %s cannot be opened with DATA_KEYS", attachment.id)
+        raise AttachmentError("unreadable", attachment.filename) from None
+
+
+@dataclass
+class ResealCount:
+    resealed: int = 0
+    current: int = 0
+    missing: int = 0
+    failed: int = 0
+
+
+def reseal_all(session: Session) -> ResealCount:
+    """Seal with the current key every stored file that is plain or sealed with an older key
+    (after a new key is put first in DATA_KEYS). Safe to run again: current files are skipped."""
+    from sqlmodel import select
+
+    store = storage()
+    count = ResealCount()
+    for attachment in session.exec(select(Attachment).order_by(Attachment.id)):
+        try:
+            blob = store.open(attachment.storage_key)
+        except FileNotFoundError:
+            count.missing += 1
+            continue
+        if crypto.is_sealed(blob) and not crypto.needs_reseal(blob):
+            count.current += 1
+            continue
+        try:
+            data = open_attachment(attachment)  # checked against its hash before resealing
+        except AttachmentError:
+            count.failed += 1
+            continue
+        try:
+            store.replace(attachment.storage_key, crypto.seal(data, PURPOSE))
+        except FileNotFoundError:
+            count.missing += 1  # deleted (retention) while we were at it
+            continue
+        count.resealed += 1
+    return count
 
 
 def delete(session: Session, attachments: Iterable[Attachment]) -> None:

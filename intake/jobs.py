@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
+
 from yhteys.db import session_scope
 
 
@@ -19,3 +21,32 @@ def forget_held() -> int:
 
     with session_scope() as session:
         return forget_held(session)
+
+
+def reseal_attachments(session: Session) -> dict[str, int]:
+    from dataclasses import asdict
+
+    from intake.attachments import reseal_all
+
+    return asdict(reseal_all(session))
+
+
+def reseal_held(session: Session) -> dict[str, int]:
+    """WhatsApp messages waiting for a choice (an hour at most): sealed again, or dropped."""
+    from intake.inbound import HELD_PURPOSE
+    from intake.models import WhatsAppThread
+    from yhteys import crypto
+
+    counts = {"resealed": 0, "failed": 0}
+    for thread in session.exec(select(WhatsAppThread).where(WhatsAppThread.held != "")):
+        if not crypto.text_needs_reseal(thread.held):
+            continue
+        try:
+            thread.held = crypto.seal_text(crypto.open_text(thread.held, HELD_PURPOSE),
+                                           HELD_PURPOSE)
+            counts["resealed"] += 1
+        except crypto.CryptoError:
+            thread.held, thread.held_at = "", None
+            counts["failed"] += 1
+        session.add(thread)
+    return counts

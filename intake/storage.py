@@ -31,6 +31,10 @@ class Storage(Protocol):
         """The bytes stored under key (FileNotFoundError when there are none)."""
         ...
 
+    def replace(self, key: str, data: bytes) -> None:
+        """Store new bytes under an existing key, whole or not at all (key rotation)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove what is stored under key; a missing key is not an error."""
         ...
@@ -54,7 +58,16 @@ class LocalStorage:
 
     def save(self, data: bytes) -> str:
         key = secrets.token_hex(16)
+        self._write(self.path(key), data)
+        return key
+
+    def replace(self, key: str, data: bytes) -> None:
         target = self.path(key)
+        if not target.exists():
+            raise FileNotFoundError(key)  # deleted meanwhile: not brought back
+        self._write(target, data)
+
+    def _write(self, target: Path, data: bytes) -> None:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # mkstemp creates the file with 0o600; os.replace makes it appear whole or not at all.
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -69,7 +82,6 @@ class LocalStorage:
                 os.unlink(temp)
             raise
         _fsync_dir(target.parent)
-        return key
 
     def open(self, key: str) -> bytes:
         return self.path(key).read_bytes()

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -125,23 +126,61 @@ def _limits() -> dict[str, int]:
     return {"max_files": attachments.MAX_FILES, "max_mb": attachments.MAX_BYTES // (1024 * 1024)}
 
 
+def too_big_page(request: Request, status_code: int = 413) -> Response:
+    """The friendly page for a form post too big to read (also sent by yhteys/bodylimit.py)."""
+    return render(
+        request, "intake/unreadable.html", _limits(), status_code=status_code, headers=NO_STORE
+    )
+
+
 async def _read_form(request: Request) -> FormData | Response:
-    """The posted form, or a friendly page when it is too big or has too many files."""
+    """The posted form, or a friendly page when it is too big or has too many files.
+
+    The body limit middleware (yhteys/bodylimit.py) stops reading at MAX_BODY bytes, with or
+    without a Content-Length; a declared length over it is refused here before any byte is read.
+    """
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY:
-        return render(
-            request, "intake/unreadable.html", _limits(), status_code=413, headers=NO_STORE
-        )
+        return too_big_page(request)
     try:
         return await request.form(max_files=attachments.MAX_FILES + 1, max_fields=MAX_FORM_FIELDS)
     except HTTPException:  # the multipart parser refused: too many files or fields
-        return render(
-            request, "intake/unreadable.html", _limits(), status_code=400, headers=NO_STORE
-        )
+        return too_big_page(request, status_code=400)
 
 
 def _submit_limited(request: Request) -> ratelimit.Decision:
     return ratelimit.check_submission(request)
+
+
+# How long a person is asked to wait when the database is out of reach.
+DATABASE_RETRY_AFTER = 120
+
+
+def database_down(exc: BaseException) -> bool:
+    """A database that cannot be reached or went away (not a bug in a query): nothing was saved,
+    and the same post may well succeed a few minutes later."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _not_saved(again: Any, exc: DBAPIError, what: str) -> Response:
+    """The page again, everything typed kept, saying nothing was saved (or the error re-raised,
+    when it is not an outage)."""
+    if not database_down(exc):
+        raise exc
+    log.error("%s not saved: the database is unavailable (%s)", what, type(exc).__name__)
+    return again(
+        notice="not_saved", status_code=503, headers={"retry-after": str(DATABASE_RETRY_AFTER)}
+    )
+
+
+def _rate_limited(again: Any, decision: ratelimit.Decision) -> Response:
+    return again(
+        notice="rate_limited",
+        status_code=429,
+        headers={"retry-after": str(decision.retry_after)},
+    )
 
 
 async def request_submit(request: Request) -> Response:
@@ -169,16 +208,39 @@ async def request_submit(request: Request) -> Response:
     if form.get("leave_empty"):
         return _pretend_success(request, kind)
 
+    # Cheap checks of every field and file first; nothing is decoded for a post they refuse.
     errors = Errors()
     result = validate(payload)
     for name, entries in result.errors:
         for entry in entries:
             errors.add(name, entry.code, **entry.params)
-    files = await uploads.read_files(chosen, errors)
+    checked = await uploads.check_files(chosen, errors)
     if errors or result.submission is None:
         return again(errors=errors, status_code=422)
+    counted = False
+    if checked:
+        # Decoding is the costly part: a post with files is counted before it, so a client over
+        # the limit costs no decoding (a resent post with files counts once more).
+        decision = _submit_limited(request)
+        if not decision.allowed:
+            return _rate_limited(again, decision)
+        counted = True
+    files = await uploads.clean_files(checked, errors)
+    if errors:
+        return again(errors=errors, status_code=422)
+    try:
+        outcome = await _save(request, result.submission, key, files, counted=counted)
+    except DBAPIError as exc:
+        return _not_saved(again, exc, "request")
+    if isinstance(outcome, ratelimit.Decision):
+        return _rate_limited(again, outcome)
+    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
 
-    submission = result.submission
+
+async def _save(
+    request: Request, submission: Any, key: str, files: list, *, counted: bool
+) -> service.Outcome | ratelimit.Decision:
+    """The case of a resent post, or a new one; the refusing Decision when over the limit."""
     fingerprint = submission.fingerprint(f.sha256 for f in files)
     locale = submission.notification_locale(get_locale())
     try:
@@ -186,19 +248,16 @@ async def request_submit(request: Request) -> Response:
     except service.IdempotencyConflict:
         # The page was sent before, then changed: that is a new request of its own.
         key, outcome = new_idempotency_key(), None
-    if outcome is None:
+    if outcome is not None:
+        return outcome
+    if not counted:
         decision = _submit_limited(request)
         if not decision.allowed:
-            return again(
-                notice="rate_limited",
-                status_code=429,
-                headers={"retry-after": str(decision.retry_after)},
-            )
-        try:
-            outcome = await _submit(submission, key, files)
-        except service.IdempotencyConflict:
-            outcome = await _submit(submission, new_idempotency_key(), files)
-    return _confirmation(request, kind, outcome.reference, outcome.status_url, submission)
+            return decision
+    try:
+        return await _submit(submission, key, files)
+    except service.IdempotencyConflict:
+        return await _submit(submission, new_idempotency_key(), files)
 
 
 async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
@@ -395,18 +454,21 @@ async def status_message(request: Request) -> Response:
         text = MESSAGE_BODY.parse(body)
     except Invalid as exc:
         errors.add("body", exc.code, **exc.params)
-    files = await uploads.read_files(chosen, errors)
+    checked = await uploads.check_files(chosen, errors)
     if errors:
         return again(errors=errors, status_code=422)
+    # Counted before the files are decoded: a client over the limit costs no decoding.
     decision = ratelimit.check_submission(request, scope="message", factor=3)
     if not decision.allowed:
-        return again(
-            notice="rate_limited",
-            status_code=429,
-            headers={"retry-after": str(decision.retry_after)},
-        )
+        return _rate_limited(again, decision)
+    files = await uploads.clean_files(checked, errors)
+    if errors:
+        return again(errors=errors, status_code=422)
     case_id = found["case"].id
-    await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+    try:
+        await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+    except DBAPIError as exc:
+        return _not_saved(again, exc, "message")
     # Post-redirect-get: a reload must not send the message again. The target is the page the
     # person is already on, so the redirect shows no secret that was not already in the address.
     return RedirectResponse(

@@ -13,12 +13,13 @@ if TYPE_CHECKING:
 
 def includeme(config: Config) -> None:
     """What notifications add to the product (see yhteys.registry)."""
-    from notify import commands, jobs
+    from notify import commands, jobs, outbox
     from notify.routes import routes
 
     config.add_routes(routes)
     config.add_job("outbox-secrets", 3600, jobs.forget_sealed)
     config.add_commands(commands.register)
+    config.add_resealer("notification links", outbox.reseal_pending)
     config.add_catalog("notify", [
         ("notify", [("**.py", "python")]),
         ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),

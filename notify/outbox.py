@@ -325,3 +325,24 @@ def forget_recipient(session: Session, reference: str) -> int:
         .values(recipient="", fallback=[], sealed="", updated_at=now())
     )
     return int(result.rowcount or 0)
+
+
+def reseal_pending(session: Session) -> dict[str, int]:
+    """After a key rotation: seal again the secrets of rows not yet done (the others have none)."""
+    from sqlalchemy import update
+
+    counts = {"resealed": 0, "failed": 0}
+    rows = session.execute(select(Notification.id, Notification.sealed).where(
+        Notification.sealed != ""))
+    for row_id, sealed in rows.all():
+        if not crypto.text_needs_reseal(sealed):
+            continue
+        try:
+            values = json.loads(crypto.open_text(sealed, SEALED_PURPOSE))
+        except crypto.CryptoError:
+            counts["failed"] += 1
+            continue
+        session.execute(update(Notification).where(Notification.id == row_id)
+                        .values(sealed=seal_values(values)))
+        counts["resealed"] += 1
+    return counts

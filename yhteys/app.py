@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from yhteys import i18n
+from yhteys.bodylimit import BodyLimitMiddleware
 from yhteys.logs import configure_logging, redact_path
 from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from yhteys.settings import Settings, get_settings, set_settings
@@ -113,7 +114,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=False,
         routes=collect_routes(),
-        middleware=[Middleware(LocaleMiddleware), Middleware(SecurityHeadersMiddleware)],
+        middleware=[
+            Middleware(LocaleMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )

@@ -69,6 +69,23 @@ def _generate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    """Seal again, with the first DATA_KEYS key, everything each package keeps sealed."""
+    from yhteys.db import session_scope
+    from yhteys.logs import configure_logging
+    from yhteys.registry import registry
+
+    configure_logging(get_settings().log_level)
+    failed = 0
+    for name, reseal in registry().resealers.items():
+        with session_scope() as session:
+            counts = reseal(session)
+        failed += counts.get("failed", 0)
+        # Counts only: no file names, keys or case references.
+        print(f"{name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yhteys", description="Yhteys contact and triage service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "generate-key", help="print a new key for DATA_KEYS (put it first to rotate)"
     ).set_defaults(func=_generate_key)
+    sub.add_parser(
+        "rotate-keys",
+        help="seal files and secrets again with the first DATA_KEYS key (after a new key is "
+        "put first; also seals what was stored before encryption at rest)",
+    ).set_defaults(func=_rotate_keys)
 
     from yhteys.registry import registry
 

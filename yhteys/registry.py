@@ -17,13 +17,20 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 PACKAGES = ("intake", "notify", "triage")
 
 Sources = list[tuple[str, list[tuple[str, str]]]]  # (folder, babel method map)
 CommandRegistrar = Callable[[argparse._SubParsersAction], None]
+# Reseal what a package keeps sealed with the first DATA_KEYS key; returns counts to print
+# ("resealed", and "failed" for what could not be opened).
+Resealer = Callable[["Session"], dict[str, int]]
 
 
 @dataclass
@@ -50,6 +57,7 @@ class Config:
     demos: list[Demo] = field(default_factory=list)
     catalogs: dict[str, Sources] = field(default_factory=dict)  # gettext domain -> sources
     migrations: dict[str, str] = field(default_factory=dict)  # branch -> models module
+    resealers: dict[str, Resealer] = field(default_factory=dict)
     included: list[str] = field(default_factory=list)
 
     def include(self, module: str) -> None:
@@ -80,6 +88,10 @@ class Config:
 
     def add_catalog(self, domain: str, sources: Sources) -> None:
         self.catalogs[domain] = sources
+
+    def add_resealer(self, name: str, reseal: Resealer) -> None:
+        """What `yhteys rotate-keys` must seal again after a new key is put first."""
+        self.resealers[name] = reseal
 
     def add_migrations(self, branch: str, models: str) -> None:
         """An Alembic branch (`migrations/<branch>/`) and the module declaring its tables."""

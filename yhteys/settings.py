@@ -66,6 +66,8 @@ class Settings:
     smtp_ca_file: str = ""  # SMTP_CA_FILE
     # rate limits
     rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
+    # attachments
+    keep_original_pdf: bool = False  # KEEP_ORIGINAL_PDF
 
     @property
     def is_production(self) -> bool:
@@ -124,6 +126,8 @@ ENV_NAMES: dict[str, str] = {
     "smtp_ca_file": "SMTP_CA_FILE",
     # rate limits
     "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
+    # attachments
+    "keep_original_pdf": "KEEP_ORIGINAL_PDF",
 }
 
 

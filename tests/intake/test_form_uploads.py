@@ -12,7 +12,14 @@ from intake.models import Attachment, CaseMessage
 from tests.intake.conftest import all_cases, form_data, hidden, status_link
 from yhteys.db import engine_for
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+def _pdf() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 255, 255)).save(out, "PDF")
+    return out.getvalue()
+
+
+PDF = _pdf()  # a real one-page PDF: the cleaner rewrites it, so it must open
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 
 

@@ -9,6 +9,10 @@ if TYPE_CHECKING:
 
 
 def includeme(config: Config) -> None:
+    from triage.accounts import totp
+
+    config.add_resealer("two-step login seeds",
+                        lambda session: {"resealed": totp.reseal_all(session)})
     config.add_catalog("accounts", [
         ("triage/accounts", [("**.py", "python")]),
         ("templates/triage/accounts", [("**.html", "jinja2")]),
