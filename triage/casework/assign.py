@@ -24,7 +24,7 @@ from triage.casework.routing import (
 )
 
 OPEN_STATES = (State.ASSIGNED.value, State.IN_PROGRESS.value, State.WAITING_CLIENT.value)
-# States routing may change: a case nobody has started waiting on (not waiting, not closed).
+# The states routing may move (a case waiting for the client or closed keeps its state).
 ROUTABLE_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS})
 
 
@@ -98,11 +98,11 @@ def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[
     )
     case.team_id = team.id if team else None
     case.assignee_id = assignment.assignee.id if assignment.assignee else None
+    history.add(session, case, "routed", None, data)
     target = State.ASSIGNED if case.assignee_id is not None else State.NEW
-    if case.state in ROUTABLE_STATES:
+    if case.state in ROUTABLE_STATES:  # the move comes after the decision that explains it
         lifecycle.transition(
             session, case, target, actor_id=actor.id if actor else None,
             actor_kind=lifecycle.STAFF if actor else lifecycle.SYSTEM,
         )
-    history.add(session, case, "routed", None, data)
     return data
