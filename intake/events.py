@@ -13,13 +13,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from intake.lifecycle import FirstResponse, Transition
     from intake.models import Case, CaseMessage
 
 CaseHandler = Callable[["Session", "Case"], None]
 MessageHandler = Callable[["Session", "Case", "CaseMessage"], None]
+TransitionHandler = Callable[["Session", "Case", "Transition"], None]
+FirstResponseHandler = Callable[["Session", "Case", "FirstResponse"], None]
 
 _case_created: list[CaseHandler] = []
 _client_message: list[MessageHandler] = []
+_transition: list[TransitionHandler] = []
+_first_response: list[FirstResponseHandler] = []
 
 
 def on_case_created(handler: CaseHandler) -> CaseHandler:
@@ -34,6 +39,28 @@ def on_client_message(handler: MessageHandler) -> MessageHandler:
     return handler
 
 
+def on_transition(handler: TransitionHandler) -> TransitionHandler:
+    """A case changed state (see intake.lifecycle): triage writes the history row, moves the
+    SLA clock."""
+    if handler not in _transition:
+        _transition.append(handler)
+    return handler
+
+
+def on_first_response(handler: FirstResponseHandler) -> FirstResponseHandler:
+    if handler not in _first_response:
+        _first_response.append(handler)
+    return handler
+
+
+def require_transition_handlers() -> None:
+    """A state change must not happen unrecorded: refuse it when nobody writes its history."""
+    if not _transition or not _first_response:
+        from intake.lifecycle import NotWired
+
+        raise NotWired("no handler subscribed to case transitions (triage.hooks.register)")
+
+
 def case_created(session: Session, case: Case) -> None:
     for handler in _case_created:
         handler(session, case)
@@ -42,3 +69,13 @@ def case_created(session: Session, case: Case) -> None:
 def client_message_added(session: Session, case: Case, message: CaseMessage) -> None:
     for handler in _client_message:
         handler(session, case, message)
+
+
+def case_transitioned(session: Session, case: Case, change: Transition) -> None:
+    for handler in _transition:
+        handler(session, case, change)
+
+
+def first_response_given(session: Session, case: Case, response: FirstResponse) -> None:
+    for handler in _first_response:
+        handler(session, case, response)

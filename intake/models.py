@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
+from intake.lifecycle import INITIAL
+from intake.lifecycle import STATES as STATES  # defined there, re-exported for the board
 from yhteys.clock import now
 
 KINDS = ("family_reunification", "tracing", "social_services", "other")
-STATES = ("new", "assigned", "in_progress", "waiting_client", "closed")
 PRIORITIES = ("urgent", "high", "normal")
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 CHANNELS = ("email", "phone", "sms", "whatsapp", "none")
@@ -80,8 +81,8 @@ class Case(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
     fingerprint: str = Field(default="", max_length=64)
 
-    # Workflow core, written by triage.
-    state: str = Field(default="new", max_length=24, index=True)
+    # Workflow core, written by triage. The state changes only through intake.lifecycle.
+    state: str = Field(default=INITIAL.value, max_length=24, index=True)
     priority: str = Field(default="normal", max_length=10)
     priority_rank: int = Field(default=2)
     priority_reason: str = Field(default="", max_length=500)
@@ -90,7 +91,10 @@ class Case(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=_tz())
     first_response_due_at: datetime | None = Field(default=None, sa_type=_tz())
     resolution_due_at: datetime | None = Field(default=None, sa_type=_tz())
+    # The first reply or logged call to the client (intake.lifecycle.record_first_response),
+    # and the business minutes from arrival to it on the SLA clock (set by triage).
     first_response_at: datetime | None = Field(default=None, sa_type=_tz())
+    first_response_business_minutes: int | None = None
     client_replied: bool = False  # a client message the advisor has not seen yet
     outcome: str = Field(default="", max_length=32)
     version: int = Field(default=1)  # optimistic concurrency for staff edits
@@ -98,6 +102,8 @@ class Case(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)
     updated_at: datetime = Field(default_factory=now, sa_type=_tz())
     closed_at: datetime | None = Field(default=None, sa_type=_tz())
+    waiting_since: datetime | None = Field(default=None, sa_type=_tz())  # while waiting_client
+    reopened_at: datetime | None = Field(default=None, sa_type=_tz())  # the last reopening
     anonymised_at: datetime | None = Field(default=None, sa_type=_tz())
 
 

@@ -15,4 +15,6 @@ def register() -> None:
 
     events.on_case_created(arrival.case_created)
     events.on_client_message(arrival.client_message)
+    events.on_transition(arrival.case_transitioned)
+    events.on_first_response(arrival.first_response_given)
     api_keys.register()  # refused partner-API requests go to the audit trail

@@ -15,6 +15,8 @@ from sqlalchemy import update
 from sqlmodel import Session
 from starlette.requests import Request
 
+from intake import lifecycle
+from intake.lifecycle import State
 from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
@@ -23,7 +25,7 @@ from triage.casework import assign, duplicates, history, notices, sla
 from triage.casework.routing import decision_data
 from yhteys.clock import now
 
-WORK_STATES = ("new", "assigned", "in_progress", "waiting_client")
+WORK_STATES = tuple(s.value for s in State if s is not State.CLOSED)
 NOTE_MAX = 5000
 REPLY_MAX = 5000
 REASON_MAX = 500
@@ -79,13 +81,9 @@ def _team_member(session: Session, team_id: int | None, user_id: int) -> StaffUs
     return user
 
 
-def _set_state(session: Session, case: Case, state: str, actor: StaffUser | None) -> None:
-    old = case.state
-    if old == state:
-        return
-    case.state = state
-    sla.follow_state(session, case, old, now())
-    history.add(session, case, "state", actor.id if actor else None, {"state": state, "from": old})
+def _set_state(session: Session, case: Case, state: str, actor: StaffUser) -> None:
+    """A staff member's move; the lifecycle writes its history and moves the SLA clock."""
+    lifecycle.transition(session, case, state, actor_id=actor.id, actor_kind=lifecycle.STAFF)
 
 
 def claim(session: Session, case: Case, version: int, actor: StaffUser,
@@ -137,9 +135,6 @@ def change_state(session: Session, case: Case, version: int, actor: StaffUser, s
     if state in ("assigned", "in_progress", "waiting_client") and case.assignee_id is None:
         raise NotAllowed("needs_assignee")
     _take(session, case, version)
-    if case.state == "closed":
-        case.closed_at, case.outcome = None, ""
-        history.add(session, case, "reopened", actor.id, {})
     if state == "new" and case.assignee_id is not None:  # back in the queue: nobody has it
         case.assignee_id = None
         history.add(session, case, "unassigned", actor.id, {})
@@ -219,7 +214,7 @@ def close(session: Session, case: Case, version: int, actor: StaffUser, outcome:
 
 
 def _close(session: Session, case: Case, actor: StaffUser, outcome: str) -> None:
-    case.outcome, case.closed_at, case.client_replied = outcome, now(), False
+    case.outcome, case.client_replied = outcome, False
     _set_state(session, case, "closed", actor)
     history.add(session, case, "closed", actor.id, {"outcome": outcome})
 
@@ -237,16 +232,11 @@ def reply(session: Session, case: Case, version: int, actor: StaffUser, body: st
     message = CaseMessage(case_id=case.id, author="staff", staff_user_id=actor.id, body=body,
                           channel="web", created_at=now())
     session.add(message)
-    if case.first_response_at is None:
-        case.first_response_at = now()
-        case.due_at = sla.current_due(case)
+    lifecycle.record_first_response(session, case, kind="reply", actor_id=actor.id)
     case.client_replied = False
     if case.assignee_id is None and actor.has_role("advisor"):
         case.assignee_id = actor.id
-    if case.state == "closed":
-        case.closed_at, case.outcome = None, ""
-        history.add(session, case, "reopened", actor.id, {})
-    if wait_for_client:
+    if wait_for_client:  # from a closed case too: the reply reopens it
         _set_state(session, case, "waiting_client", actor)
     elif case.state != "in_progress":
         _set_state(session, case, "in_progress" if case.assignee_id else "new", actor)
@@ -355,13 +345,8 @@ def route_again(session: Session, case: Case, version: int, actor: StaffUser,
         raise NotAllowed("supervisors_only")
     _open(case)
     _take(session, case, version)
-    old_state = case.state
     case.assignee_id = None
-    if case.state in ("assigned", "in_progress"):
-        case.state = "new"
-    assign.route(session, case)
-    if case.state != old_state:
-        history.add(session, case, "state", actor.id, {"state": case.state, "from": old_state})
+    assign.route(session, case, actor)
     session.flush()
     if case.team_id is not None:
         notices.new_case(session, case, f"case:{case.id}:routed:{case.version}")

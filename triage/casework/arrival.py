@@ -11,6 +11,8 @@ import logging
 
 from sqlmodel import Session
 
+from intake import lifecycle
+from intake.lifecycle import FirstResponse, State, Transition
 from intake.models import PRIORITY_RANK, Case, CaseMessage
 from triage.casework import assign, describe, duplicates, history, notices, sla, urgency
 from yhteys.clock import as_utc, local_now, now
@@ -60,14 +62,11 @@ def client_message(session: Session, case: Case, message: CaseMessage) -> None:
     # The row lock (PostgreSQL) orders this after any staff change committing right now.
     session.refresh(case, with_for_update=True)
     at = now()
-    old_state = case.state
-    if case.state in ("waiting_client", "closed"):
-        case.state = "in_progress" if case.assignee_id else "new"
-        if old_state == "closed":
-            case.closed_at, case.outcome = None, ""
-            history.add(session, case, "reopened", None, {"by": "client_message"})
-        history.add(session, case, "state", None, {"state": case.state, "from": old_state})
-        sla.follow_state(session, case, old_state, at)
+    if case.state in (State.WAITING_CLIENT, State.CLOSED):
+        lifecycle.transition(
+            session, case, State.IN_PROGRESS if case.assignee_id else State.NEW,
+            actor_id=None, actor_kind=lifecycle.CLIENT, reason="client_message", at=at,
+        )
     case.client_replied = True
     case.updated_at = at
     # An expression, not a number: concurrent bumps add up instead of overwriting each other.
@@ -76,3 +75,21 @@ def client_message(session: Session, case: Case, message: CaseMessage) -> None:
     session.add(case)
     session.flush()
     session.refresh(case)
+
+
+def case_transitioned(session: Session, case: Case, change: Transition) -> None:
+    """Every state change (intake.lifecycle): its history row, and the SLA clock follows."""
+    data = {"by": change.actor_kind, **({"reason": change.reason} if change.reason else {})}
+    if change.reopened:
+        history.add(session, case, "reopened", change.actor_id, data, at=change.at)
+    history.add(session, case, "state", change.actor_id,
+                {"state": change.to_state.value, "from": change.from_state.value, **data},
+                at=change.at)
+    sla.follow_state(session, case, change.from_state.value, change.at)
+
+
+def first_response_given(session: Session, case: Case, response: FirstResponse) -> None:
+    """The first reply or call: its business time on the case's clock, and the board's due time
+    becomes the resolution target."""
+    case.first_response_business_minutes = sla.business_minutes_used(session, case, response.at)
+    case.due_at = sla.current_due(case)

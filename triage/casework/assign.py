@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from intake import lifecycle
+from intake.lifecycle import State
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team, TeamMembership
 from triage.casework import config_cache, history
@@ -21,7 +23,9 @@ from triage.casework.routing import (
     normalise_area,
 )
 
-OPEN_STATES = ("assigned", "in_progress", "waiting_client")
+OPEN_STATES = (State.ASSIGNED.value, State.IN_PROGRESS.value, State.WAITING_CLIENT.value)
+# The states routing may move (a case waiting for the client or closed keeps its state).
+ROUTABLE_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS})
 
 
 def rules(session: Session) -> list[Rule]:
@@ -73,8 +77,12 @@ def assign_within(session: Session, case: Case, team: Team) -> Assignment:
     )
 
 
-def route(session: Session, case: Case) -> dict[str, Any]:
-    """Choose the case's team and maybe its advisor; record the decision with its reason."""
+def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[str, Any]:
+    """Choose the case's team and maybe its advisor; record the decision with its reason.
+
+    The state follows: with an advisor the case is `assigned`, without one `new`. `actor` is
+    the supervisor who asked to route again; None is the system routing a case that arrived.
+    """
     rule = choose_rule(
         rules(session), kind=case.kind, language=case.language, area=normalise_area(case.area)
     )
@@ -90,7 +98,11 @@ def route(session: Session, case: Case) -> dict[str, Any]:
     )
     case.team_id = team.id if team else None
     case.assignee_id = assignment.assignee.id if assignment.assignee else None
-    if case.assignee_id is not None and case.state == "new":
-        case.state = "assigned"
     history.add(session, case, "routed", None, data)
+    target = State.ASSIGNED if case.assignee_id is not None else State.NEW
+    if case.state in ROUTABLE_STATES:  # the move comes after the decision that explains it
+        lifecycle.transition(
+            session, case, target, actor_id=actor.id if actor else None,
+            actor_kind=lifecycle.STAFF if actor else lifecycle.SYSTEM,
+        )
     return data

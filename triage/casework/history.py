@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,11 +14,13 @@ from yhteys.clock import now
 
 
 def add(
-    session: Session, case: Case, action: str, actor_id: int | None, data: dict[str, Any]
+    session: Session, case: Case, action: str, actor_id: int | None, data: dict[str, Any],
+    at: datetime | None = None,
 ) -> CaseEvent:
     if case.id is None:
         session.flush()
-    event = CaseEvent(case_id=case.id, at=now(), actor_id=actor_id, action=action, data=data)
+    event = CaseEvent(case_id=case.id, at=at or now(), actor_id=actor_id, action=action,
+                      data=data)
     session.add(event)
     return event
 

@@ -154,7 +154,8 @@ def resume(session: Session, case: Case, at: datetime) -> None:
 
 
 def follow_state(session: Session, case: Case, old_state: str, at: datetime) -> None:
-    """Start or stop the clock as a state change requires."""
+    """Start or stop the clock as a state change requires (called for every intake.lifecycle
+    transition, by triage.casework.arrival.case_transitioned)."""
     was_stopped = old_state in STOPPED_STATES
     now_stopped = case.state in STOPPED_STATES
     if now_stopped and not was_stopped:
@@ -174,6 +175,16 @@ def is_overdue(case: Case, at: datetime) -> bool:
         and case.due_at is not None
         and as_utc(case.due_at) <= at
     )
+
+
+def business_minutes_used(session: Session, case: Case, at: datetime) -> int:
+    """Business minutes the case has been with us by `at`: on its clock (pauses left out), or
+    from its arrival when it has no clock."""
+    cal = business_calendar(session)
+    clock = session.get(CaseClock, case.id)
+    if clock is None:
+        return cal.between(as_utc(case.created_at), as_utc(at)) // 60
+    return _elapsed_now(cal, clock, as_utc(at)) // 60
 
 
 def used_business_seconds(session: Session, case: Case, at: datetime) -> int:
