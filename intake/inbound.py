@@ -21,7 +21,7 @@ import logging
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, select
 
 from intake.models import Case, WhatsAppThread
@@ -29,7 +29,7 @@ from intake.references import split_whatsapp_code, whatsapp_code_hash
 from intake.schemas import MESSAGE_MAX
 from intake.service import append_client_message
 from notify.inbound import InboundMessage, reference_replied_to, reply
-from yhteys import crypto
+from yhteys import crypto, ratelimit
 from yhteys.clock import as_utc, now
 from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
 from yhteys.settings import get_settings
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 CHOICE_LASTS = timedelta(hours=24)  # a chosen case keeps the thread this long after the choice
 HELD_FOR = timedelta(hours=1)
 NOT_LINKED_EVERY = timedelta(hours=24)
+WRONG_CODES_PER_DAY = 5
+THREAD_KEPT = timedelta(days=30)  # a thread with nothing held is forgotten after this
 HELD_PURPOSE = "whatsapp-held"
 
 
@@ -138,8 +140,11 @@ def _prove_with_code(
         None,
     )
     if case is None:
-        # Said the same way whether or not a case names this number: nothing is revealed.
-        reply(session, message, "code_unknown", locale=_locale(None))
+        # Said the same way whether or not a case names this number: nothing is revealed. A
+        # number that keeps sending wrong codes is guessing: it gets no more answers today.
+        if ratelimit.hit("whatsapp-code", number_key(message.number), WRONG_CODES_PER_DAY,
+                         86400).allowed:
+            reply(session, message, "code_unknown", locale=_locale(None))
         return True
     if case.whatsapp_proven_at is None:
         case.whatsapp_proven_at = now()
@@ -180,6 +185,9 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
     cases = open_cases_for_number(session, message.number)
     code, rest = split_whatsapp_code(message.text)
     if code is not None:
+        if not ratelimit.hit("whatsapp-code-tries", number_key(message.number),
+                             WRONG_CODES_PER_DAY * 4, 86400).allowed:
+            return True  # far past any person's mistakes: codes from this number are ignored
         return _prove_with_code(session, message, cases, code, rest)
     proven = [c for c in cases if c.whatsapp_proven_at is not None]
     if not proven:
@@ -202,7 +210,16 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
 
 
 def forget_held(session: Session) -> int:
-    """Held messages nobody chose a case for within the hour are dropped."""
+    """Held messages nobody chose a case for within the hour are dropped, and threads idle for
+    THREAD_KEPT go (they tie a number's hash to a case). Returns how many messages went."""
+    idle = now() - THREAD_KEPT
+    session.execute(
+        delete(WhatsAppThread).where(
+            WhatsAppThread.held == "",
+            func.coalesce(WhatsAppThread.chosen_at, idle) <= idle,
+            func.coalesce(WhatsAppThread.replied_at, idle) <= idle,
+        )
+    )
     cutoff = now() - HELD_FOR
     threads = session.exec(
         select(WhatsAppThread).where(

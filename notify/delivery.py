@@ -243,12 +243,22 @@ def done_with_secrets(channel: str, state: str) -> bool:
 
 def forget_sealed(session: Session, *, older_than: timedelta = WINDOW) -> int:
     """Blank the secrets of rows finished more than a day ago (WhatsApp rows left "sent")."""
-    from notify.models import UNSENT_STATES
+    from notify.models import REPLY_EVENTS, UNSENT_STATES
 
+    cutoff = now() - older_than
     result = session.execute(
         update(Notification)
-        .where(T.sealed != "", T.state.not_in(UNSENT_STATES), T.updated_at < now() - older_than)
+        .where(T.sealed != "", T.state.not_in(UNSENT_STATES), T.updated_at < cutoff)
         .values(sealed="")
+        .execution_options(synchronize_session=False)
+    )
+    # Answers to numbers that wrote to us belong to no case, so anonymisation never reaches
+    # them: their number goes a day after the answer.
+    session.execute(
+        update(Notification)
+        .where(T.event.in_(REPLY_EVENTS), T.recipient != "", T.state.not_in(UNSENT_STATES),
+               T.updated_at < cutoff)
+        .values(recipient="")
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)

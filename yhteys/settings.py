@@ -179,6 +179,9 @@ def check_production(settings: Settings) -> None:
     if not settings.data_keys:
         problems.append("DATA_KEYS is empty (files and secrets at rest need a key: "
                         "yhteys generate-key)")
+    if settings.frozen_now is not None:
+        problems.append("YHTEYS_NOW freezes the clock (sessions, lockouts, links and retention "
+                        "would never expire); it is for tests and demos only")
     if not settings.https:
         problems.append("BASE_URL must start with https:// (status links carry secrets)")
     if settings.is_sqlite:

@@ -203,3 +203,28 @@ def test_a_held_message_nobody_chose_for_is_dropped_after_an_hour(
     assert all(t.held == "" for t in session.exec(select(WhatsAppThread)))
     _tap(client, HER, first.reference, "wamid.23")
     assert _bodies(hooks, first.reference) == []  # nothing left to release
+
+
+def test_guessing_codes_from_a_number_gets_nowhere(client, hooks):
+    from intake.references import whatsapp_code
+
+    hers = _case(HER, "h")
+    for n in range(30):  # wrong codes, then the right one: too late today
+        _webhook(client, HER, whatsapp_code("x" * 42 + str(n % 10)), f"wamid.g{n}")
+    _webhook(client, HER, _code(hers), "wamid.g-right")
+    assert [r["reply"] for r in _replies(hooks, HER)] == ["code_unknown"] * 5
+    with Session(engine_for(hooks.database_url)) as db:
+        case = db.exec(select(Case).where(Case.reference == hers.reference)).one()
+        assert case.whatsapp_proven_at is None
+
+
+def test_idle_threads_are_forgotten(client, hooks, session, use_settings):
+    from intake.inbound import forget_held
+    from intake.models import WhatsAppThread
+
+    _webhook(client, RELATIVE, "hello", "wamid.t1")  # not linked: a thread with a reply time
+    assert len(session.exec(select(WhatsAppThread)).all()) == 1
+    use_settings(whatsapp_app_secret=SECRET, frozen_now=now() + timedelta(days=31))
+    forget_held(session)
+    session.commit()
+    assert session.exec(select(WhatsAppThread)).all() == []

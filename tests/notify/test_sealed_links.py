@@ -135,3 +135,27 @@ def test_the_migration_clears_links_kept_in_clear(tmp_path, settings):
     pending, sent = rows
     assert json.loads(pending.context) == {"reference": REFERENCE}
     assert pending.sealed.startswith("enc:") and sent.sealed == ""
+
+
+def test_answers_to_numbers_without_a_case_forget_the_number_a_day_later(
+    session, settings, use_settings
+):
+    from datetime import timedelta
+
+    from notify.inbound import InboundMessage, reply
+    from notify.models import WhatsAppWindow
+    from yhteys.clock import now
+
+    number = "+358409999999"
+    session.add(WhatsAppWindow(number=number, last_inbound_at=now()))
+    row = reply(session, InboundMessage("wamid.x", number, "hi", now()), "not_linked",
+                locale="fi")
+    session.commit()
+    assert deliver_row(row.id) == "sent"
+    forget_sealed(session)
+    session.commit()
+    assert fresh(row.id).recipient == number  # kept while a status may still come
+    use_settings(frozen_now=now() + timedelta(hours=25))
+    forget_sealed(session)
+    session.commit()
+    assert fresh(row.id).recipient == ""

@@ -33,6 +33,7 @@ def test_frozen_clock_needs_an_offset():
             "temporary",
         ),
         ({"SECRET_KEY": "x" * 40, "BASE_URL": "https://e.org"}, "DATA_KEYS"),
+        ({"SECRET_KEY": "x" * 40, "YHTEYS_NOW": "2026-12-01T12:00:00+02:00"}, "YHTEYS_NOW"),
     ],
 )
 def test_production_refuses_unsafe_settings_and_says_why(environ, reason):
