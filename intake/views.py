@@ -332,7 +332,15 @@ def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
 
 async def _status_or_404(request: Request) -> dict[str, Any] | Response:
     """The case behind the link, or the page for a link that has ended (a Response)."""
-    found, state = await run_in_threadpool(_load_status, request.path_params["secret"])
+    try:
+        found, state = await run_in_threadpool(_load_status, request.path_params["secret"])
+    except DBAPIError as exc:
+        if not database_down(exc):
+            raise
+        # Her request and her link are safe; only this moment failed.
+        log.error("status page not shown: the database is unavailable (%s)", type(exc).__name__)
+        return render(request, "errors/error.html", {"status": 503}, status_code=503,
+                      headers={**NO_STORE, "retry-after": str(DATABASE_RETRY_AFTER)})
     if found is None:
         if state in {"ended", "idle"}:
             # Only the holder of the real link sees this; it says nothing about the case.

@@ -167,3 +167,17 @@ def _assert_kept_and_not_saved_in(response, notice: str, locale: str) -> None:  
     assert 'value="Amal"' in page
     assert "I need advice, please.\nThank you.</textarea>" in page
     assert hidden(page, "idempotency_key")  # the same request, when it is sent again
+
+
+def test_a_status_page_asked_for_while_the_database_is_away_says_so(
+    browser, client, settings, use_settings, tmp_path
+):
+    sent = browser.send("other", form_data("other"))
+    path = status_link(sent.text).replace("http://testserver", "")
+    use_settings(database_url=f"sqlite:///{tmp_path}")
+    response = client.get(path)
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
+    assert "Nothing you sent is lost" in response.text
+    use_settings(database_url=settings.database_url)
+    assert client.get(path).status_code == 200
