@@ -189,8 +189,8 @@ def test_an_expired_link_is_refused(app, make_staff, use_settings):
         _link, secret = links.issue(db, db.get(StaffUser, user.id), "reset")
         db.commit()
     use_settings(frozen_now=T0 + timedelta(hours=1, seconds=1))
-    assert browser(app).get(f"/triage/set-password?token={secret}").status_code == 400
-    assert browser(app).get("/triage/set-password?token=nonsense").status_code == 400
+    assert browser(app).get(f"/triage/set-password?token={secret}").status_code == 404
+    assert browser(app).get("/triage/set-password?token=nonsense").status_code == 404
 
 
 def test_after_a_totp_reset_she_enrols_again_with_her_own_password(app, admins, make_staff,

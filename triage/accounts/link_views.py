@@ -20,7 +20,8 @@ from yhteys.i18n import gettext as _
 
 
 def _invalid(request: Request) -> Response:
-    return page(request, "triage/accounts/link_expired.html", {}, status_code=400)
+    # Like a status link: a used, expired or made-up link is simply not found.
+    return page(request, "triage/accounts/link_expired.html", {}, status_code=404)
 
 
 def _form(request: Request, token: str, email: str, *, errors: dict[str, str] | None = None,
