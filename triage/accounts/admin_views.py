@@ -12,18 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts import audit, grants, links, notices, sessions
-from triage.accounts.auth import requires
 from triage.accounts.login import clear_all_locks
-from triage.accounts.models import ROLES, StaffUser, Team
-from triage.accounts.pages import (
-    ROLE_NAMES,
-    csrf_message,
-    db_session,
-    many,
-    page,
-    redirect,
-    text,
-)
+from triage.accounts.models import ROLE_NAMES, ROLES, StaffUser, Team
 from triage.accounts.users import (
     AccountError,
     all_users,
@@ -39,6 +29,16 @@ from triage.accounts.users import (
     slugify,
     teams,
     valid_email,
+)
+from triage.pages import (
+    clipped,
+    csrf_message,
+    db_session,
+    done_notice,
+    many,
+    page,
+    redirect,
+    requires,
 )
 from yhteys import csrf
 from yhteys.i18n import INTERPRETER_LANGUAGES
@@ -57,8 +57,8 @@ class UserForm:
     @classmethod
     def read(cls, form: FormData) -> UserForm:
         return cls(
-            email=normalise_email(text(form, "email", 320)),
-            display_name=clean_name(text(form, "display_name", 120)),
+            email=normalise_email(clipped(form, "email", 320)),
+            display_name=clean_name(clipped(form, "display_name", 120)),
             roles=[r for r in ROLES if r in many(form, "roles")],
             team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
             languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],
@@ -99,8 +99,7 @@ GRANT_NOTICES = {
 @requires("admin")
 async def users(request: Request) -> Response:
     context = await run_in_threadpool(_user_list)
-    notice = GRANT_NOTICES.get(request.query_params.get("grant", ""))
-    context.update(notice=notice() if notice else "", error="")
+    context.update(notice=done_notice(request, GRANT_NOTICES, "grant"), error="")
     return page(request, "triage/accounts/admin_users.html", context)
 
 
@@ -382,7 +381,7 @@ class TeamForm:
 
     @classmethod
     def read(cls, form: FormData) -> TeamForm:
-        return cls(text(form, "name", 120), normalise_email(text(form, "email", 320)),
+        return cls(clipped(form, "name", 120), normalise_email(clipped(form, "email", 320)),
                    form.get("auto_assign") == "on")
 
 
