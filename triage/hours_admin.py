@@ -16,7 +16,6 @@ from babel.dates import get_day_names
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,7 +25,7 @@ from intake.hours.models import HoursException, HoursSlot
 from intake.hours.schedule import CHANNELS, ExceptionKind, clock_text, span_text, status_at
 from intake.hours.texts import CHANNEL_LABELS, day_text, format_locale, status_text
 from triage.accounts import audit
-from triage.pages import db_session, done_notice, page, redirect, requires
+from triage.pages import db_session, done_notice, get_or_404, page, redirect, requires
 from yhteys import clock, csrf
 from yhteys.db import session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale, lazy_gettext
@@ -169,7 +168,7 @@ def _slot_edit(
     locale = get_locale()
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, HoursSlot, slot_id)
+        row = _stored(session, HoursSlot, slot_id)
         result = editing.validate_slot(form, editing.other_slots(session, slot_id))
         if not result.ok:
             return Outcome(errors=result.errors)
@@ -196,7 +195,7 @@ def _exception_edit(
     locale = get_locale()
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, HoursException, exception_id)
+        row = _stored(session, HoursException, exception_id)
         others = editing.other_exceptions(session, exception_id)
         result = editing.validate_exception(form, others)
         if not result.ok:
@@ -249,7 +248,7 @@ def _contacts_edit(form: Mapping[str, Any], actor: Any, request: Request) -> Out
 def _delete(model: type, row_id: int, actor: Any, request: Request, action: str) -> Outcome:
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, model, row_id)
+        row = get_or_404(session, model, row_id)
         if action == "preview":
             before = store.load_schedule(session)
             after = (
@@ -269,18 +268,14 @@ def _delete(model: type, row_id: int, actor: Any, request: Request, action: str)
     return Outcome(saved=True)
 
 
-def _get_or_404(session: Session, model: type, row_id: int | None) -> Any:
-    if row_id is None:
-        return None
-    row = session.get(model, row_id)
-    if row is None:
-        raise HTTPException(404)
-    return row
+def _stored(session: Session, model: type, row_id: int | None) -> Any:
+    """None for a new row, else the stored one (or the not-found page)."""
+    return None if row_id is None else get_or_404(session, model, row_id)
 
 
 def _load_row(model: type, row_id: int | None) -> Any:
     with db_session() as session:
-        return _get_or_404(session, model, row_id)
+        return _stored(session, model, row_id)
 
 
 # --- Routes -----------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ part (the casework labels, the role names) stay with that part.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -26,6 +27,7 @@ __all__ = [
     "csrf_message",
     "db_session",
     "done_notice",
+    "get_or_404",
     "integer",
     "is_htmx",
     "many",
@@ -37,9 +39,20 @@ __all__ = [
 ]
 
 
+Row = TypeVar("Row")
+
+
 def db_session() -> Session:
     """A session whose rows stay readable after commit, for a page to render them."""
     return Session(get_engine(), expire_on_commit=False)
+
+
+def get_or_404(db: Session, model: type[Row], row_id: Any) -> Row:
+    """The row with this primary key, or the not-found page."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise HTTPException(404)
+    return row
 
 
 def is_htmx(request: Request) -> bool:
