@@ -16,9 +16,8 @@ from babel.dates import get_day_names
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from intake.hours import editing, preview, store
@@ -26,12 +25,11 @@ from intake.hours.models import HoursException, HoursSlot
 from intake.hours.schedule import CHANNELS, ExceptionKind, clock_text, span_text, status_at
 from intake.hours.texts import CHANNEL_LABELS, day_text, format_locale, status_text
 from triage.accounts import audit
-from triage.accounts.auth import requires
+from triage.pages import db_session, done_notice, get_or_404, page, redirect, requires
 from yhteys import clock, csrf
-from yhteys.db import get_engine, session_scope
+from yhteys.db import session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale, lazy_gettext
 from yhteys.i18n import gettext as _
-from yhteys.templating import render
 
 BASE = "/triage/hours"
 
@@ -43,11 +41,11 @@ KIND_LABELS = {
 }
 
 DONE_MESSAGES = {
-    "slot_saved": lazy_gettext("The weekly hours were saved."),
-    "slot_deleted": lazy_gettext("The weekly slot was removed."),
-    "exception_saved": lazy_gettext("The change on a date was saved."),
-    "exception_deleted": lazy_gettext("The change on a date was removed."),
-    "contacts_saved": lazy_gettext("The contacts were saved."),
+    "slot_saved": lambda: _("The weekly hours were saved."),
+    "slot_deleted": lambda: _("The weekly slot was removed."),
+    "exception_saved": lambda: _("The change on a date was saved."),
+    "exception_deleted": lambda: _("The change on a date was removed."),
+    "contacts_saved": lambda: _("The contacts were saved."),
 }
 
 
@@ -60,7 +58,7 @@ def _csrf_message() -> str:
 
 def _overview(locale: str) -> dict[str, Any]:
     instant = clock.now()
-    with Session(get_engine()) as session:
+    with db_session() as session:
         slots = store.slot_rows(session)
         exceptions = editing.stored_exceptions(session)
         contacts = store.load_contacts(session)
@@ -170,7 +168,7 @@ def _slot_edit(
     locale = get_locale()
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, HoursSlot, slot_id)
+        row = _stored(session, HoursSlot, slot_id)
         result = editing.validate_slot(form, editing.other_slots(session, slot_id))
         if not result.ok:
             return Outcome(errors=result.errors)
@@ -197,7 +195,7 @@ def _exception_edit(
     locale = get_locale()
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, HoursException, exception_id)
+        row = _stored(session, HoursException, exception_id)
         others = editing.other_exceptions(session, exception_id)
         result = editing.validate_exception(form, others)
         if not result.ok:
@@ -250,7 +248,7 @@ def _contacts_edit(form: Mapping[str, Any], actor: Any, request: Request) -> Out
 def _delete(model: type, row_id: int, actor: Any, request: Request, action: str) -> Outcome:
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = _get_or_404(session, model, row_id)
+        row = get_or_404(session, model, row_id)
         if action == "preview":
             before = store.load_schedule(session)
             after = (
@@ -270,25 +268,21 @@ def _delete(model: type, row_id: int, actor: Any, request: Request, action: str)
     return Outcome(saved=True)
 
 
-def _get_or_404(session: Session, model: type, row_id: int | None) -> Any:
-    if row_id is None:
-        return None
-    row = session.get(model, row_id)
-    if row is None:
-        raise HTTPException(404)
-    return row
+def _stored(session: Session, model: type, row_id: int | None) -> Any:
+    """None for a new row, else the stored one (or the not-found page)."""
+    return None if row_id is None else get_or_404(session, model, row_id)
 
 
 def _load_row(model: type, row_id: int | None) -> Any:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        return _get_or_404(session, model, row_id)
+    with db_session() as session:
+        return _stored(session, model, row_id)
 
 
 # --- Routes -----------------------------------------------------------------------------------
 
 
 def _done(key: str) -> Response:
-    return RedirectResponse(f"{BASE}?done={key}", status_code=303)
+    return redirect(f"{BASE}?done={key}")
 
 
 def _action(form: FormData) -> str:
@@ -298,9 +292,8 @@ def _action(form: FormData) -> str:
 @requires("supervisor")
 async def index(request: Request) -> Response:
     context = await run_in_threadpool(_overview, get_locale())
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    context["done"] = str(done) if done else ""
-    return render(request, "triage/hours/index.html", context)
+    context["done"] = done_notice(request, DONE_MESSAGES)
+    return page(request, "triage/hours/index.html", context)
 
 
 async def _form_page(
@@ -316,12 +309,12 @@ async def _form_page(
     context: dict[str, Any] = {**_choices(), "row_id": row_id, "errors": {}, "preview": None}
     if request.method == "GET":
         row = await run_in_threadpool(_load_row, model, row_id)
-        return render(request, template, {**context, "values": initial(row)})
+        return page(request, template, {**context, "values": initial(row)})
     form = await request.form()
     context["values"] = form_values(form)
     if not csrf.check(request, form).ok:
         context["errors"] = {"form": _csrf_message()}
-        return render(request, template, context, status_code=400)
+        return page(request, template, context, status_code=400)
     action = _action(form)
     outcome = await run_in_threadpool(
         edit, form, row_id, action, request.state.staff, request
@@ -329,7 +322,7 @@ async def _form_page(
     if outcome.saved:
         return _done(done)
     context.update(errors=outcome.errors, preview=outcome.preview)
-    return render(request, template, context, status_code=400 if outcome.errors else 200)
+    return page(request, template, context, status_code=400 if outcome.errors else 200)
 
 
 @requires("supervisor")
@@ -365,22 +358,22 @@ async def contacts_form(request: Request) -> Response:
         contacts = await run_in_threadpool(_contacts)
         values = {c: contacts[c].address for c in CHANNELS}
         values["demo"] = "1" if any(contacts[c].demo for c in CHANNELS) else ""
-        return render(request, template, {"values": values, "errors": {}})
+        return page(request, template, {"values": values, "errors": {}})
     form = await request.form()
     values = form_values(form)
     if not csrf.check(request, form).ok:
-        return render(
+        return page(
             request, template, {"values": values, "errors": {"form": _csrf_message()}},
             status_code=400,
         )
     outcome = await run_in_threadpool(_contacts_edit, form, request.state.staff, request)
     if outcome.saved:
         return _done("contacts_saved")
-    return render(request, template, {"values": values, "errors": outcome.errors}, status_code=400)
+    return page(request, template, {"values": values, "errors": outcome.errors}, status_code=400)
 
 
 def _contacts() -> dict[str, store.Contact]:
-    with Session(get_engine()) as session:
+    with db_session() as session:
         return store.load_contacts(session)
 
 
@@ -393,17 +386,17 @@ async def _delete_page(request: Request, model: type, row_id: int, done: str) ->
         outcome = await run_in_threadpool(
             _delete, model, row_id, request.state.staff, request, "preview"
         )
-        return render(request, "triage/hours/delete.html", {**context, "preview": outcome.preview})
+        return page(request, "triage/hours/delete.html", {**context, "preview": outcome.preview})
     form = await request.form()
     if not csrf.check(request, form).ok:
         context.update(errors={"form": _csrf_message()}, preview=None)
-        return render(request, "triage/hours/delete.html", context, status_code=400)
+        return page(request, "triage/hours/delete.html", context, status_code=400)
     outcome = await run_in_threadpool(
         _delete, model, row_id, request.state.staff, request, _action(form)
     )
     if outcome.saved:
         return _done(done)
-    return render(request, "triage/hours/delete.html", {**context, "preview": outcome.preview})
+    return page(request, "triage/hours/delete.html", {**context, "preview": outcome.preview})
 
 
 @requires("supervisor")

@@ -29,10 +29,10 @@ from intake.hours.schedule import (
     Schedule,
     WeeklySlot,
     clock_text,
-    finnish_holiday,
     span_text,
 )
 from intake.hours.store import exception_rows, exception_value, slot_rows, slot_value
+from yhteys.calendar import finnish_holiday
 from yhteys.clock import HELSINKI, now
 from yhteys.db import is_postgres
 from yhteys.i18n import INTERPRETER_LANGUAGES

@@ -14,7 +14,6 @@ from intake.hours.schedule import (
     Opening,
     Schedule,
     day_plan,
-    holiday_name,
     wall_instant,
 )
 from intake.hours.store import Contact
@@ -24,6 +23,7 @@ from intake.hours.texts import (
     hours_text,
     language_names,
 )
+from yhteys.calendar import holiday_name
 from yhteys.clock import HELSINKI
 from yhteys.i18n import gettext as _
 

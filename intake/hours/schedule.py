@@ -1,10 +1,11 @@
 """Opening hours as data, and the pure functions that read them.
 
-A schedule is weekly slots per channel, dated exceptions, and the Finnish public holidays (closed
-unless an exception opens one). Every wall time is Europe/Helsinki: an opening is built from its
-local date and wall times first and only then turned into an instant, so a 12:00–15:00 slot is
-12:00–15:00 on the days the clocks change too. Nothing here reads the clock or the database;
-callers pass the instant and the schedule, so tests can ask about any moment.
+A schedule is weekly slots per channel, dated exceptions, and the Finnish public holidays of
+`yhteys.calendar`, the SLA clock's too (closed unless an exception opens one). Every wall time
+is Europe/Helsinki: an opening is built from its local date and wall times first and only then
+turned into an instant, so a 12:00–15:00 slot is 12:00–15:00 on the days the clocks change too.
+Nothing here reads the clock or the database; callers pass the instant and the schedule, so tests
+can ask about any moment.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 
-import holidays as holiday_calendars
-
+from yhteys.calendar import finnish_holiday
 from yhteys.clock import HELSINKI
 
 CHANNELS = ("chat", "phone", "whatsapp")
@@ -53,31 +52,6 @@ class DatedException:
 
     def applies_to(self, channel: str) -> bool:
         return self.channel in (channel, ALL_CHANNELS)
-
-
-def finnish_holiday(day: date) -> str | None:
-    """The English name of the Finnish public holiday on this date, or None."""
-    return _finnish_holidays(day.year).get(day)
-
-
-@lru_cache(maxsize=16)
-def _finnish_holidays(year: int) -> dict[date, str]:
-    return dict(holiday_calendars.Finland(years=year).items())
-
-
-# The holidays package translates the Finnish calendar into these languages.
-_HOLIDAY_LANGUAGES = {"fi": "fi", "sv": "sv_FI", "en": "en_US", "uk": "uk"}
-
-
-def holiday_name(day: date, locale: str) -> str | None:
-    """The name of the Finnish public holiday on this date in the reader's language."""
-    language = _HOLIDAY_LANGUAGES.get(locale, "en_US")
-    return _localised_holidays(day.year, language).get(day)
-
-
-@lru_cache(maxsize=32)
-def _localised_holidays(year: int, language: str) -> dict[date, str]:
-    return dict(holiday_calendars.Finland(years=year, language=language).items())
 
 
 @dataclass(frozen=True)

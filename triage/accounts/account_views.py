@@ -8,19 +8,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts import audit, login, sessions, totp
-from triage.accounts.auth import current_session, landing, requires, second_factor_missing
-from triage.accounts.models import StaffUser
-from triage.accounts.pages import (
-    ROLE_NAMES,
+from triage.accounts.auth import current_session, landing, second_factor_missing
+from triage.accounts.models import ROLE_NAMES, StaffUser
+from triage.accounts.passwords import password_problem, verify_password
+from triage.accounts.users import set_password
+from triage.pages import (
+    clipped,
     csrf_message,
     db_session,
+    done_notice,
     page,
     raw,
     redirect,
-    text,
+    requires,
 )
-from triage.accounts.passwords import password_problem, verify_password
-from triage.accounts.users import set_password
 from yhteys import csrf
 from yhteys.clock import now
 from yhteys.i18n import INTERPRETER_LANGUAGES
@@ -51,9 +52,8 @@ NOTICES = {
 async def account(request: Request) -> Response:
     context = await run_in_threadpool(_overview, request.state.staff.id)
     current = await current_session(request)
-    notice = NOTICES.get(request.query_params.get("done", ""))
     context.update(current_id=current.session.id if current else "",
-                   notice=notice() if notice else "", error="")
+                   notice=done_notice(request, NOTICES), error="")
     return page(request, "triage/accounts/account.html", context)
 
 
@@ -203,7 +203,7 @@ async def totp_submit(request: Request) -> Response:
     assert current is not None
     if checked.ok:
         result = await run_in_threadpool(_enrol, request, user.id, current.session.id,
-                                         text(form, "code", 40))
+                                         clipped(form, "code", 40))
         if result is not None:
             codes, token = result
             response = page(request, "triage/accounts/recovery_codes.html",

@@ -7,23 +7,12 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts import audit, grants, links, notices, sessions
-from triage.accounts.auth import requires
 from triage.accounts.login import clear_all_locks
-from triage.accounts.models import ROLES, StaffUser, Team
-from triage.accounts.pages import (
-    ROLE_NAMES,
-    csrf_message,
-    db_session,
-    many,
-    page,
-    redirect,
-    text,
-)
+from triage.accounts.models import ROLE_NAMES, ROLES, StaffUser, Team
 from triage.accounts.users import (
     AccountError,
     all_users,
@@ -39,6 +28,17 @@ from triage.accounts.users import (
     slugify,
     teams,
     valid_email,
+)
+from triage.pages import (
+    clipped,
+    csrf_message,
+    db_session,
+    done_notice,
+    get_or_404,
+    many,
+    page,
+    redirect,
+    requires,
 )
 from yhteys import csrf
 from yhteys.i18n import INTERPRETER_LANGUAGES
@@ -57,8 +57,8 @@ class UserForm:
     @classmethod
     def read(cls, form: FormData) -> UserForm:
         return cls(
-            email=normalise_email(text(form, "email", 320)),
-            display_name=clean_name(text(form, "display_name", 120)),
+            email=normalise_email(clipped(form, "email", 320)),
+            display_name=clean_name(clipped(form, "display_name", 120)),
             roles=[r for r in ROLES if r in many(form, "roles")],
             team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
             languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],
@@ -99,8 +99,7 @@ GRANT_NOTICES = {
 @requires("admin")
 async def users(request: Request) -> Response:
     context = await run_in_threadpool(_user_list)
-    notice = GRANT_NOTICES.get(request.query_params.get("grant", ""))
-    context.update(notice=notice() if notice else "", error="")
+    context.update(notice=done_notice(request, GRANT_NOTICES, "grant"), error="")
     return page(request, "triage/accounts/admin_users.html", context)
 
 
@@ -174,29 +173,19 @@ async def user_create(request: Request) -> Response:
     return redirect(f"/triage/admin/users/{user_id}?saved=created")
 
 
-def _load_user(db: Session, user_id: int) -> StaffUser:
-    user = db.get(StaffUser, user_id)
-    if user is None:
-        raise HTTPException(404)
-    return user
-
-
 def _get_user(user_id: int) -> StaffUser:
     with db_session() as db:
-        return _load_user(db, user_id)
+        return get_or_404(db, StaffUser, user_id)
 
 
 def _get_team(team_id: int) -> Team:
     with db_session() as db:
-        team = db.get(Team, team_id)
-    if team is None:
-        raise HTTPException(404)
-    return team
+        return get_or_404(db, Team, team_id)
 
 
 def _edit_page(request: Request, user_id: int) -> Response:
     with db_session() as db:
-        user = _load_user(db, user_id)
+        user = get_or_404(db, StaffUser, user_id)
         waiting = [g.role for g in grants.pending_for(db, user_id)]
     form = UserForm.of(user)
     form.roles = sorted(set(form.roles) | set(waiting))
@@ -211,7 +200,7 @@ async def user_edit(request: Request) -> Response:
 def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
             ) -> tuple[StaffUser, dict[str, str]]:
     with db_session() as db:
-        user = _load_user(db, user_id)
+        user = get_or_404(db, StaffUser, user_id)
         errors = _validate(db, data, new=False)
         if user.id == actor.id and ("admin" not in data.roles or not data.is_active):
             errors["roles"] = _("You cannot take away your own administrator role or "
@@ -265,7 +254,7 @@ async def user_update(request: Request) -> Response:
 def _reset_totp(request: Request, actor: StaffUser, user_id: int) -> None:
     """She sets the second factor up again at her next login, with her own password."""
     with db_session() as db:
-        user = _load_user(db, user_id)
+        user = get_or_404(db, StaffUser, user_id)
         reset_second_factor(db, user)
         sessions.revoke_all(db, user_id)
         audit.record(db, actor=actor, action="totp.reset", detail={"user_id": user_id},
@@ -298,7 +287,7 @@ def _reset_password(request: Request, actor: StaffUser, user_id: int) -> None:
     """The old password stops working and a set-password link goes to her own address: the
     administrator never holds a credential of the account."""
     with db_session() as db:
-        user = _load_user(db, user_id)
+        user = get_or_404(db, StaffUser, user_id)
         disable_password(db, user)
         clear_all_locks(db, user_id)
         sessions.revoke_all(db, user_id)
@@ -324,9 +313,7 @@ def _decide(request: Request, actor: StaffUser, grant_id: int, approve: bool) ->
     from triage.accounts.models import RoleGrant
 
     with db_session() as db:
-        grant = db.get(RoleGrant, grant_id)
-        if grant is None:
-            raise HTTPException(404)
+        grant = get_or_404(db, RoleGrant, grant_id)
         try:
             if approve:
                 grants.approve(db, actor, grant, request)
@@ -382,7 +369,7 @@ class TeamForm:
 
     @classmethod
     def read(cls, form: FormData) -> TeamForm:
-        return cls(text(form, "name", 120), normalise_email(text(form, "email", 320)),
+        return cls(clipped(form, "name", 120), normalise_email(clipped(form, "email", 320)),
                    form.get("auto_assign") == "on")
 
 
@@ -421,9 +408,7 @@ async def team_new(request: Request) -> Response:
 def _save_team(request: Request, actor: StaffUser, team_id: int | None, data: TeamForm
                ) -> tuple[Team | None, dict[str, str]]:
     with db_session() as db:
-        team = db.get(Team, team_id) if team_id is not None else None
-        if team_id is not None and team is None:
-            raise HTTPException(404)
+        team = get_or_404(db, Team, team_id) if team_id is not None else None
         errors = _team_errors(db, data, team_id)
         if errors:
             return team, errors

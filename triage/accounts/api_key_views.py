@@ -9,9 +9,8 @@ from starlette.routing import Route
 
 from intake import partners
 from triage.accounts import api_keys
-from triage.accounts.auth import requires
 from triage.accounts.models import StaffUser
-from triage.accounts.pages import csrf_message, db_session, page, redirect, text
+from triage.pages import clipped, csrf_message, db_session, page, redirect, requires
 from yhteys import csrf
 from yhteys.i18n import gettext as _
 
@@ -71,7 +70,7 @@ async def key_revoke(request: Request) -> Response:
     if not checked.ok:
         return await run_in_threadpool(_list_page, request, error=csrf_message(checked),
                                        status_code=400)
-    raw_id = text(form, "api_key_id", 12)
+    raw_id = clipped(form, "api_key_id", 12)
     if not raw_id.isdigit() or not await run_in_threadpool(
         _revoke, request, request.state.staff, int(raw_id)
     ):

@@ -17,7 +17,7 @@ from intake import partners
 from intake.models import ApiKey
 from triage.accounts import audit
 from triage.accounts.models import StaffUser
-from triage.accounts.pages import many, text
+from triage.pages import clipped, many
 from yhteys.i18n import gettext as _
 
 
@@ -30,9 +30,9 @@ class KeyForm:
     @classmethod
     def read(cls, form: FormData) -> KeyForm:
         return cls(
-            name=text(form, "name", 120),
+            name=clipped(form, "name", 120),
             scopes=[s for s in partners.SCOPES if s in many(form, "scopes")],
-            rate_limit=text(form, "rate_limit", 12),
+            rate_limit=clipped(form, "rate_limit", 12),
         )
 
     def errors(self) -> dict[str, str]:

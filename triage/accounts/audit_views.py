@@ -15,10 +15,9 @@ from starlette.responses import Response
 
 from intake.models import Case
 from triage.accounts import audit
-from triage.accounts.auth import requires
 from triage.accounts.models import AuditEvent, StaffUser
-from triage.accounts.pages import db_session, page
 from triage.accounts.users import all_users
+from triage.pages import db_session, page, requires
 from yhteys.clock import HELSINKI, as_utc
 
 EXPORT_LIMIT = 100_000

@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts import audit, links, login, sessions
-from triage.accounts.pages import csrf_message, db_session, page, raw, redirect, text
 from triage.accounts.passwords import password_problem
 from triage.accounts.users import set_password
+from triage.pages import clipped, csrf_message, db_session, page, raw, redirect
 from yhteys import csrf
 from yhteys.i18n import gettext as _
 
@@ -71,7 +71,7 @@ def _set(request: Request, token: str, new: str, repeat: str) -> tuple[str | Non
 
 async def set_password_submit(request: Request) -> Response:
     form = await request.form()
-    token = text(form, "token", 100)
+    token = clipped(form, "token", 100)
     checked = csrf.check(request, form)
     if not checked.ok:
         email = await run_in_threadpool(_email_of, token)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from triage.accounts import audit, devices, login, sessions
 from triage.accounts.auth import TOTP_LOGIN_PATH, current_session, current_staff, safe_next
 from triage.accounts.models import StaffUser
-from triage.accounts.pages import csrf_message, db_session, page, raw, redirect, text
+from triage.pages import clipped, csrf_message, db_session, page, raw, redirect
 from yhteys import csrf, ratelimit
 from yhteys.client import client_key
 from yhteys.i18n import gettext as _
@@ -84,8 +84,8 @@ def _password_step(request: Request, email: str, password: str) -> tuple[login.O
 
 async def login_submit(request: Request) -> Response:
     form = await request.form()
-    email = text(form, "email", 320)
-    next_raw = text(form, "next", 500)
+    email = clipped(form, "email", 320)
+    next_raw = clipped(form, "next", 500)
     checked = csrf.check(request, form)
     if not checked.ok:
         return _login_form(request, email=email, next_path=next_raw,
@@ -167,7 +167,8 @@ async def totp_submit(request: Request) -> Response:
     if wait:
         return _totp_form(request, error=_throttled_message(wait), status_code=429,
                           headers={"retry-after": str(wait)})
-    outcome, token = await run_in_threadpool(_second_step, request, current, text(form, "code", 40))
+    outcome, token = await run_in_threadpool(_second_step, request, current,
+                                             clipped(form, "code", 40))
     if outcome.result is not login.Result.OK:
         return _totp_form(
             request,
@@ -175,7 +176,7 @@ async def totp_submit(request: Request) -> Response:
                     "(each code works once), or one of your recovery codes."),
             status_code=400,
         )
-    response = redirect(safe_next(text(form, "next", 500), outcome.user))
+    response = redirect(safe_next(clipped(form, "next", 500), outcome.user))
     _trust_device(request, response, outcome)
     sessions.set_cookie(response, token)
     return response

@@ -18,8 +18,14 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from yhteys.clock import now
+from yhteys.i18n import lazy_gettext
 
 ROLES = ("advisor", "supervisor", "admin")
+ROLE_NAMES = {
+    "advisor": lazy_gettext("Advisor"),
+    "supervisor": lazy_gettext("Supervisor"),
+    "admin": lazy_gettext("Administrator"),
+}
 
 
 def _tz() -> DateTime:

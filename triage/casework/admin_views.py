@@ -16,22 +16,16 @@ from starlette.responses import Response
 
 from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
-from triage.accounts.auth import requires
 from triage.accounts.models import StaffUser, Team
 from triage.casework import saved_replies, sla, urgency
+from triage.casework.describe import with_words
 from triage.casework.models import CalendarClosure, RoutingRule
 from triage.casework.routing import normalise_area
-from triage.casework.web import csrf_message, integer, page, redirect, text
+from triage.pages import csrf_message, db_session, integer, page, redirect, requires, text
 from yhteys import csrf
 from yhteys.clock import local_now
-from yhteys.db import get_engine
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
-
-
-def _session() -> Session:
-    return Session(get_engine(), expire_on_commit=False)
-
 
 # --- Routing rules -------------------------------------------------------------------------------
 
@@ -49,7 +43,7 @@ def _rules_context(db: Session) -> dict[str, Any]:
 
 
 def _rules_view(user: StaffUser, request: Request) -> dict[str, Any]:
-    with _session() as db:
+    with db_session() as db:
         audit.record(db, actor=user, action="rules.view", request=request)
         db.commit()
         return _rules_context(db)
@@ -59,7 +53,7 @@ def _rules_view(user: StaffUser, request: Request) -> dict[str, Any]:
 async def rules_page(request: Request) -> Response:
     context = await run_in_threadpool(_rules_view, request.state.staff, request)
     context.update(form=EMPTY_RULE, error="", saved=request.query_params.get("saved") == "1")
-    return page(request, "triage/casework/rules.html", context)
+    return page(request, "triage/casework/rules.html", with_words(context))
 
 
 def _save_rule(user: StaffUser, form: FormData, request: Request) -> str:
@@ -70,7 +64,7 @@ def _save_rule(user: StaffUser, form: FormData, request: Request) -> str:
         return _("Choose a kind.")
     if language and language not in INTERPRETER_LANGUAGES:
         return _("Choose a language.")
-    with _session() as db:
+    with db_session() as db:
         if team_id is None or db.get(Team, team_id) is None:
             return _("Choose the team that gets these cases.")
         rule = RoutingRule(kind=kind, language=language, area=area, team_id=team_id,
@@ -99,18 +93,18 @@ async def rules_save(request: Request) -> Response:
         return redirect("/triage/rules?saved=1")
 
     def load() -> dict[str, Any]:
-        with _session() as db:
+        with db_session() as db:
             return _rules_context(db)
 
     context = await run_in_threadpool(load)
     context.update(error=error, saved=False, form={
         "kind": text(form, "kind", 32), "language": text(form, "language", 8),
         "area": text(form, "area", 120), "team": text(form, "team", 12)})
-    return page(request, "triage/casework/rules.html", context, status_code=400)
+    return page(request, "triage/casework/rules.html", with_words(context), status_code=400)
 
 
 def _delete_rule(user: StaffUser, rule_id: int, request: Request) -> None:
-    with _session() as db:
+    with db_session() as db:
         rule = db.get(RoutingRule, rule_id)
         if rule is not None:
             db.delete(rule)
@@ -150,7 +144,7 @@ def _replies_context(db: Session, edit_id: int | None) -> dict[str, Any]:
 
 
 def _replies_view(user: StaffUser, edit_id: int | None, request: Request) -> dict[str, Any]:
-    with _session() as db:
+    with db_session() as db:
         audit.record(db, actor=user, action="saved_replies.view", request=request)
         db.commit()
         return _replies_context(db, edit_id)
@@ -161,11 +155,11 @@ async def replies_page(request: Request) -> Response:
     edit_id = integer(request.query_params, "edit")
     context = await run_in_threadpool(_replies_view, request.state.staff, edit_id, request)
     context.update(error="", saved=request.query_params.get("saved") == "1")
-    return page(request, "triage/casework/saved_replies.html", context)
+    return page(request, "triage/casework/saved_replies.html", with_words(context))
 
 
 def _save_reply(user: StaffUser, form: FormData, request: Request) -> str:
-    with _session() as db:
+    with db_session() as db:
         try:
             reply = saved_replies.save(
                 db, reply_id=integer(form, "id"), language=text(form, "language", 8),
@@ -189,18 +183,18 @@ async def replies_save(request: Request) -> Response:
         return redirect("/triage/saved-replies?saved=1")
 
     def load() -> dict[str, Any]:
-        with _session() as db:
+        with db_session() as db:
             return _replies_context(db, None)
 
     context = await run_in_threadpool(load)
     context.update(error=error, saved=False, form={
         "id": integer(form, "id"), "language": text(form, "language", 8),
         "title": text(form, "title", 200), "body": text(form, "body", 6000)})
-    return page(request, "triage/casework/saved_replies.html", context, status_code=400)
+    return page(request, "triage/casework/saved_replies.html", with_words(context), status_code=400)
 
 
 def _delete_reply(user: StaffUser, reply_id: int, request: Request) -> None:
-    with _session() as db:
+    with db_session() as db:
         if saved_replies.delete(db, reply_id):
             audit.record(db, actor=user, action="saved_replies.delete", request=request,
                          detail={"saved_reply_id": reply_id})
@@ -241,7 +235,7 @@ def _sla_context(db: Session) -> dict[str, Any]:
 
 
 def _sla_view(user: StaffUser, request: Request) -> dict[str, Any]:
-    with _session() as db:
+    with db_session() as db:
         audit.record(db, actor=user, action="sla.view", request=request)
         db.commit()
         return _sla_context(db)
@@ -251,7 +245,7 @@ def _sla_view(user: StaffUser, request: Request) -> dict[str, Any]:
 async def sla_page(request: Request) -> Response:
     context = await run_in_threadpool(_sla_view, request.state.staff, request)
     context.update(error="", saved=request.query_params.get("saved") == "1")
-    return page(request, "triage/casework/sla.html", context)
+    return page(request, "triage/casework/sla.html", with_words(context))
 
 
 def _hours(form: FormData, name: str) -> int | None:
@@ -266,7 +260,7 @@ def _hours(form: FormData, name: str) -> int | None:
 
 def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
     what = text(form, "what", 20)
-    with _session() as db:
+    with db_session() as db:
         if what == "targets":
             for priority in PRIORITIES:
                 first, done = _hours(form, f"{priority}_first"), _hours(form, f"{priority}_done")
@@ -322,10 +316,10 @@ async def sla_save(request: Request) -> Response:
         return redirect("/triage/sla?saved=1")
 
     def load() -> dict[str, Any]:
-        with _session() as db:
+        with db_session() as db:
             return _sla_context(db)
 
     context = await run_in_threadpool(load)
     context.update(error=error, saved=False)
-    return page(request, "triage/casework/sla.html", context, status_code=400)
+    return page(request, "triage/casework/sla.html", with_words(context), status_code=400)
 

@@ -10,20 +10,17 @@ from starlette.responses import Response
 
 from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
-from triage.accounts.auth import requires
 from triage.accounts.models import StaffUser
 from triage.casework import board
-from triage.casework.web import page
+from triage.casework.describe import with_words
+from triage.pages import db_session, page, requires
 from yhteys.clock import now
-from yhteys.db import get_engine
 from yhteys.i18n import INTERPRETER_LANGUAGES
 
 
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:
-    from sqlmodel import Session
-
     filters = board.Filters.read(params)
-    with Session(get_engine(), expire_on_commit=False) as db:
+    with db_session() as db:
         loaded = board.load(db, user, filters, now())
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
                   if k != "pages" and v not in ("", False)}
@@ -44,4 +41,4 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
 async def board_page(request: Request) -> Response:
     params = dict(request.query_params)
     context = await run_in_threadpool(_load, request.state.staff, params, request)
-    return page(request, "triage/casework/board.html", context)
+    return page(request, "triage/casework/board.html", with_words(context))

@@ -1,8 +1,9 @@
 """The business-hours calendar the SLA clock runs on.
 
-Mon–Fri 9–16 in Helsinki, minus Finnish public holidays (the `holidays` package) and the dates a
-supervisor closed. All arithmetic happens on local wall-clock days and converts to UTC at the end,
-so a due time lands at the same local hour on both sides of a daylight-saving change.
+Mon–Fri 9–16 in Helsinki, minus Finnish public holidays and the dates a supervisor closed: the
+days come from `yhteys.calendar`, the same holidays the opening hours close on. All arithmetic
+happens on local wall-clock days and converts to UTC at the end, so a due time lands at the same
+local hour on both sides of a daylight-saving change.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from yhteys.calendar import WorkingDays
 from yhteys.clock import HELSINKI, as_utc
 
 OPENS = time(9, 0)
@@ -32,18 +32,17 @@ class BusinessCalendar:
         closes: time = CLOSES,
         tz: ZoneInfo = HELSINKI,
     ) -> None:
-        self.closed_dates = frozenset(closed_dates)
+        self.days = WorkingDays(closed_dates)
+        self.closed_dates = self.days.closed_dates
         self.opens = opens
         self.closes = closes
         self.tz = tz
-        # Finland() expands to any year it is asked about, so no year range to keep current.
-        self._holidays = holidays.Finland()
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays and day not in self.closed_dates
+        return self.days.is_working_day(day)
 
     def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
+        return self.days.holiday(day)
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
         return (

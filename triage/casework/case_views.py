@@ -19,22 +19,23 @@ from starlette.responses import Response
 
 from intake.models import Attachment, Case
 from triage.accounts import audit
-from triage.accounts.auth import can_read_case, requires
+from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser
 from triage.casework import actions, board, case_page, saved_replies
+from triage.casework.describe import not_allowed_message, with_words
 from triage.casework.models import SavedReply
-from triage.casework.web import (
+from triage.pages import (
     csrf_message,
+    db_session,
     integer,
     is_htmx,
-    not_allowed_message,
     page,
     redirect,
+    requires,
     text,
 )
 from yhteys import csrf
 from yhteys.clock import now
-from yhteys.db import get_engine
 from yhteys.i18n import gettext as _
 
 STAFF_ROLES = ("advisor", "supervisor")
@@ -73,10 +74,6 @@ class Result:
     limited: bool = False
 
 
-def _session() -> Session:
-    return Session(get_engine(), expire_on_commit=False)
-
-
 def _drafts(form: FormData | None) -> dict[str, str]:
     return {name: text(form, name, limit) if form else "" for name, limit in DRAFT_FIELDS.items()}
 
@@ -108,7 +105,7 @@ def _not_found(reference: str, notice_code: str) -> Result:
 
 
 def _view(reference: str, user: StaffUser, request: Request, notice_code: str) -> Result:
-    with _session() as db:
+    with db_session() as db:
         case = case_page.find(db, reference)
         if case is None:
             return _not_found(reference, notice_code)
@@ -126,9 +123,10 @@ def _view(reference: str, user: StaffUser, request: Request, notice_code: str) -
 def _render(request: Request, result: Result) -> Response:
     if result.limited:
         return page(request, "triage/casework/case_not_found.html",
-                    dict(result.context, notice=result.notice), status_code=404)
+                    with_words(dict(result.context, notice=result.notice)), status_code=404)
     context = dict(result.context, notice=result.notice)
-    return page(request, "triage/casework/case.html", context, status_code=result.status)
+    return page(request, "triage/casework/case.html", with_words(context),
+                status_code=result.status)
 
 
 @requires(*STAFF_ROLES)
@@ -183,7 +181,7 @@ PERFORM: dict[str, Perform] = {
 
 def _perform(name: str, reference: str, user: StaffUser, form: FormData,
              request: Request) -> Result:
-    with _session() as db:
+    with db_session() as db:
         case = _readable(db, reference, user)
         version = integer(form, "version")
         try:
@@ -221,10 +219,10 @@ def _board_fragment(request: Request, user: StaffUser, form: FormData,
 
     params = dict(parse_qsl(text(form, "board_query", 2000)))
     filters = board.Filters.read(params)
-    with _session() as db:
+    with db_session() as db:
         loaded = board.load(db, user, filters, now())
     return page(request, "triage/casework/_columns.html",
-                {"board": loaded, "notice": notice, "user": user})
+                with_words({"board": loaded, "notice": notice, "user": user}))
 
 
 def _board_url(form: FormData) -> str:
@@ -263,7 +261,7 @@ def action_endpoint(name: str) -> Callable[[Request], Any]:
 async def _csrf_failed(request: Request, reference: str, user: StaffUser, form: FormData,
                        checked: csrf.CsrfResult) -> Response:
     def load() -> Result:
-        with _session() as db:
+        with db_session() as db:
             case = _readable(db, reference, user)
             return _full(db, case, user, request, form, Notice("error", csrf_message(checked)),
                          400)
@@ -275,7 +273,7 @@ async def _csrf_failed(request: Request, reference: str, user: StaffUser, form: 
 
 
 def _insert(reference: str, user: StaffUser, form: FormData, request: Request) -> Result:
-    with _session() as db:
+    with db_session() as db:
         case = _readable(db, reference, user)
         drafts = _drafts(form)
         chosen = db.get(SavedReply, integer(form, "saved_reply") or 0)
@@ -313,7 +311,7 @@ SEND_REPLY = action_endpoint("reply")
 
 def _transfer(reference: str, user: StaffUser, request: Request) -> None:
     """Recorded when the case exists; the answer is the same when it does not (see _readable)."""
-    with _session() as db:
+    with db_session() as db:
         case = case_page.find(db, reference)
         if case is None:
             return
@@ -339,7 +337,7 @@ def _attachment(reference: str, attachment_id: int, user: StaffUser,
                 request: Request) -> tuple[Attachment, bytes]:
     from intake.attachments import AttachmentError, open_attachment
 
-    with _session() as db:
+    with db_session() as db:
         case = _readable(db, reference, user)
         attachment = db.get(Attachment, attachment_id)
         if attachment is None or attachment.case_id != case.id:

@@ -226,3 +226,49 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -
     }
     text = texts.get(action)
     return text() if text else action
+
+
+# Why an action was refused (`actions.NotAllowed.code`), as the case page says it.
+NOT_ALLOWED = {
+    "not_your_team": lambda: _("This case belongs to another team."),
+    "closed": lambda: _("The case is closed."),
+    "cannot_take_cases": lambda: _("Your role does not take cases."),
+    "already_assigned": lambda: _("Someone else has already taken this case."),
+    "not_in_team": lambda: _("That person is not in the case's team."),
+    "bad_state": lambda: _("Choose a state."),
+    "needs_assignee": lambda: _("Assign the case to someone first."),
+    "bad_priority": lambda: _("Choose a priority."),
+    "reason_required": lambda: _("Write the reason."),
+    "too_long": lambda: _("The text is too long."),
+    "bad_team": lambda: _("Choose a team."),
+    "same_team": lambda: _("The case is already in that team."),
+    "bad_outcome": lambda: _("Choose an outcome."),
+    "empty": lambda: _("Write something first."),
+    "same_case": lambda: _("A case cannot be a duplicate of itself."),
+    "no_link": lambda: _("These cases are not linked."),
+    "no_such_case": lambda: _("There is no case with that reference."),
+    "supervisors_only": lambda: _("Only supervisors can do this."),
+}
+
+
+def not_allowed_message(code: str) -> str:
+    message = NOT_ALLOWED.get(code)
+    return message() if message else _("That did not work.")
+
+
+# The labels every casework template puts codes into words with.
+TEMPLATE_WORDS: Mapping[str, Any] = {
+    "state_labels": STATE_LABELS,
+    "priority_labels": PRIORITY_LABELS,
+    "outcome_labels": OUTCOME_LABELS,
+    "kind_label": kind_label,
+    "language_name": language_name,
+    "channel_label": channel_label,
+    "notification_events": NOTIFICATION_EVENTS,
+    "notification_states": NOTIFICATION_STATES,
+}
+
+
+def with_words(context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A casework template's context with the labels; the context's own values win."""
+    return {**TEMPLATE_WORDS, **(context or {})}
