@@ -71,10 +71,10 @@ def _locked() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def update(domains: list[str] | None = None) -> None:
+def update(only: list[str] | None = None) -> None:
     """Merge freshly extracted messages into the catalogs, keeping existing translations."""
     with _locked():
-        for domain in domains or list(domains()):
+        for domain in only or list(domains()):
             _update_domain(domain)
 
 
