@@ -50,18 +50,23 @@ def test_a_duplicate_across_transactions_is_stopped_too(session, settings):
 
 
 @pytest.mark.parametrize(
-    "context",
+    ("context", "reason"),
     [
-        {"reference": "K7M-4QX-P9T", "status_url": "http://testserver/x", "message": "secret"},
-        {"reference": "K7M-4QX-P9T"},
-        {"reference": "Ali Hassan, Kabul", "status_url": "http://testserver/x"},
-        {"reference": "K7M-4QX-P9T", "status_url": "http://elsewhere.example/x"},
-        {"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"},
+        ({"reference": "K7M-4QX-P9T", "status_url": "http://testserver/x", "message": "secret"},
+         r"may carry only .* not \['message'\]"),
+        ({"reference": "K7M-4QX-P9T"}, r"lacks \['status_url'\]"),
+        ({"reference": "Ali Hassan, Kabul", "status_url": "http://testserver/x"},
+         "not a case reference"),
+        ({"reference": "K7M-4QX-P9T", "status_url": "http://elsewhere.example/x"},
+         "under BASE_URL"),
+        ({"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"},
+         r"not \['staff_url'\]"),
     ],
 )
-def test_context_carries_only_a_reference_and_a_link(session, settings, context):
-    with pytest.raises(NotificationError):
+def test_context_carries_only_a_reference_and_a_link(session, settings, context, reason):
+    with pytest.raises(NotificationError, match=reason):
         _queue(session, context=context)
+    assert session.exec(select(Notification)).all() == []
 
 
 def test_staff_events_carry_a_staff_link(session, settings):
