@@ -92,6 +92,6 @@ def test_demo_staff_is_refused_in_production(settings):
     from triage.accounts import demo
 
     set_settings(replace(settings, env="production"))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="never created in production"):
         demo.seed()
     assert users() == []
