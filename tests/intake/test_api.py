@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from intake.models import Consent
 from intake.openapi import EXAMPLES, document
-from intake.references import secret_hash
+from intake.references import idempotency_hash, secret_hash
 from tests.intake.conftest import EXPECTED_COLUMNS, EXPECTED_DETAILS, all_cases
 from tests.intake.partner_helpers import issue_key
 from yhteys.db import engine_for
@@ -162,9 +162,10 @@ def test_the_same_key_and_request_make_one_case_and_the_same_answer(client, sett
 
 def test_the_same_request_spelt_differently_is_the_same(client, settings):
     key = str(uuid.uuid4())
-    post(client, body("other"), key=key)
+    first = post(client, body("other"), key=key)
     respelt = post(client, body("other", contact_address="+358 40 1234567"), key=key)
-    assert respelt.status_code == 201
+    assert first.status_code == respelt.status_code == 201
+    assert respelt.json() == first.json()  # the same case answered, not a second one
     assert len(all_cases(settings)) == 1
 
 
@@ -177,9 +178,19 @@ def test_the_same_key_with_another_request_is_refused(client, settings):
     assert len(all_cases(settings)) == 1
 
 
-@pytest.mark.parametrize("key", ["short", "x" * 65, "with spaces in it!!"])
-def test_a_malformed_idempotency_key_is_refused(client, key):
-    assert post(client, body("other"), key=key).status_code == 400
+@pytest.mark.parametrize("key", ["short", "x" * 65, "with spaces in it!!", "a" * 15 + "/"])
+def test_a_malformed_idempotency_key_is_refused(client, settings, key):
+    response = post(client, body("other"), key=key)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert all_cases(settings) == []  # refused before anything is stored
+
+
+@pytest.mark.parametrize("key", ["a" * 16, "A-b_" + "9" * 60, str(uuid.uuid4())])
+def test_a_well_formed_idempotency_key_is_taken(client, settings, key):
+    assert post(client, body("other"), key=key).status_code == 201
+    assert [c.idempotency_key for c in all_cases(settings)] == [idempotency_hash(key)]
 
 
 def test_only_json_is_taken(client, settings):

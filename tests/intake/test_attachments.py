@@ -625,8 +625,10 @@ def test_sweep_deletes_only_old_files_without_a_row(session, case_id, upload_roo
 def test_storage_keys_cannot_name_other_paths(tmp_path):
     local = LocalStorage(tmp_path)
     for key in ("../../etc/passwd", "ab/../../x", "", "A" * 32):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not a storage key"):
             local.open(key)
+        with pytest.raises(ValueError, match="not a storage key"):
+            local.delete(key)
     key = local.save(b"data")
     assert local.open(key) == b"data"
     local.delete(key)

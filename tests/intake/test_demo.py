@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from sqlmodel import Session, select
 
 from intake import demo
@@ -24,7 +29,17 @@ def test_every_demo_request_is_valid():
 
 
 def test_demo_requests_are_the_same_on_every_run():
-    assert demo.demo_request(17) == demo.demo_request(17)
+    seventeenth = demo.demo_request(17)
+    others = [demo.demo_request(n) for n in (18, 1, 16)]
+    assert demo.demo_request(17) == seventeenth  # whatever was drawn in between
+    assert all(other != seventeenth for other in others)  # yet each request its own
+    # Another process, with another string-hash seed, draws the same request.
+    script = ("import json; from intake import demo; "
+              "print(json.dumps(demo.demo_request(17), sort_keys=True, default=str))")
+    other_run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert json.loads(other_run.stdout) == json.loads(
+        json.dumps(seventeenth, sort_keys=True, default=str))
 
 
 def test_seeding_twice_adds_nothing_the_second_time(settings):

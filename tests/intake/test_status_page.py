@@ -97,15 +97,19 @@ def test_a_wrong_secret_is_the_same_404_as_any_unknown_page(browser, client):
 def test_an_anonymised_or_long_closed_case_has_no_status_page(browser, client, settings):
     first = _new_case(browser, message="one")
     second = _new_case(browser, message="two")
+    third = _new_case(browser, message="three")
+    assert client.get(first).status_code == client.get(second).status_code == 200
     with Session(engine_for(settings.database_url)) as db:
-        one, two = db.exec(select(Case).order_by(Case.id)).all()
+        one, two, three = db.exec(select(Case).order_by(Case.id)).all()
         one.anonymised_at = NOW
-        two.state = "closed"
+        two.state = three.state = "closed"
         two.closed_at = NOW - timedelta(days=settings.retention_days + 1)
-        db.add_all([one, two])
+        three.closed_at = NOW - timedelta(days=settings.retention_days - 1)
+        db.add_all([one, two, three])
         db.commit()
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 404
+    assert client.get(third).status_code == 200  # closed, but kept: the page still opens
 
 
 def test_a_client_message_is_saved_and_announced(browser, client, settings):

@@ -50,24 +50,39 @@ def test_a_duplicate_across_transactions_is_stopped_too(session, settings):
 
 
 @pytest.mark.parametrize(
-    "context",
+    ("context", "reason"),
     [
-        {"reference": "K7M-4QX-P9T", "status_url": "http://testserver/x", "message": "secret"},
-        {"reference": "K7M-4QX-P9T"},
-        {"reference": "Ali Hassan, Kabul", "status_url": "http://testserver/x"},
-        {"reference": "K7M-4QX-P9T", "status_url": "http://elsewhere.example/x"},
-        {"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"},
+        ({"reference": "K7M-4QX-P9T", "status_url": "http://testserver/x", "message": "secret"},
+         r"may carry only .* not \['message'\]"),
+        ({"reference": "K7M-4QX-P9T"}, r"lacks \['status_url'\]"),
+        ({"reference": "Ali Hassan, Kabul", "status_url": "http://testserver/x"},
+         "not a case reference"),
+        ({"reference": "K7M-4QX-P9T", "status_url": "http://elsewhere.example/x"},
+         "under BASE_URL"),
+        ({"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"},
+         r"not \['staff_url'\]"),
     ],
 )
-def test_context_carries_only_a_reference_and_a_link(session, settings, context):
-    with pytest.raises(NotificationError):
+def test_context_carries_only_a_reference_and_a_link(session, settings, context, reason):
+    with pytest.raises(NotificationError, match=reason):
         _queue(session, context=context)
+    assert session.exec(select(Notification)).all() == []
 
 
 def test_staff_events_carry_a_staff_link(session, settings):
     context = {"reference": "K7M-4QX-P9T", "staff_url": "http://testserver/triage/cases/K7M-4QX-P9T"}
-    row = _queue(session, event="staff_new_case", recipient="team@rc.example", context=context)
-    assert row is not None
+    _queue(session, event="staff_new_case", recipient="team@rc.example", context=context)
+    session.commit()
+    row = session.exec(select(Notification)).one()
+    assert (row.event, row.recipient, row.reference) == ("staff_new_case", "team@rc.example",
+                                                         "K7M-4QX-P9T")
+    assert row.context == context and row.sealed == ""  # a staff link opens nothing by itself
+    with pytest.raises(NotificationError, match="under BASE_URL"):
+        _queue(session, event="staff_new_case", subject_key="case:2",
+               context={**context, "staff_url": "http://elsewhere.example/triage/cases/K7M"})
+    with pytest.raises(NotificationError, match="lacks"):
+        _queue(session, event="staff_new_case", subject_key="case:3",
+               context={"reference": "K7M-4QX-P9T"})
     with pytest.raises(NotificationError):
         _queue(session, event="staff_new_case", context={**context, "status_url": "x"})
     with pytest.raises(NotificationError, match="by email"):

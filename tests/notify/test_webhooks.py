@@ -151,12 +151,25 @@ def test_a_window_closed_status_sends_the_template_again(client, session, hook_s
     row_id = _sent_whatsapp_row(session)
     assert _post(client, _status("wamid.A1", "failed", code=131047)).status_code == 200
     row = fresh(row_id)
-    assert row.mode == "template"
+    assert row.mode == "template" and row.error_code == "wa_131047"
+    assert row.state in {"pending", "sending", "sent"}  # queued again, maybe sent already
     assert row.provider_id in {"", f"console:{row_id}"}  # no late status matches the old id
+    with Session(get_engine()) as db:  # the same row again, not a fallback on another channel
+        assert [n.id for n in db.exec(select(Notification))] == [row_id]
 
 
-def test_a_status_for_an_unknown_message_is_accepted_and_ignored(client, hook_settings):
+def test_a_status_for_an_unknown_message_is_accepted_and_ignored(client, session, hook_settings):
+    whatsapp = _sent_whatsapp_row(session)
+    sms = queue(session, channel="sms", recipient=NUMBER, subject_key="sms")
+    session.execute(update(Notification).where(Notification.id == sms.id)
+                    .values(state="sent", provider_id="wamid.UNKNOWN"))  # another channel's id
+    session.commit()
+    before = {n.id for n in session.exec(select(Notification))}
     assert _post(client, _status("wamid.UNKNOWN", "delivered")).status_code == 200
+    assert _post(client, _status("wamid.UNKNOWN", "failed", code=131026)).status_code == 200
+    assert (fresh(whatsapp).state, fresh(whatsapp).delivered_at) == ("sent", None)
+    assert (fresh(sms.id).state, fresh(sms.id).error_code) == ("sent", "")
+    assert {n.id for n in session.exec(select(Notification))} == before  # no fallback queued
 
 
 def test_a_signed_body_that_is_not_json_is_a_bad_request(client, hook_settings):

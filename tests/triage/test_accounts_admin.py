@@ -123,7 +123,10 @@ def test_disabling_a_user_logs_them_out_at_once(client, app, admin, make_staff, 
     assert their.get("/triage/account").status_code == 303
     assert last_event("user.disable").detail["user_id"] == user.id
     post(client, f"/triage/admin/users/{user.id}", roles=["advisor"], is_active="on")
-    assert last_event("user.enable") is not None
+    assert get_user(user.email).is_active
+    assert last_event("user.enable").detail["user_id"] == user.id
+    login_fast(their, user)  # enabled again, she can log in again
+    assert their.get("/triage/account").status_code == 200
 
 
 def test_admins_cannot_lock_themselves_out(client, admin):

@@ -40,8 +40,14 @@ def test_create_user_prompts_twice_with_getpass(settings, monkeypatch):
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["create-user", "--email", "a@example.org", "--role", "admin"]) == 2
     assert users() == []
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": "the same long password")
+    prompts: list[str] = []
+    monkeypatch.setattr("getpass.getpass",
+                        lambda prompt="": prompts.append(prompt) or "the same long password")
     assert main(["create-user", "--email", "a@example.org", "--role", "admin"]) == 0
+    assert len(prompts) == 2  # asked, then asked to repeat
+    [user] = users()
+    assert user.email == "a@example.org" and user.role_set == {"admin"}
+    assert verify_password(user.password_hash, "the same long password")
 
 
 def test_create_user_refuses_a_weak_password_and_a_duplicate(settings, monkeypatch, capsys):
@@ -86,6 +92,6 @@ def test_demo_staff_is_refused_in_production(settings):
     from triage.accounts import demo
 
     set_settings(replace(settings, env="production"))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="never created in production"):
         demo.seed()
     assert users() == []

@@ -188,9 +188,18 @@ def test_an_expired_link_is_refused(app, make_staff, use_settings):
     with Session(get_engine(), expire_on_commit=False) as db:
         _link, secret = links.issue(db, db.get(StaffUser, user.id), "reset")
         db.commit()
+    use_settings(frozen_now=T0 + timedelta(minutes=59))
+    assert browser(app).get(f"/triage/set-password?token={secret}").status_code == 200
     use_settings(frozen_now=T0 + timedelta(hours=1, seconds=1))
-    assert browser(app).get(f"/triage/set-password?token={secret}").status_code == 404
-    assert browser(app).get("/triage/set-password?token=nonsense").status_code == 404
+    person = browser(app)
+    assert person.get(f"/triage/set-password?token={secret}").status_code == 404
+    assert person.get("/triage/set-password?token=nonsense").status_code == 404
+    late = person.post("/triage/set-password", data={
+        "csrf_token": token(person.get("/triage/login").text), "token": secret,
+        "new": "lumi sataa hiljaa illalla", "repeat": "lumi sataa hiljaa illalla"})
+    assert late.status_code == 404 and "new-password" not in late.text
+    assert not can_log_in(app, user.email, "lumi sataa hiljaa illalla")
+    assert "password.set" not in actions()
 
 
 def test_after_a_totp_reset_she_enrols_again_with_her_own_password(app, admins, make_staff,

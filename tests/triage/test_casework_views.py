@@ -128,12 +128,15 @@ def test_case_view_and_reply(client, advisor):
 def test_no_notification_when_the_client_chose_none(client, advisor):
     case = make_case(contact_channel="none", contact_address="")
     page = client.get(f"/triage/cases/{case.reference}")
-    client.post(f"/triage/cases/{case.reference}/reply", data={
+    response = client.post(f"/triage/cases/{case.reference}/reply", data={
         "csrf_token": token(page.text), "version": version_in(page.text), "reply": "Hello",
         "do": "send"})
+    assert response.status_code == 303  # the reply itself was taken
     from notify.models import Notification
 
     with Session(get_engine()) as db:
+        message = db.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)).one()
+        assert (message.author, message.body) == ("staff", "Hello")
         assert db.scalars(select(Notification).where(
             Notification.event == "advisor_replied")).first() is None
 

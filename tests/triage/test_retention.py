@@ -16,6 +16,7 @@ from intake.models import Attachment, Case, CaseMessage, Consent
 from intake.storage import storage
 from notify.models import Notification
 from notify.outbox import forget_recipient
+from tests.triage.casework_factories import fresh as fresh_case
 from triage.accounts.models import AuditEvent
 from triage.casework.models import CaseNote, PersonKey
 from triage.retention import anonymise_due
@@ -169,14 +170,15 @@ def test_unsent_notifications_keep_their_address(settings):
         assert row.recipient == ADDRESS
 
 
-@pytest.mark.parametrize("days", [0, 30])
-def test_retention_follows_the_setting(settings, use_settings, days):
+@pytest.mark.parametrize(("days", "due"), [(0, 1), (30, 1), (32, 0)])
+def test_retention_follows_the_setting(settings, use_settings, days, due):
     outcome = submit_case()
     _close(outcome.case.id, now() - timedelta(days=31))
     use_settings(retention_days=days)
     with Session(get_engine()) as db:
-        assert anonymise_due(db) == 1
+        assert anonymise_due(db) == due
         db.commit()
+    assert (fresh_case(outcome.case.id).anonymised_at is not None) == bool(due)
 
 
 def test_the_anonymise_command_prints_the_count(settings, capsys):

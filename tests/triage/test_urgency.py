@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from tests.triage.casework_factories import make_case
 from triage.casework import describe, history
+from triage.casework.models import CaseworkSetting
 from triage.casework.urgency import UrgencyConfig, add_months, assess, load_config, save_config
 from yhteys.db import get_engine
 
@@ -117,7 +118,10 @@ def test_settings_table_drives_the_assessment(use_settings):
         save_config(db, {"fr_urgent_days": 60, "fr_high_days": 80}, actor_id=1)
         db.commit()
         assert load_config(db).fr_urgent_days == 60
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="fr_urgent_days"):
             save_config(db, {"fr_urgent_days": 90}, actor_id=1)  # above the high threshold
+        db.commit()  # what else the request did is kept; the refused value was never written
+    with Session(get_engine()) as db:
+        assert db.get(CaseworkSetting, "fr_urgent_days").value == 60
     case = make_case(kind="family_reunification", details=fr(decision_date="2026-10-20"))
     assert case.priority == "urgent"
