@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from intake import api, views
-from intake.hours import views as hours_views
+from intake.hours.routes import routes as hours_routes
 
 public_routes = [
     Route("/", views.start, name="start"),
@@ -15,7 +15,7 @@ public_routes = [
     Route("/status/{secret}", views.status, methods=["GET"], name="status"),
     Route("/status/{secret}", views.status_message, methods=["POST"], name="status_message"),
     Route("/status/{secret}/end", views.status_end, methods=["POST"], name="status_end"),
-    *hours_views.routes,
+    *hours_routes,
 ]
 
 api_routes = [

@@ -1,15 +1,13 @@
-"""Every URL of the staff side, mounted under /triage."""
+"""Every URL of the staff side, mounted under /triage: each part's own routes file."""
 
 from __future__ import annotations
 
 from triage import hours_admin
-from triage.accounts import api_key_views
-from triage.accounts import views as account_views
-from triage.casework import views as casework_views
+from triage.accounts.routes import routes as account_routes
+from triage.casework.routes import routes as casework_routes
 
 routes = [
-    *account_views.routes,
-    *casework_views.routes,
+    *account_routes,
+    *casework_routes,
     *hours_admin.routes,
-    *api_key_views.routes,
 ]

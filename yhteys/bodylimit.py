@@ -57,7 +57,7 @@ def _form_page(request: Request) -> Response:
 def default_rules() -> list[Rule]:
     from intake.api import MAX_JSON
     from intake.views import MAX_BODY
-    from notify.routes import MAX_BODY as HOOK_BODY
+    from notify.views import MAX_BODY as HOOK_BODY
     from yhteys.i18n import LANGUAGES
 
     locales = "|".join(re.escape(code) for code in LANGUAGES)

@@ -8,7 +8,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from intake.hours import store
 from intake.hours.box import feed_url, links
@@ -58,10 +57,3 @@ async def feed(request: Request) -> Response:
         media_type="text/calendar; charset=utf-8",
         headers={**NO_CACHE, "content-disposition": f'inline; filename="{name}"'},
     )
-
-
-routes = [
-    Route("/hours", hours, name="hours"),
-    Route("/hours.ics", feed, name="hours_feed"),
-    Route("/hours/{channel}.ics", feed, name="hours_channel_feed"),
-]

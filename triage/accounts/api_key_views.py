@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from intake import partners
 from triage.accounts import api_keys
@@ -77,10 +76,3 @@ async def key_revoke(request: Request) -> Response:
         return await run_in_threadpool(_list_page, request, error=_("There is no such key."),
                                        status_code=400)
     return redirect("/triage/admin/api-keys?revoked=1")
-
-
-routes = [
-    Route("/admin/api-keys", key_list, methods=["GET"], name="accounts.api_keys"),
-    Route("/admin/api-keys", key_create, methods=["POST"], name="accounts.api_key_create"),
-    Route("/admin/api-keys/revoke", key_revoke, methods=["POST"], name="accounts.api_key_revoke"),
-]

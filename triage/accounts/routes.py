@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from triage.accounts import account_views, admin_views, audit_views, link_views, login_views
+from triage.accounts import (
+    account_views,
+    admin_views,
+    api_key_views,
+    audit_views,
+    link_views,
+    login_views,
+)
 
 routes = [
     Route("/login", login_views.login_page, methods=["GET"], name="accounts.login"),
@@ -55,4 +62,9 @@ routes = [
           name="accounts.team"),
     Route("/admin/teams/{team_id:int}", admin_views.team_update, methods=["POST"],
           name="accounts.team_update"),
+    Route("/admin/api-keys", api_key_views.key_list, methods=["GET"], name="accounts.api_keys"),
+    Route("/admin/api-keys", api_key_views.key_create, methods=["POST"],
+          name="accounts.api_key_create"),
+    Route("/admin/api-keys/revoke", api_key_views.key_revoke, methods=["POST"],
+          name="accounts.api_key_revoke"),
 ]
