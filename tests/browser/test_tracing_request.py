@@ -15,14 +15,14 @@ from sqlmodel import Session, select
 from intake.models import Case
 from tests.browser.helpers import assert_accessible, assert_no_third_party_requests, guard_of
 from yhteys.db import get_engine
-from yhteys.i18n import gettext, use_locale
+from yhteys.i18n import translate, use_locale
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 
 def finnish(message: str) -> str:
     with use_locale("fi"):
-        return gettext(message)
+        return translate("intake", message)  # the form's own domain
 
 
 def send(page) -> None:  # noqa: ANN001
