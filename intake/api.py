@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,6 +25,7 @@ from intake.references import new_idempotency_key, valid_idempotency_key
 from intake.validation import validate
 from yhteys import ratelimit
 from yhteys.client import client_key
+from yhteys.db import database_down
 from yhteys.i18n import get_locale
 from yhteys.i18n import gettext as _
 from yhteys.problems import problem
@@ -37,7 +37,6 @@ MAX_JSON = 256 * 1024  # the longest request is far smaller
 NO_STORE = {"cache-control": "no-store"}
 REALM = 'Bearer realm="yhteys"'
 # The database is down or unreachable (not a bug in a query): worth a retry, not a 500.
-DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 OUTAGE_RETRY_AFTER = 30  # seconds
 
 
@@ -118,7 +117,9 @@ def _outage(exc: Exception) -> Response:
 async def create_case(request: Request) -> Response:
     try:
         return await _create_case(request)
-    except DATABASE_DOWN as exc:
+    except SQLAlchemyError as exc:
+        if not database_down(exc):
+            raise
         return _outage(exc)
 
 

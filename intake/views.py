@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -33,7 +33,7 @@ from intake.summary import case_summary
 from intake.validation import validate
 from yhteys import csrf, ratelimit
 from yhteys.client import client_key
-from yhteys.db import session_scope
+from yhteys.db import database_down, session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
 from yhteys.templating import render
@@ -156,15 +156,7 @@ def _submit_limited(request: Request) -> ratelimit.Decision:
 DATABASE_RETRY_AFTER = 120
 
 
-def database_down(exc: BaseException) -> bool:
-    """A database that cannot be reached or went away (not a bug in a query): nothing was saved,
-    and the same post may well succeed a few minutes later."""
-    return isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
-
-
-def _not_saved(again: Any, exc: DBAPIError, what: str) -> Response:
+def _not_saved(again: Any, exc: SQLAlchemyError, what: str) -> Response:
     """The page again, everything typed kept, saying nothing was saved (or the error re-raised,
     when it is not an outage)."""
     if not database_down(exc):
@@ -230,7 +222,7 @@ async def request_submit(request: Request) -> Response:
         return again(errors=errors, status_code=422)
     try:
         outcome = await _save(request, result.submission, key, files, counted=counted)
-    except DBAPIError as exc:
+    except SQLAlchemyError as exc:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
@@ -334,7 +326,7 @@ async def _status_or_404(request: Request) -> dict[str, Any] | Response:
     """The case behind the link, or the page for a link that has ended (a Response)."""
     try:
         found, state = await run_in_threadpool(_load_status, request.path_params["secret"])
-    except DBAPIError as exc:
+    except SQLAlchemyError as exc:
         if not database_down(exc):
             raise
         # Her request and her link are safe; only this moment failed.
@@ -440,13 +432,22 @@ async def status(request: Request) -> Response:
     return _render_status(request, found)
 
 
-async def status_message(request: Request) -> Response:
+async def _status_and_form(request: Request) -> tuple[dict[str, Any], FormData] | Response:
+    """A post to a status page: its case and the form, or the page that answers instead."""
     found = await _status_or_404(request)
     if isinstance(found, Response):
         return found
     form = await _read_form(request)
     if isinstance(form, Response):
         return form
+    return found, form
+
+
+async def status_message(request: Request) -> Response:
+    posted = await _status_and_form(request)
+    if isinstance(posted, Response):
+        return posted
+    found, form = posted
     raw = form.get("body")
     body = raw if isinstance(raw, str) else ""
     chosen = uploads.chosen_files(form)
@@ -475,7 +476,7 @@ async def status_message(request: Request) -> Response:
     case_id = found["case"].id
     try:
         await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
-    except DBAPIError as exc:
+    except SQLAlchemyError as exc:
         return _not_saved(again, exc, "message")
     # Post-redirect-get: a reload must not send the message again. The target is the page the
     # person is already on, so the redirect shows no secret that was not already in the address.
@@ -492,12 +493,10 @@ def _end_link(secret: str) -> bool:
 
 async def status_end(request: Request) -> Response:
     """"I lost my phone": the client ends her link; from now on it opens nothing."""
-    found = await _status_or_404(request)
-    if isinstance(found, Response):
-        return found
-    form = await _read_form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _status_and_form(request)
+    if isinstance(posted, Response):
+        return posted
+    found, form = posted
     if not csrf.check(request, form).ok:
         return _render_status(request, found, notice="csrf", status_code=403)
     await run_in_threadpool(_end_link, request.path_params["secret"])
