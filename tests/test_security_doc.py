@@ -1,9 +1,11 @@
-"""docs/security.md stays honest: every requirement it calls met names tests pytest can collect.
+"""docs/security.md stays honest: every requirement it calls met, and every finding of the attack
+on the product it calls fixed, names tests pytest can collect.
 
-The table under "## Met" has a column of pytest node ids in backticks. A row without one, or one
-naming a test that was renamed or deleted, fails here, so the page cannot claim what no test
-proves. The test files are read with `ast` rather than imported or collected by a second pytest, so
-the check takes a fraction of a second; a test module that does not import fails the suite anyway.
+The table under "## Met" and the one under "## Findings of the attack on the product..." each
+have a last column of pytest node ids in backticks. A row without one, or one naming a test that
+was renamed or deleted, fails here, so the page cannot claim what no test proves. The test files
+are read with `ast` rather than imported or collected by a second pytest, so the check takes a
+fraction of a second; a test module that does not import fails the suite anyway.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ pytestmark = pytest.mark.sqlite_only
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "security.md"
+MET = "## Met"
+FINDINGS = "## Findings of the attack on the product, and the tests that prove them fixed"
 NODE_ID = re.compile(r"`(tests/[\w/]+\.py(?:::\w+)+)`")
 ROW = re.compile(r"^\|(.+)\|\s*$")
 SEPARATOR = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
@@ -31,15 +35,15 @@ class Row:
     tests: tuple[str, ...]
 
 
-def met_rows(text: str) -> list[Row]:
-    """The rows of the first table after the "## Met" heading (header and separator skipped)."""
+def table_rows(text: str, heading: str) -> list[Row]:
+    """The rows of the first table after `heading` (header and separator skipped)."""
     rows: list[Row] = []
     in_section = in_table = False
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("## "):
             if in_section:
                 break
-            in_section = line.strip() == "## Met"
+            in_section = line.strip() == heading
             continue
         if not in_section:
             continue
@@ -56,6 +60,14 @@ def met_rows(text: str) -> list[Row]:
         cells = [cell.strip() for cell in match.group(1).split("|")]
         rows.append(Row(number, cells[0], tuple(NODE_ID.findall(cells[-1]))))
     return rows
+
+
+def met_rows(text: str) -> list[Row]:
+    return table_rows(text, MET)
+
+
+def finding_rows(text: str) -> list[Row]:
+    return table_rows(text, FINDINGS)
 
 
 def problems_without_tests(rows: list[Row]) -> list[str]:
@@ -139,6 +151,35 @@ def test_files_classes_and_missing_files_are_recognised():
 def test_every_met_requirement_names_tests_that_exist():
     rows = met_rows(DOC.read_text(encoding="utf-8"))
     assert len(rows) > 50, "the table under '## Met' was not found or lost its rows"
+    assert not problems_without_tests(rows), problems_without_tests(rows)
+    node_ids = sorted({t for r in rows for t in r.tests})
+    gone = not_collectable(node_ids)
+    assert not gone, "docs/security.md names tests pytest would not collect:\n" + "\n".join(gone)
+
+
+REVOKED = "tests/intake/test_api_keys.py::test_a_revoked_key_is_refused_at_once"
+
+
+def test_the_findings_table_is_read_like_the_met_table():
+    sample = "\n".join([
+        "## Met", "", "| R | T |", "| --- | --- |",
+        "| V1.1.1 | `tests/yhteys/test_web.py::test_security_headers_on_every_page` |", "",
+        FINDINGS, "", "Some words.", "",
+        "| Finding | Fix | Tests |", "| --- | --- | --- |",
+        f"| Open API | keys | `{REVOKED}` |",
+        "| Odd shapes | a `\\|` in the middle column | nothing yet |",
+        "", "## Later", "", "| X | `tests/nowhere.py::test_x` |",
+    ])
+    rows = finding_rows(sample)
+    assert [r.requirement for r in rows] == ["Open API", "Odd shapes"]
+    assert rows[0].tests == (REVOKED,)
+    assert problems_without_tests(rows) == ["line 14 (Odd shapes) names no test"]
+    assert [r.requirement for r in met_rows(sample)] == ["V1.1.1"]
+
+
+def test_every_finding_of_the_attack_names_tests_that_exist():
+    rows = finding_rows(DOC.read_text(encoding="utf-8"))
+    assert len(rows) >= 21, "the findings table was not found or lost its rows"
     assert not problems_without_tests(rows), problems_without_tests(rows)
     node_ids = sorted({t for r in rows for t in r.tests})
     gone = not_collectable(node_ids)
