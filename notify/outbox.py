@@ -43,7 +43,7 @@ REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 _PENDING_KEY = "notify_pending_ids"
 SEALED_PURPOSE = "outbox"
 # A link with one of these in its path opens something by itself: it may only travel sealed.
-SECRET_PATHS = ("/status/", "/set-password/", "/open/")
+SECRET_PATHS = ("/status/", "/set-password", "/open/")
 
 
 class NotificationError(ValueError):

@@ -131,8 +131,10 @@ def apply_status(session: Session, status: dict[str, Any]) -> bool:
     if name in PROGRESS:
         return _progress(session, row_id, name, at)
     if name == "failed":
-        errors = status.get("errors") or [{}]
-        return _failed(session, row_id, errors[0].get("code"))
+        # An oddly shaped "errors" still means the message failed: fall back all the same.
+        errors = status.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors else {}
+        return _failed(session, row_id, first.get("code") if isinstance(first, dict) else None)
     return False
 
 

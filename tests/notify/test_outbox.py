@@ -116,3 +116,10 @@ def test_email_domains_are_stored_in_one_spelling(session, settings):
     idn = _queue(session, recipient=" Asiakas@Hämeenlinna.FI ")
     assert idn.recipient == "Asiakas@xn--hmeenlinna-q5a.fi"
     assert _queue(session, recipient="Asiakas@hämeenlinna.fi") is None
+
+
+def test_a_set_password_link_in_plain_context_is_refused(session, settings):
+    context = {"staff_url": "http://testserver/triage/set-password?token=s3cr3t"}
+    with pytest.raises(NotificationError, match="sealed"):
+        _queue(session, event="staff_password_reset", recipient="aino@rc.example",
+               context=context)
