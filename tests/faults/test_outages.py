@@ -330,7 +330,9 @@ def _column(stack: Stack, sql: str) -> list:
 
 
 def _reference_of(message) -> str:  # noqa: ANN001
-    match = re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}", str(message["Subject"]))
+    # The subject is neutral (a lock screen is read by others): the reference is in the body.
+    body = message.get_body(("plain",)).get_content()
+    match = re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3}", body)
     return match.group(0) if match else ""
 
 
