@@ -98,7 +98,7 @@ def _render_form(
         "errors": messages,
         "summary": forms.error_summary(messages),
         "rows": rows or forms.row_counts(kind, payload),
-        "rows_max": {name: most for name, (_shown, most) in forms.ROWS.items()},
+        "rows_max": {name: most for name, (_shown, most) in forms.rows(kind).items()},
         "action": f"/{get_locale()}/request/{choices.KIND_SLUGS[kind]}",
         "idempotency_key": key or new_idempotency_key(),
         "notice": notice,
