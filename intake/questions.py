@@ -182,6 +182,9 @@ TRACING = _kinds("tracing")
 SOCIAL = _kinds("social_services")
 NOT_SOCIAL = ALL_KINDS - SOCIAL
 
+# An address is typed into a phone input or an email input (the right keyboard on a phone).
+PHONE_LABEL = lazy_gettext("Phone number")
+EMAIL_LABEL = lazy_gettext("Email address")
 YEAR_MONTH_DAY = lazy_gettext("A year, a month or a day: 2019, 3.2019 or 14.3.2019.")
 
 # --- The common part: every kind asks it ---------------------------------------------------------

@@ -169,10 +169,10 @@ def _check_kind(case: Any, details: Any, errors: Errors) -> None:
         case.consents.share_contact = False
     if case.kind == "social_services" and not case.area:
         case.area = details.municipality
-    _drop_unasked(case, details)
+    _drop_unasked(case, details, errors)
 
 
-def _drop_unasked(case: Any, details: Any) -> None:
+def _drop_unasked(case: Any, details: Any, errors: Errors) -> None:
     """An answer to a question that was not to be asked (its condition is not met) is not kept:
     "how many children" without "children with you", say."""
     for question in questions.questions(case.kind):
@@ -181,8 +181,8 @@ def _drop_unasked(case: Any, details: Any) -> None:
             continue
         other = _answer(case, details, condition.key)
         if not isinstance(other, str) or other not in condition.values:
-            name = question.name
-            setattr(details, name, question.parser.empty())
+            setattr(details, question.name, question.parser.empty())
+            errors.discard(question.key)  # "required" only where it is asked
 
 
 def _answer(case: Any, details: Any, key: str) -> Any:
