@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from intake import choices
 from intake.fields import (
@@ -72,6 +72,7 @@ class Urgency:
 
 @dataclass(frozen=True)
 class Question:
+    node_type: ClassVar[str] = "question"  # for the form renderer
     key: str  # its path in the request; "*" stands for the row of a group
     label: Any  # lazy, intake domain
     parser: FieldType
@@ -92,6 +93,7 @@ class Question:
     inputmode: str = ""
     css: str = ""
     native: bool = False  # options are language names, each in its own language
+    email_hint: Any = None  # an address: `hint` is the phone input's, this the email input's
 
     def __post_init__(self) -> None:
         assert self.input in INPUTS, self.input
@@ -119,6 +121,8 @@ class Question:
 @dataclass(frozen=True)
 class Group:
     """A repeating group: rows of the same questions (family members, sought persons)."""
+
+    node_type: ClassVar[str] = "group"  # for the form renderer
 
     key: str
     label: Any
@@ -153,6 +157,8 @@ class Group:
 class Section:
     """A fieldset of the form; `items` are questions, groups or sections."""
 
+    node_type: ClassVar[str] = "section"  # for the form renderer
+
     legend: Any
     items: tuple[Any, ...]
     hint: Any = None
@@ -165,6 +171,8 @@ class Section:
 class Include:
     """A piece of the form that is not a question (a notice, the file input, the consents'
     privacy link): a template of its own."""
+
+    node_type: ClassVar[str] = "include"  # for the form renderer
 
     template: str
     kinds: frozenset[str] = ALL_KINDS
@@ -262,6 +270,11 @@ CONTACT = Section(lazy_gettext("How can we contact you?"), (
     Question(
         "contact_address", lazy_gettext("Address or number"), Text(ADDRESS_MAX), "address",
         autocomplete="on",
+        hint=lazy_gettext(
+            "For a phone call, SMS or WhatsApp. Add the country code if it is not a Finnish "
+            "number."
+        ),
+        email_hint=lazy_gettext("For email."),
         doc="Email address, or phone number (normalised to E.164, Finland assumed); "
         "required unless `contact_channel` is `none`.",
         shown_if=Shown("contact_channel", frozenset(choices.CHANNELS) - {"none"}),
