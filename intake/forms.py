@@ -157,35 +157,17 @@ def field_id(name: str) -> str:
     return "f-" + name.replace(".", "-")
 
 
-# The order of the form's parts, so the error summary reads top to bottom like the form.
-FORM_ORDER = (
-    "name",
-    "language",
-    "interpreter_needed",
-    "interpreter_language",
-    "details",
-    "message",
-    "contact_channel",
-    "contact_address_phone",
-    "contact_address_email",
-    "may_leave_message",
-    "contact_windows",
-    "backup_channel",
-    "backup_address_phone",
-    "backup_address_email",
-    "area",
-    "files",
-    "consents",
-    "body",
-)
+# After the form's own fields: the status page's reply.
+AFTER_FORM = ("body",)
 
 
-def _form_position(key: str) -> int:
+def _form_position(key: str, order: list[str]) -> int:
     first = key.split(".", 1)[0]
-    return FORM_ORDER.index(first) if first in FORM_ORDER else len(FORM_ORDER)
+    return order.index(first) if first in order else len(order)
 
 
 def error_summary(messages: Mapping[str, list[str]]) -> list[tuple[str, str]]:
     """(link target, message) for the summary at the top of the form, in the form's order."""
-    ordered = sorted(messages.items(), key=lambda item: _form_position(item[0]))  # stable
+    order = [*questions.form_order(), *AFTER_FORM]
+    ordered = sorted(messages.items(), key=lambda item: _form_position(item[0], order))  # stable
     return [(field_id(key), text) for key, texts in ordered for text in texts]

@@ -176,6 +176,7 @@ class Include:
 
     template: str
     kinds: frozenset[str] = ALL_KINDS
+    key: str = ""  # the field it holds, if any (errors link to it)
 
 
 Node = Question | Group | Section | Include
@@ -565,7 +566,10 @@ FORM: list[Node] = [
     MESSAGE,
     CONTACT,
     AREA,
-    Section(lazy_gettext("Documents or photos"), (Include("intake/_files.html"),), optional=True),
+    Section(
+        lazy_gettext("Documents or photos"), (Include("intake/_files.html", key="files"),),
+        optional=True,
+    ),
     CONSENTS,
 ]
 
@@ -614,6 +618,23 @@ def walk(nodes: list[Node] | tuple[Node, ...]) -> Iterator[Question | Group]:
             yield from walk(node.items)
         elif isinstance(node, Question | Group):
             yield node
+
+
+def form_order() -> list[str]:
+    """The first part of every field name, top to bottom (the error summary's order)."""
+    names: list[str] = []
+
+    def visit(nodes: list[Node] | tuple[Node, ...]) -> None:
+        for node in nodes:
+            if isinstance(node, Section):
+                visit(node.items)
+            elif isinstance(node, Question) and node.input == "address":
+                names.extend((f"{node.key}_phone", f"{node.key}_email"))
+            elif isinstance(node, Question | Group) or node.key:
+                names.append(node.key.split(".", 1)[0])
+
+    visit(FORM)
+    return list(dict.fromkeys(names))
 
 
 def items(kind: str | None = None) -> list[Question | Group]:
@@ -671,6 +692,11 @@ def urgency_signals(kind: str) -> list[tuple[Question, Urgency]]:
         (q, q.urgency) for q in questions(kind)
         if q.urgency is not None and q.urgency.when is not None
     ]
+
+
+def whatsapp_questions(kind: str) -> list[Question]:
+    """What a short conversation on WhatsApp asks (the rest waits for the advisor's call)."""
+    return [q for q in questions(kind) if q.whatsapp]
 
 
 def field_label(key: str, kind: str | None = None) -> Any:
