@@ -96,7 +96,8 @@ class Question:
     email_hint: Any = None  # an address: `hint` is the phone input's, this the email input's
 
     def __post_init__(self) -> None:
-        assert self.input in INPUTS, self.input
+        if self.input not in INPUTS:
+            raise ValueError(f"{self.key}: no input type {self.input!r}")
 
     @property
     def name(self) -> str:
@@ -697,11 +698,3 @@ def urgency_signals(kind: str) -> list[tuple[Question, Urgency]]:
 def whatsapp_questions(kind: str) -> list[Question]:
     """What a short conversation on WhatsApp asks (the rest waits for the advisor's call)."""
     return [q for q in questions(kind) if q.whatsapp]
-
-
-def field_label(key: str, kind: str | None = None) -> Any:
-    """The label of a request path (`details.persons.0.name` -> "Name"), or None."""
-    pattern = ".".join("*" if part.isdigit() else part for part in key.split("."))
-    item = by_key(kind).get(pattern)
-    return item.label if item is not None else None
-

@@ -21,7 +21,7 @@ from intake.openapi import document
 from intake.questions import Group, Question, Section
 from intake.summary import case_summary
 from intake.validation import validate
-from tests.intake.conftest import SLUGS, form_data, status_link
+from tests.intake.conftest import SLUGS, all_cases, form_data, status_link
 from triage.casework import answers
 from yhteys.i18n import use_locale
 
@@ -239,7 +239,7 @@ def _api_request(**details: Any) -> dict[str, Any]:
     return {**example, "details": {**example["details"], **details}}
 
 
-def test_a_question_added_to_the_definitions_is_everywhere(with_pets, client):
+def test_a_question_added_to_the_definitions_is_everywhere(with_pets, client, browser, settings):
     page = client.get("/en/request/social-services").text
     assert 'id="f-details-pets"' in page and "Do you have pets with you?" in page
     assert 'id="f-details-pets_name"' in page and 'id="f-details-pets_name-hint"' in page
@@ -266,6 +266,16 @@ def test_a_question_added_to_the_definitions_is_everywhere(with_pets, client):
     assert schema["pets"]["enum"] == ["yes", "no", ""]
     assert schema["pets"]["description"] == "Pets travelling with the person."
     assert "pets_name" in questions.export_columns("social_services")
+
+    sent = browser.send("social_services", form_data(
+        "social_services", details__pets="yes", details__pets_name="Musti"
+    ))
+    assert sent.status_code == 200, sent.text[:300]
+    assert all_cases(settings)[-1].details["pets_name"] == "Musti"
+    again = browser.send("social_services", form_data("social_services", details__pets="yes"))
+    assert again.status_code == 422
+    assert 'id="f-details-pets_name-error"' in again.text
+    assert 'href="#f-details-pets_name"' in again.text  # in the error summary
 
 
 def test_the_fixture_puts_the_definitions_back(with_pets):
