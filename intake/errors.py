@@ -38,6 +38,10 @@ class Errors:
     def has(self, key: str) -> bool:
         return key in self._by_key
 
+    def discard(self, key: str) -> None:
+        """Forget the errors of `key` (a question that turned out not to be asked)."""
+        self._by_key.pop(key, None)
+
     def under(self, prefix: str) -> bool:
         """Any error at `prefix` or inside it."""
         return any(k == prefix or k.startswith(prefix + ".") for k in self._by_key)

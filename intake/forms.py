@@ -8,45 +8,28 @@ button that shows the same form again with one more row; empty rows are dropped.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import FormData
 
+from intake import questions
 from intake.choices import PHONE_CHANNELS
 from intake.errors import Errors
-from intake.fields import ListOf, MultiChoice
-from intake.schemas import DETAILS, CaseInput
 
 CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add_row", "files"})
 _NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,3}$")
 
-# Rows each list shows when the form is new, and the most it may grow to.
-ROWS = {
-    "contact_windows": (2, 7),
-    "details.members": (3, 15),
-    "details.persons": (1, 5),
-}
 
 
-def _list_specs(kind: str) -> dict[str, ListOf]:
-    found: dict[str, ListOf] = {}
-    for prefix, cls in (("", CaseInput), ("details.", DETAILS.get(kind))):
-        for f in dataclasses.fields(cls) if cls else ():
-            if isinstance(f.metadata["spec"], ListOf):
-                found[prefix + f.name] = f.metadata["spec"]
-    return found
+def rows(kind: str) -> dict[str, tuple[int, int]]:
+    """Rows each repeating group shows when the form is new, and the most it may grow to."""
+    return {g.key: (g.rows_shown, g.max_rows) for g in questions.groups(kind)}
 
 
 def _multi_names(kind: str) -> set[str]:
-    cls = DETAILS.get(kind)
-    return {
-        f"details.{f.name}"
-        for f in (dataclasses.fields(cls) if cls else ())
-        if isinstance(f.metadata["spec"], MultiChoice)
-    }
+    return {q.key for q in questions.questions(kind) if q.input == "checkboxes"}
 
 
 def _blank(value: Any) -> bool:
@@ -145,9 +128,7 @@ def form_values(payload: Mapping[str, Any]) -> dict[str, Any]:
 def row_counts(kind: str, payload: Mapping[str, Any], form: FormData | None = None) -> dict:
     """How many rows each list shows: what was filled in, at least as many as before."""
     counts: dict[str, int] = {}
-    for name, (default, most) in ROWS.items():
-        if name not in _list_specs(kind):
-            continue
+    for name, (default, most) in rows(kind).items():
         node: Any = payload
         for part in name.split("."):
             node = node.get(part) if isinstance(node, Mapping) else None
@@ -165,7 +146,7 @@ def add_row(kind: str, counts: dict[str, int], which: str) -> bool:
     """One more row in list `which`; False when it is not a list or is already full."""
     if which not in counts:
         return False
-    most = ROWS[which][1]
+    most = rows(kind)[which][1]
     if counts[which] >= most:
         return False
     counts[which] += 1
@@ -176,35 +157,17 @@ def field_id(name: str) -> str:
     return "f-" + name.replace(".", "-")
 
 
-# The order of the form's parts, so the error summary reads top to bottom like the form.
-FORM_ORDER = (
-    "name",
-    "language",
-    "interpreter_needed",
-    "interpreter_language",
-    "details",
-    "message",
-    "contact_channel",
-    "contact_address_phone",
-    "contact_address_email",
-    "may_leave_message",
-    "contact_windows",
-    "backup_channel",
-    "backup_address_phone",
-    "backup_address_email",
-    "area",
-    "files",
-    "consents",
-    "body",
-)
+# After the form's own fields: the status page's reply.
+AFTER_FORM = ("body",)
 
 
-def _form_position(key: str) -> int:
+def _form_position(key: str, order: list[str]) -> int:
     first = key.split(".", 1)[0]
-    return FORM_ORDER.index(first) if first in FORM_ORDER else len(FORM_ORDER)
+    return order.index(first) if first in order else len(order)
 
 
 def error_summary(messages: Mapping[str, list[str]]) -> list[tuple[str, str]]:
     """(link target, message) for the summary at the top of the form, in the form's order."""
-    ordered = sorted(messages.items(), key=lambda item: _form_position(item[0]))  # stable
+    order = [*questions.form_order(), *AFTER_FORM]
+    ordered = sorted(messages.items(), key=lambda item: _form_position(item[0], order))  # stable
     return [(field_id(key), text) for key, texts in ordered for text in texts]

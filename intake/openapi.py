@@ -11,28 +11,18 @@ import dataclasses
 from functools import cache
 from typing import Any
 
+from intake import questions
 from intake.fields import ListOf, Nested
-from intake.schemas import (
-    DETAILS,
-    CaseInput,
-    Consents,
-    ContactWindow,
-    FamilyMember,
-    SoughtPerson,
-)
+from intake.schemas import details_schema, schemas
+from yhteys.i18n import use_locale
 
-COMPONENT_NAMES = {
-    CaseInput: "CaseCommon",
-    Consents: "Consents",
-    ContactWindow: "ContactWindow",
-    FamilyMember: "FamilyMember",
-    SoughtPerson: "SoughtPerson",
-    **{cls: cls.__name__ for cls in DETAILS.values()},
-}
+
+def _component_name(cls: type) -> str:
+    return "CaseCommon" if cls.__name__ == "CaseInput" else cls.__name__
 
 
 def _ref(cls: type) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{COMPONENT_NAMES[cls]}"}
+    return {"$ref": f"#/components/schemas/{_component_name(cls)}"}
 
 
 def object_schema(cls: type, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -54,6 +44,8 @@ def object_schema(cls: type, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]
             schema = _ref(kind.item)
         else:
             schema = kind.json_schema()
+        if (question := f.metadata.get("question")) is not None:
+            schema = {"title": str(question.label), **schema}
         if doc := f.metadata.get("doc"):
             schema = {**schema, "description": doc}
         properties[f.name] = schema
@@ -208,7 +200,7 @@ def _request_schema(kind: str) -> dict[str, Any]:
                 "type": "object",
                 "properties": {
                     "kind": {"const": kind},
-                    "details": _ref(DETAILS[kind]),
+                    "details": _ref(details_schema(kind)),
                 },
                 "required": ["kind", "details"],
             },
@@ -217,13 +209,17 @@ def _request_schema(kind: str) -> dict[str, Any]:
     }
 
 
+schemas_of_request = schemas
+
+
 def _components() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for cls, name in COMPONENT_NAMES.items():
-        exclude = ("kind",) if cls is CaseInput else ()
-        schemas[name] = object_schema(cls, exclude=exclude)
-        schemas[name]["additionalProperties"] = cls is CaseInput  # the kind part adds the rest
-    schemas["CaseCommon"].pop("additionalProperties")
+    for cls in schemas_of_request().values():
+        common = cls.__name__ == "CaseInput"
+        name = _component_name(cls)
+        schemas[name] = object_schema(cls, exclude=("kind",) if common else ())
+        if not common:  # the common part leaves the rest to the kind's part
+            schemas[name]["additionalProperties"] = False
     for kind, name in REQUEST_NAMES.items():
         schemas[name] = _request_schema(kind)
     schemas["CaseRequest"] = {
@@ -308,7 +304,16 @@ def _security(anonymous: bool) -> list[dict[str, list[str]]]:
 
 @cache
 def document(*, anonymous: bool = False) -> dict[str, Any]:
-    """The document; `anonymous` (API_ANONYMOUS) marks the key as optional."""
+    """The document; `anonymous` (API_ANONYMOUS) marks the key as optional. Titles are the
+    questions' labels in English, whatever the language of the request that first asks."""
+    with use_locale("en"):
+        return _document(anonymous)
+
+
+questions.on_change(document.cache_clear)
+
+
+def _document(anonymous: bool) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",

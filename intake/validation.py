@@ -18,10 +18,11 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from intake import questions
 from intake.choices import PHONE_CHANNELS
 from intake.errors import Errors
 from intake.fields import Invalid, ListOf, Nested
-from intake.schemas import DETAILS, CaseInput, Consents
+from intake.schemas import case_input, details_schema
 from yhteys.i18n import LANGUAGES
 
 DEFAULT_REGION = "FI"
@@ -116,7 +117,7 @@ def normalise_address(channel: str, text: str) -> str:
 
 
 def _check_address(
-    case: CaseInput, errors: Errors, channel_field: str, address_field: str, *, primary: bool
+    case: Any, errors: Errors, channel_field: str, address_field: str, *, primary: bool
 ) -> None:
     channel = getattr(case, channel_field)
     address = getattr(case, address_field)
@@ -140,7 +141,7 @@ def _check_address(
 # --- The rules that span fields ------------------------------------------------------------------
 
 
-def _check_common(case: CaseInput, errors: Errors) -> None:
+def _check_common(case: Any, errors: Errors) -> None:
     _check_address(case, errors, "contact_channel", "contact_address", primary=True)
     _check_address(case, errors, "backup_channel", "backup_address", primary=False)
     for index, window in enumerate(case.contact_windows):
@@ -153,12 +154,12 @@ def _check_common(case: CaseInput, errors: Errors) -> None:
     elif not case.interpreter_language and not errors.has("interpreter_language"):
         case.interpreter_language = case.language
     if case.consents is None:
-        case.consents = Consents()
+        case.consents = case_input().__dataclass_fields__["consents"].metadata["spec"].item()
     if not case.consents.process and not errors.has("consents.process"):
         errors.add("consents.process", "consent_required")
 
 
-def _check_kind(case: CaseInput, details: Any, errors: Errors) -> None:
+def _check_kind(case: Any, details: Any, errors: Errors) -> None:
     if case.kind == "tracing":
         if not case.consents.search and not errors.has("consents.search"):
             errors.add("consents.search", "consent_required")
@@ -168,8 +169,27 @@ def _check_kind(case: CaseInput, details: Any, errors: Errors) -> None:
         case.consents.share_contact = False
     if case.kind == "social_services" and not case.area:
         case.area = details.municipality
-    if case.kind == "social_services" and details.children_with_you != "yes":
-        details.children_count = None
+    _drop_unasked(case, details, errors)
+
+
+def _drop_unasked(case: Any, details: Any, errors: Errors) -> None:
+    """An answer to a question that was not to be asked (its condition is not met) is not kept:
+    "how many children" without "children with you", say."""
+    for question in questions.questions(case.kind):
+        condition = question.shown_if
+        if condition is None or not question.key.startswith("details.") or "*" in question.key:
+            continue
+        other = _answer(case, details, condition.key)
+        if not isinstance(other, str) or other not in condition.values:
+            setattr(details, question.name, question.parser.empty())
+            errors.discard(question.key)  # "required" only where it is asked
+
+
+def _answer(case: Any, details: Any, key: str) -> Any:
+    if key.startswith("details."):
+        return getattr(details, key.removeprefix("details."), None)
+    value = getattr(case, key, None)
+    return ("yes" if value else "") if isinstance(value, bool) else value
 
 
 # --- The result ----------------------------------------------------------------------------------
@@ -189,7 +209,7 @@ def _jsonable(value: Any) -> Any:
 class Submission:
     """A valid request, normalised: ready to become a case."""
 
-    case: CaseInput
+    case: Any  # intake.schemas.case_input()
     details: Any
 
     @property
@@ -254,8 +274,8 @@ def validate(payload: object, *, strict: bool = False) -> Result:
     if not isinstance(payload, Mapping):
         errors.add("", "invalid_object")
         return Result(None, errors)
-    case = parse_object(CaseInput, payload, "", errors, strict=strict, skip={"details"})
-    details_cls = DETAILS.get(case.kind)
+    case = parse_object(case_input(), payload, "", errors, strict=strict, skip={"details"})
+    details_cls = details_schema(case.kind)
     details = None
     if details_cls is not None:
         details = parse_object(

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import attachments, choices, forms, service, uploads
+from intake import attachments, choices, forms, questions, service, uploads
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
@@ -98,7 +98,9 @@ def _render_form(
         "errors": messages,
         "summary": forms.error_summary(messages),
         "rows": rows or forms.row_counts(kind, payload),
-        "rows_max": {name: most for name, (_shown, most) in forms.ROWS.items()},
+        "rows_max": {name: most for name, (_shown, most) in forms.rows(kind).items()},
+        "questions": questions.form(kind),
+        "question_labels": {"phone": questions.PHONE_LABEL, "email": questions.EMAIL_LABEL},
         "action": f"/{get_locale()}/request/{choices.KIND_SLUGS[kind]}",
         "idempotency_key": key or new_idempotency_key(),
         "notice": notice,

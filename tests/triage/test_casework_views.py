@@ -106,7 +106,7 @@ def test_case_view_and_reply(client, advisor):
                                            "minor_when_separated": "yes"}]})
     page = client.get(f"/triage/cases/{case.reference}")
     assert page.status_code == 200
-    assert "Amina" in page.text and "Minor when separated" in page.text
+    assert "Amina" in page.text and "Was the person under 18 when you were separated?" in page.text
     assert "case.view" in audit_actions(case.id)
     response = client.post(f"/triage/cases/{case.reference}/reply", data={
         "csrf_token": token(page.text), "version": version_in(page.text),

@@ -1,91 +1,42 @@
 """Every answer of a case, labelled, for the case view.
 
-Walks the kind's input schema (intake.schemas), so a field intake adds shows up here by itself:
-choices show their label, yes/no shows as words, lists become numbered groups. A key stored in
-the details that the schema does not know is shown too, under its own name: nothing is hidden.
+Walks the kind's questions (`intake.questions`), so a question intake adds shows up here by
+itself, under the very label the person answered: choices show their label, yes/no shows as
+words, repeating groups become numbered groups. A key stored in the details that the questions
+do not know is shown too, under its own name: nothing is hidden.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from intake.fields import Boolean, Choice, Date, ListOf, MultiChoice, Nested, PartialDate
-from intake.schemas import DETAILS, ContactWindow
+from intake import questions
+from intake.fields import Boolean, Choice, Date, MultiChoice, PartialDate
 from yhteys.i18n import gettext as _
-from yhteys.i18n import lazy_gettext
-
-FIELD_LABELS = {
-    # family reunification
-    "sponsor_status": lazy_gettext("Status of the family member in Finland (the sponsor)"),
-    "decision_date": lazy_gettext("Date of the sponsor's decision"),
-    "sponsor_minor": lazy_gettext("Sponsor under 18"),
-    "family_before_finland": lazy_gettext("Family existed before the sponsor came to Finland"),
-    "members": lazy_gettext("Family members"),
-    "relationship": lazy_gettext("Relationship"),
-    "age": lazy_gettext("Age"),
-    "country": lazy_gettext("Country"),
-    "stage": lazy_gettext("Stage of the application"),
-    "applied_on": lazy_gettext("Applied on"),
-    "help_wanted": lazy_gettext("Help wanted with"),
-    # tracing
-    "persons": lazy_gettext("Sought persons"),
-    "name": lazy_gettext("Name"),
-    "name_original": lazy_gettext("Name in the original script"),
-    "other_spellings": lazy_gettext("Other spellings or names"),
-    "sex": lazy_gettext("Sex"),
-    "birth_date": lazy_gettext("Date of birth"),
-    "approximate_age": lazy_gettext("Approximate age"),
-    "nationality": lazy_gettext("Nationality"),
-    "last_place": lazy_gettext("Last known place"),
-    "last_seen": lazy_gettext("Last seen there"),
-    "last_contact_date": lazy_gettext("Last contact"),
-    "last_contact_channel": lazy_gettext("Last contact by"),
-    "minor_when_separated": lazy_gettext("Minor when separated"),
-    "separation": lazy_gettext("Circumstances of the separation"),
-    "other_organisation": lazy_gettext("Another organisation searches too"),
-    "other_organisation_name": lazy_gettext("Name of the other organisation"),
-    # social services
-    "topics": lazy_gettext("Topics"),
-    "municipality": lazy_gettext("Municipality"),
-    "children_with_you": lazy_gettext("Children with the client"),
-    "children_count": lazy_gettext("Number of children"),
-    "no_place_tonight": lazy_gettext("No safe place to sleep tonight"),
-    "health_emergency": lazy_gettext("Urgent health problem"),
-    "in_danger": lazy_gettext("In danger or threatened"),
-    # contact windows
-    "day": lazy_gettext("Day"),
-    "start": lazy_gettext("From"),
-    "end": lazy_gettext("Until"),
-}
 
 
 @dataclass
 class Answer:
     label: str
     value: str = ""
-    groups: list[list[Answer]] = field(default_factory=list)  # rows of a list field
+    groups: list[list[Answer]] = field(default_factory=list)  # rows of a repeating group
 
 
 def label_for(name: str) -> str:
-    label = FIELD_LABELS.get(name)
-    return str(label) if label is not None else name.replace("_", " ").capitalize()
+    """A key no question describes (any more): its own name, readable."""
+    return name.replace("_", " ").capitalize()
 
 
-def _options(spec: Any) -> Mapping[str, Any]:
-    options = spec.options() if callable(spec.options) else spec.options
-    return options if isinstance(options, Mapping) else {}
-
-
-def _value(spec: Any, value: Any) -> str:
+def _value(question: questions.Question | None, value: Any) -> str:
     if value is None or value == "" or value == []:
         return ""
+    spec = question.parser if question is not None else None
+    options = question.choices if question is not None else {}
     if isinstance(spec, Choice):
-        return str(_options(spec).get(value, value))
+        return str(options.get(value, value))
     if isinstance(spec, MultiChoice) and isinstance(value, list):
-        options = _options(spec)
         return ", ".join(str(options.get(v, v)) for v in value)
     if isinstance(spec, Date | PartialDate) and isinstance(value, str):
         return _readable_date(value)
@@ -109,30 +60,25 @@ def _readable_date(value: str) -> str:
         return value
 
 
-def _walk(cls: type | None, data: Mapping[str, Any]) -> list[Answer]:
+def _walk(items: list[Any] | tuple[Any, ...], data: Mapping[str, Any]) -> list[Answer]:
     answers: list[Answer] = []
     known: set[str] = set()
-    for f in dataclasses.fields(cls) if cls else ():
-        known.add(f.name)
-        spec = f.metadata.get("spec")
-        value = data.get(f.name)
-        if isinstance(spec, ListOf):
+    for item in items:
+        if not item.case_page:
+            continue
+        known.add(item.name)
+        value = data.get(item.name)
+        if isinstance(item, questions.Group):
             rows = [row for row in value or [] if isinstance(row, Mapping)]
-            answers.append(Answer(label_for(f.name), groups=[_walk(spec.item, r) for r in rows]))
-        elif isinstance(spec, Nested) and isinstance(value, Mapping):
-            answers.append(Answer(label_for(f.name), groups=[_walk(spec.item, value)]))
+            groups = [_walk(item.questions, row) for row in rows]
+            answers.append(Answer(str(item.label), groups=groups))
         else:
-            answers.append(Answer(label_for(f.name), _value(spec, value)))
-    for key, value in data.items():  # whatever the schema does not (or no longer) describe
+            answers.append(Answer(str(item.label), _value(item, value)))
+    for key, value in data.items():  # whatever the questions do not (or no longer) describe
         if key not in known:
             answers.append(Answer(label_for(key), _value(None, value)))
     return answers
 
 
 def details(kind: str, data: Mapping[str, Any] | None) -> list[Answer]:
-    return _walk(DETAILS.get(kind), data if isinstance(data, Mapping) else {})
-
-
-def contact_windows(windows: list[Any] | None) -> list[Answer]:
-    rows = [w for w in windows or [] if isinstance(w, Mapping)]
-    return [Answer(_("Times to call"), groups=[_walk(ContactWindow, w) for w in rows])]
+    return _walk(questions.details_items(kind), data if isinstance(data, Mapping) else {})

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from intake import questions
 from triage.casework import config_cache
 from triage.casework.models import CaseworkSetting
 from yhteys.clock import now
@@ -108,8 +109,6 @@ def _age(person: Mapping[str, Any], today: date) -> int | None:
 
 def _family_reunification(d: Mapping[str, Any], today: date, cfg: UrgencyConfig) -> list[Signal]:
     found: list[Signal] = []
-    if d.get("sponsor_minor") == "yes":
-        found.append(Signal("sponsor_minor", "urgent"))
     children = [
         m for m in d.get("members") or []
         if isinstance(m, Mapping) and isinstance(m.get("age"), int) and m["age"] < 18
@@ -145,13 +144,13 @@ def _tracing(d: Mapping[str, Any], today: date) -> list[Signal]:
     return found
 
 
-def _social_services(d: Mapping[str, Any]) -> list[Signal]:
-    found = [
-        Signal(code, "urgent") for code in ("no_place_tonight", "health_emergency", "in_danger")
-        if d.get(code) is True
-    ]
-    if d.get("children_with_you") == "yes":
-        found.append(Signal("children_with_client", "high"))
+def _plain(kind: str, d: Mapping[str, Any]) -> list[Signal]:
+    """The signals the questions declare as "this answer is that value" (intake.questions)."""
+    found: list[Signal] = []
+    for question, urgency in questions.urgency_signals(kind):
+        value = d.get(question.name)
+        if value == urgency.when and type(value) is type(urgency.when):
+            found.append(Signal(urgency.code, urgency.priority))
     return found
 
 
@@ -159,13 +158,10 @@ def assess(
     kind: str, details: Mapping[str, Any] | None, today: date, config: UrgencyConfig
 ) -> Assessment:
     details = details if isinstance(details, Mapping) else {}
+    signals = _plain(kind, details)
     if kind == "family_reunification":
-        signals = _family_reunification(details, today, config)
+        signals += _family_reunification(details, today, config)
     elif kind == "tracing":
-        signals = _tracing(details, today)
-    elif kind == "social_services":
-        signals = _social_services(details)
-    else:
-        signals = []
+        signals += _tracing(details, today)
     priority = min((s.priority for s in signals), key=RANK.__getitem__, default="normal")
     return Assessment(priority, tuple(signals))
