@@ -22,6 +22,11 @@ def includeme(config: Config) -> None:
     config.add_resealer("notification links", outbox.reseal_pending)
     config.add_catalog("notify", [
         ("notify", [("**.py", "python")]),
-        ("templates/notify", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
+        ("templates/notify", [("staff_*/**", "ignore"), ("_staff_*", "ignore"),
+                              ("**.html", "jinja2"), ("**.txt", "jinja2")]),
     ])
+    # What staff receive by mail is read by staff only: translated into the staff languages.
+    config.add_catalog("staff_notices", [
+        ("templates/notify", [("staff_*/**", "jinja2"), ("_staff_*", "jinja2")]),
+    ], staff=True)
     config.add_migrations("notify", "notify.models")

@@ -7,16 +7,18 @@ template folder. `missing()` lists what a catalog lacks, for the completeness te
 from __future__ import annotations
 
 import fcntl
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from yhteys.i18n import LANGUAGES, LOCALES_DIR, domains, sources
+from yhteys.i18n import LOCALES_DIR, domains, languages_of, sources, staff_domains
 from yhteys.settings import PROJECT_ROOT
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
@@ -78,15 +80,68 @@ def update(only: list[str] | None = None) -> None:
             _update_domain(domain)
 
 
+def catalog_languages(domain: str) -> list[str]:
+    """Where a domain has catalogs: its languages, and for a public domain every language a
+    translator has started (a folder under locales/) before it is offered to the public."""
+    required = list(languages_of(domain))
+    if domain in staff_domains():
+        return required
+    started = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
+    return required + [lang for lang in started if lang not in required]
+
+
 def _update_domain(domain: str) -> None:
     template = extract(domain)
-    for locale in LANGUAGES:
+    for locale in catalog_languages(domain):
         catalog = read(locale, domain)
         catalog.update(template, no_fuzzy_matching=True)
         path = po_path(locale, domain)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
             write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True)
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+REVIEW_LINE = re.compile(r"^Native-speaker review:\s*(.+)$", re.MULTILINE | re.IGNORECASE)
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def reviewed(catalog: Catalog) -> str:
+    """What the catalog's header says of a native speaker's review ("no" when it says nothing)."""
+    found = REVIEW_LINE.search(catalog.header_comment or "")
+    return found.group(1).strip() if found else "no"
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    bad_placeholders: int
+    reviewed: str
+
+
+def progress(locale: str, domain: str) -> Progress:
+    """How far a catalog is: for `yhteys translations` and the completeness test."""
+    catalog = read(locale, domain)
+    total = translated = fuzzy = bad = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        total += 1
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        string = message.string if isinstance(message.string, str) else message.string[0]
+        if message.fuzzy:
+            fuzzy += 1
+        elif string:
+            translated += 1
+            if placeholders(string) != placeholders(source):
+                bad += 1
+    return Progress(total, translated, fuzzy, total - translated - fuzzy, bad, reviewed(catalog))
 
 
 def _key(message_id: str | tuple[str, ...]) -> str:
@@ -146,8 +201,8 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["missing"]:
         count = 0
-        for locale in LANGUAGES:
-            for domain in domains():
+        for domain in domains():
+            for locale in languages_of(domain):
                 for message_id in missing(locale, domain):
                     count += 1
                     print(f"{locale}/{domain}: {message_id!r}")

@@ -86,6 +86,27 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _translations(args: argparse.Namespace) -> int:
+    """How far each language is, per part: for translators and whoever decides to offer one."""
+    from yhteys import catalogs
+    from yhteys.i18n import domains
+
+    print(f"{'language':8} {'domain':14} {'translated':>12} {'fuzzy':>6} {'missing':>8} "
+          f"{'bad %()':>8}  reviewed by a native speaker")
+    languages = sorted({lang for d in domains() for lang in catalogs.catalog_languages(d)})
+    for language in languages:
+        for domain in domains():
+            if language not in catalogs.catalog_languages(domain):
+                continue
+            p = catalogs.progress(language, domain)
+            state = "complete" if p.translated == p.total and not p.bad_placeholders else ""
+            if language == "en":
+                state = "(the source language)"
+            print(f"{language:8} {domain:14} {p.translated:>5}/{p.total:<6} {p.fuzzy:>6} "
+                  f"{p.untranslated:>8} {p.bad_placeholders:>8}  {p.reviewed} {state}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yhteys", description="Yhteys contact and triage service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "generate-key", help="print a new key for DATA_KEYS (put it first to rotate)"
     ).set_defaults(func=_generate_key)
+    sub.add_parser(
+        "translations", help="how complete each language's catalogs are, and who reviewed them"
+    ).set_defaults(func=_translations)
     sub.add_parser(
         "rotate-keys",
         help="seal files and secrets again with the first DATA_KEYS key (after a new key is "

@@ -16,7 +16,7 @@ be "Vastaanottaja" in the notices and "Päättyen" in the audit filter without e
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -43,6 +43,8 @@ LANGUAGES: dict[str, str] = {
     "en": "English",
 }
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "ps", "he", "ckb"})
+# Staff pages and staff mail are in these only; the public side speaks every one of LANGUAGES.
+STAFF_LANGUAGES: dict[str, str] = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
 _current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
@@ -74,6 +76,17 @@ def sources() -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
 
 def domains() -> tuple[str, ...]:
     return tuple(sources())
+
+
+def staff_domains() -> frozenset[str]:
+    from yhteys.registry import registry
+
+    return frozenset(registry().staff_catalogs)
+
+
+def languages_of(domain: str) -> tuple[str, ...]:
+    """The languages a domain must be complete in."""
+    return tuple(STAFF_LANGUAGES if domain in staff_domains() else LANGUAGES)
 
 
 @cache
@@ -193,8 +206,9 @@ def native_name(locale: str) -> str:
     return LANGUAGES.get(locale) or Locale.parse(locale).get_display_name(locale) or locale
 
 
-def negotiate(accept_language: str | None) -> str:
-    """Pick the best offered language from an Accept-Language header."""
+def negotiate(accept_language: str | None, offered: Mapping[str, str] | None = None) -> str:
+    """Pick the best offered language (the public ones unless said) from Accept-Language."""
+    offered = LANGUAGES if offered is None else offered
     if not accept_language:
         return DEFAULT_LOCALE
     weighted: list[tuple[float, int, str]] = []
@@ -214,7 +228,7 @@ def negotiate(accept_language: str | None) -> str:
         if neg_quality >= 0:
             continue
         base = tag.split("-")[0]
-        if base in LANGUAGES:
+        if base in offered:
             return base
     return DEFAULT_LOCALE
 

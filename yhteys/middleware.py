@@ -79,7 +79,9 @@ class LocaleMiddleware:
             else:
                 headers = dict(scope.get("headers") or [])
                 accept = headers.get(b"accept-language", b"").decode("latin-1")
-                locale = i18n.negotiate(accept)
+                # Staff pages speak the staff languages only.
+                offered = i18n.STAFF_LANGUAGES if segment == "triage" else i18n.LANGUAGES
+                locale = i18n.negotiate(accept, offered)
             scope.setdefault("state", {})["locale"] = locale
             i18n.set_locale(locale)
         await self.app(scope, receive, send)

@@ -56,6 +56,7 @@ class Config:
     commands: list[CommandRegistrar] = field(default_factory=list)
     demos: list[Demo] = field(default_factory=list)
     catalogs: dict[str, Sources] = field(default_factory=dict)  # gettext domain -> sources
+    staff_catalogs: set[str] = field(default_factory=set)  # domains only staff read
     migrations: dict[str, str] = field(default_factory=dict)  # branch -> models module
     resealers: dict[str, Resealer] = field(default_factory=dict)
     included: list[str] = field(default_factory=list)
@@ -86,8 +87,12 @@ class Config:
     def add_demo(self, order: int, name: str, seed: Callable[[], object]) -> None:
         self.demos.append(Demo(order, name, seed))
 
-    def add_catalog(self, domain: str, sources: Sources) -> None:
+    def add_catalog(self, domain: str, sources: Sources, *, staff: bool = False) -> None:
+        """A gettext domain and the files it is extracted from. A `staff` domain is read only
+        by staff, so it is translated into the staff languages, not every public one."""
         self.catalogs[domain] = sources
+        if staff:
+            self.staff_catalogs.add(domain)
 
     def add_resealer(self, name: str, reseal: Resealer) -> None:
         """What `yhteys rotate-keys` must seal again after a new key is put first."""

@@ -9,15 +9,13 @@ if TYPE_CHECKING:
 
 
 def includeme(config: Config) -> None:
-    """The opening hours: their pages come with intake's public routes; the staff editor
-    (triage/hours_admin.py) speaks this domain too."""
+    """The opening hours: their pages come with intake's public routes (the staff editor,
+    triage/hours_admin.py, speaks casework's staff domain)."""
     from intake.hours import demo
 
     config.add_demo(40, "opening hours", demo.seed)
     config.add_catalog("hours", [
         ("intake/hours", [("**.py", "python")]),
-        ("triage", [("hours_admin.py", "python")]),
         ("templates/hours", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
-        ("templates/triage/hours", [("**.html", "jinja2")]),
     ])
     config.add_migrations("hours", "intake.hours.models")

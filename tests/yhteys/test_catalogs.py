@@ -3,12 +3,13 @@
 import pytest
 
 from yhteys import catalogs
-from yhteys.i18n import LANGUAGES, domains
+from yhteys.i18n import LANGUAGES, domains, languages_of
+
+REQUIRED = [(lang, domain) for domain in domains() for lang in sorted(languages_of(domain))]
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.parametrize("locale", sorted(LANGUAGES))
-@pytest.mark.parametrize("domain", domains())
+@pytest.mark.parametrize(("locale", "domain"), REQUIRED)
 def test_catalog_is_complete(locale, domain):
     missing = list(catalogs.missing(locale, domain))
     assert not missing, (
@@ -38,10 +39,39 @@ def test_a_module_and_a_template_read_their_own_domain():
     from yhteys import i18n
 
     assert i18n.domain_of("triage/accounts/audit_views.py") == "accounts"
-    assert i18n.domain_of("triage/hours_admin.py") == "hours"
+    assert i18n.domain_of("triage/hours_admin.py") == "casework"  # a staff page
     assert i18n.domain_of("triage/casework/case_views.py") == "casework"
     assert i18n.domain_of("intake/hours/page.py") == "hours"
     assert i18n.template_domain("triage/accounts/audit.html") == "accounts"
-    assert i18n.template_domain("triage/hours/index.html") == "hours"
+    assert i18n.template_domain("triage/hours/index.html") == "casework"
+    assert i18n.template_domain("notify/staff_new_case/body.txt") == "staff_notices"
+    assert i18n.template_domain("notify/case_received/body.txt") == "notify"
     assert i18n.template_domain("triage/casework/case.html") == "casework"
     assert i18n.template_domain("base.html") == "yhteys"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("locale", "domain"), REQUIRED)
+def test_no_translation_changes_a_placeholder_or_stays_fuzzy(locale, domain):
+    progress = catalogs.progress(locale, domain)
+    assert progress.bad_placeholders == 0, f"{locale}/{domain}: a translation lost a %(...)s"
+    assert progress.fuzzy == 0, f"{locale}/{domain}: {progress.fuzzy} fuzzy translations"
+
+
+@pytest.mark.sqlite_only
+def test_staff_texts_are_asked_only_in_the_staff_languages():
+    from yhteys.i18n import STAFF_LANGUAGES, staff_domains
+
+    assert staff_domains() == {"accounts", "casework", "staff_notices"}
+    for domain in staff_domains():
+        assert set(languages_of(domain)) == set(STAFF_LANGUAGES)
+    assert set(languages_of("intake")) == set(LANGUAGES)
+
+
+@pytest.mark.sqlite_only
+def test_the_translations_command_reports_every_language(capsys):
+    from yhteys.cli import main
+
+    assert main(["translations"]) == 0
+    out = capsys.readouterr().out
+    assert "fi       intake" in out and "complete" in out

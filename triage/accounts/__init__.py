@@ -16,5 +16,5 @@ def includeme(config: Config) -> None:
     config.add_catalog("accounts", [
         ("triage/accounts", [("**.py", "python")]),
         ("templates/triage/accounts", [("**.html", "jinja2")]),
-    ])
+    ], staff=True)
     config.add_migrations("accounts", "triage.accounts.models")

@@ -10,8 +10,7 @@ if TYPE_CHECKING:
 
 def includeme(config: Config) -> None:
     config.add_catalog("casework", [
-        ("triage", [("accounts/**", "ignore"), ("hours_admin.py", "ignore"), ("**.py", "python")]),
-        ("templates/triage", [("accounts/**", "ignore"), ("hours/**", "ignore"),
-                              ("**.html", "jinja2")]),
-    ])
+        ("triage", [("accounts/**", "ignore"), ("**.py", "python")]),
+        ("templates/triage", [("accounts/**", "ignore"), ("**.html", "jinja2")]),
+    ], staff=True)
     config.add_migrations("casework", "triage.casework.models")
