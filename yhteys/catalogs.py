@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,10 +71,10 @@ def _locked() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def update(domains: list[str] | None = None) -> None:
+def update(only: list[str] | None = None) -> None:
     """Merge freshly extracted messages into the catalogs, keeping existing translations."""
     with _locked():
-        for domain in domains or list(domains()):
+        for domain in only or domains():
             _update_domain(domain)
 
 
@@ -89,7 +89,7 @@ def _update_domain(domain: str) -> None:
             write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True)
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
+def _key(message_id: str | Sequence[str]) -> str:
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
@@ -108,8 +108,8 @@ def missing(locale: str, domain: str) -> Iterator[str]:
             yield _key(message.id)
 
 
-def _translated(string: str | tuple[str, ...]) -> bool:
-    if isinstance(string, tuple):
+def _translated(string: str | Sequence[str] | None) -> bool:
+    if isinstance(string, tuple | list):
         return all(string)
     return bool(string)
 

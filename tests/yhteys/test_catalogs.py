@@ -45,3 +45,13 @@ def test_a_module_and_a_template_read_their_own_domain():
     assert i18n.template_domain("triage/hours/index.html") == "hours"
     assert i18n.template_domain("triage/casework/case.html") == "casework"
     assert i18n.template_domain("base.html") == "yhteys"
+
+
+@pytest.mark.sqlite_only
+def test_make_messages_updates_every_domain(tmp_path, monkeypatch):
+    """`make messages` runs `update` with no domain named: every domain's catalogs are written."""
+    monkeypatch.setattr(catalogs, "LOCALES_DIR", tmp_path)
+    assert catalogs.main(["update"]) == 0
+    for locale in LANGUAGES:
+        for domain in domains():
+            assert catalogs.po_path(locale, domain).is_file(), (locale, domain)
