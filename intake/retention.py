@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake import attachments
 from intake.models import Attachment, Case, CaseMessage
@@ -43,7 +43,7 @@ def anonymise_case(session: Session, case: Case) -> None:
     case.anonymised_at = now()
     session.add(case)
     session.execute(
-        update(CaseMessage).where(CaseMessage.case_id == case.id).values(body="")
+        update(CaseMessage).where(col(CaseMessage.case_id) == case.id).values(body="")
     )
     files = session.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
     attachments.delete(session, files)

@@ -131,7 +131,7 @@ def _pending_secret(user_id: int, renew: bool, create: bool = True) -> tuple[str
             user.last_totp_step = None
             db.add(user)
             db.commit()
-        return totp.open_seed(user.totp_secret), user.email  # type: ignore[arg-type]
+        return totp.open_seed(user.totp_secret), user.email
 
 
 def _enrol_form(request: Request, secret: str, email: str, *, error: str = "",

@@ -110,8 +110,8 @@ def _export(request: Request, params) -> str:  # noqa: ANN001
         for e in events:
             writer.writerow([
                 e.id, as_utc(e.at).isoformat(), e.actor_id or "",
-                _cell(actor_names.get(e.actor_id, "")) if e.actor_id else "",  # type: ignore[arg-type]
-                e.action, e.case_id or "", references.get(e.case_id, "") if e.case_id else "",  # type: ignore[arg-type]
+                _cell(actor_names.get(e.actor_id, "")) if e.actor_id else "",
+                e.action, e.case_id or "", references.get(e.case_id, "") if e.case_id else "",
                 json.dumps(e.detail, sort_keys=True), e.client_hash,
             ])
         # The case goes in the event's own column, so the export shows up in that case's trail.

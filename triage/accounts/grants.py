@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from triage.accounts import audit, notices
@@ -72,7 +72,7 @@ def _decide(db: Session, grant: RoleGrant, actor: StaffUser, state: str) -> None
     """Move a pending grant to `state`, atomically: two admins deciding at once, one wins."""
     result = db.execute(
         update(RoleGrant)
-        .where(RoleGrant.id == grant.id, RoleGrant.state == PENDING)
+        .where(col(RoleGrant.id) == grant.id, col(RoleGrant.state) == PENDING)
         .values(state=state, decided_by=actor.id, decided_at=now())
     )
     if not result.rowcount:  # type: ignore[attr-defined]

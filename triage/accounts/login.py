@@ -31,7 +31,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from triage.accounts import audit, devices, totp
@@ -118,12 +118,12 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
     stale = at - timedelta(hours=FORGET_HOURS)
     # Counts and lock streaks older than a day without failures are forgotten first.
     db.execute(update(LoginLock).where(
-        LoginLock.user_id == user.id, LoginLock.scope == scope, LoginLock.updated_at < stale,
-        or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < at),  # type: ignore[union-attr, operator]
+        col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope, col(LoginLock.updated_at) < stale,
+        or_(col(LoginLock.locked_until).is_(None), col(LoginLock.locked_until) < at),
     ).values(failures=0, lock_count=0).execution_options(synchronize_session=False))
     row_id = db.execute(
         update(LoginLock)
-        .where(LoginLock.user_id == user.id, LoginLock.scope == scope)
+        .where(col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope)
         .values(failures=LoginLock.failures + 1, updated_at=at)
         .returning(LoginLock.id)
         .execution_options(synchronize_session=False)
@@ -153,13 +153,13 @@ def _register_failure(db: Session, user: StaffUser, origin: Origin,
 
 def _clear_failures(db: Session, user: StaffUser, origin: Origin) -> None:
     """A success clears the counter of this device or client; the account's count runs out."""
-    db.execute(delete(LoginLock).where(LoginLock.user_id == user.id,
-                                       LoginLock.scope == origin.scope))
+    db.execute(delete(LoginLock).where(col(LoginLock.user_id) == user.id,
+                                       col(LoginLock.scope) == origin.scope))
 
 
 def clear_all_locks(db: Session, user_id: int) -> None:
     """Every count and lock of an account (a new password was set through a reset link)."""
-    db.execute(delete(LoginLock).where(LoginLock.user_id == user_id))
+    db.execute(delete(LoginLock).where(col(LoginLock.user_id) == user_id))
 
 
 def _fail(db: Session, user: StaffUser | None, reason: str, request: Request | None,
@@ -240,8 +240,8 @@ def claim_totp_step(db: Session, user: StaffUser, step: int) -> bool:
     result = db.execute(
         update(StaffUser)
         .where(
-            StaffUser.id == user.id,
-            or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),  # type: ignore[union-attr, operator]
+            col(StaffUser.id) == user.id,
+            or_(col(StaffUser.last_totp_step).is_(None), col(StaffUser.last_totp_step) < step),
         )
         .values(last_totp_step=step)
     )
@@ -256,8 +256,8 @@ def use_recovery_code(db: Session, user: StaffUser, code: str) -> bool:
     result = db.execute(
         update(RecoveryCode)
         .where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == totp.hash_recovery_code(code),
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == totp.hash_recovery_code(code),
             RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
         )
         .values(used_at=now())
@@ -269,7 +269,7 @@ def issue_recovery_codes(db: Session, user: StaffUser) -> list[str]:
     """New recovery codes for a user, replacing any old ones; the plain codes exist only here."""
     from sqlmodel import delete
 
-    db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = totp.new_recovery_codes()
     for code in codes:
         db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -90,7 +90,7 @@ def load(db: Session, token: str | None) -> Current | None:
 def revoke(db: Session, sid: str) -> None:
     db.execute(
         update(StaffSession)
-        .where(StaffSession.id == sid, StaffSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(StaffSession.id) == sid, col(StaffSession.revoked_at).is_(None))
         .values(revoked_at=now())
     )
 
@@ -98,11 +98,11 @@ def revoke(db: Session, sid: str) -> None:
 def revoke_all(db: Session, user_id: int, *, keep: str | None = None) -> int:
     """End every session of a user (but `keep`); returns how many were ended."""
     statement = update(StaffSession).where(
-        StaffSession.user_id == user_id,
+        col(StaffSession.user_id) == user_id,
         StaffSession.revoked_at.is_(None),  # type: ignore[union-attr]
     )
     if keep is not None:
-        statement = statement.where(StaffSession.id != keep)
+        statement = statement.where(col(StaffSession.id) != keep)
     result = db.execute(statement.values(revoked_at=now()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from triage.accounts.models import ROLES, RecoveryCode, StaffUser, Team, TeamMembership
 from triage.accounts.passwords import UNUSABLE_PREFIX, hash_password
@@ -69,7 +69,7 @@ def clean_name(name: str) -> str:
 
 def set_teams(db: Session, user: StaffUser, team_ids: Iterable[int]) -> None:
     wanted = set(team_ids)
-    db.exec(delete(TeamMembership).where(TeamMembership.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(TeamMembership).where(col(TeamMembership.user_id) == user.id))
     for team_id in sorted(wanted):
         db.add(TeamMembership(team_id=team_id, user_id=user.id))  # type: ignore[arg-type]
     db.flush()
@@ -101,7 +101,7 @@ def reset_second_factor(db: Session, user: StaffUser) -> None:
     user.totp_enabled = False
     user.last_totp_step = None
     user.must_enrol_totp = True
-    db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     db.add(user)
 
 

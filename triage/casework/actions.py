@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.requests import Request
 
 from intake import lifecycle
@@ -47,7 +47,7 @@ def _take(session: Session, case: Case, version: int) -> None:
     session.flush()  # earlier changes in this unit of work must not be lost by the refresh below
     result = session.execute(
         update(Case)
-        .where(Case.id == case.id, Case.version == version)
+        .where(col(Case.id) == case.id, col(Case.version) == version)
         .values(version=version + 1, updated_at=now())
         .execution_options(synchronize_session=False)
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -233,7 +233,7 @@ def _sla_context(db: Session) -> dict[str, Any]:
     return {
         "targets": sla.targets(db),
         "priorities": PRIORITIES,
-        "closures": list(db.scalars(select(CalendarClosure).order_by(CalendarClosure.day))),
+        "closures": list(db.scalars(select(CalendarClosure).order_by(col(CalendarClosure.day)))),
         "holidays": upcoming[:8],
         "urgency": urgency.load_config(db),
         "day_minutes": sla.DAY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake import lifecycle
 from intake.lifecycle import State
@@ -43,9 +43,9 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
     if not user_ids:
         return {}
     query = (
-        select(Case.assignee_id, func.count())
-        .where(Case.assignee_id.in_(user_ids), Case.state.in_(OPEN_STATES))
-        .group_by(Case.assignee_id)
+        select(col(Case.assignee_id), func.count())
+        .where(col(Case.assignee_id).in_(user_ids), col(Case.state).in_(OPEN_STATES))
+        .group_by(col(Case.assignee_id))
     )
     return {int(uid): int(n) for uid, n in session.execute(query)}
 
@@ -53,9 +53,9 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
 def team_members(session: Session, team_id: int) -> list[StaffUser]:
     query = (
         select(StaffUser)
-        .join(TeamMembership, TeamMembership.user_id == StaffUser.id)
-        .where(TeamMembership.team_id == team_id, StaffUser.is_active.is_(True))
-        .order_by(StaffUser.id)
+        .join(TeamMembership, col(TeamMembership.user_id) == col(StaffUser.id))
+        .where(col(TeamMembership.team_id) == team_id, col(StaffUser.is_active).is_(True))
+        .order_by(col(StaffUser.id))
     )
     return list(session.scalars(query))
 

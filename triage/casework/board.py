@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import load_only
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import KINDS, PRIORITIES, STATES, Case
 from triage.accounts.auth import readable_team_ids
@@ -117,9 +117,9 @@ class Board:
 def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: ANN001, ANN202
     teams = readable_team_ids(user)
     if teams is not None:
-        query = query.where(Case.team_id.in_(sorted(teams)))
+        query = query.where(col(Case.team_id).in_(sorted(teams)))
     if filters.team == "none":
-        query = query.where(Case.team_id.is_(None))
+        query = query.where(col(Case.team_id).is_(None))
     elif filters.team:
         query = query.where(Case.team_id == int(filters.team))
     if filters.kind:
@@ -132,11 +132,11 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
     if filters.assignee == "me":
         query = query.where(Case.assignee_id == user.id)
     elif filters.assignee == "none":
-        query = query.where(Case.assignee_id.is_(None))
+        query = query.where(col(Case.assignee_id).is_(None))
     elif filters.assignee:
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.overdue:
-        query = query.where(Case.state.in_(RUNNING_STATES), Case.due_at <= as_utc(at))
+        query = query.where(col(Case.state).in_(RUNNING_STATES), col(Case.due_at) <= as_utc(at))
     if filters.reference:
         query = query.where(Case.reference == filters.reference)
     return query
@@ -161,10 +161,10 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
     for state in states:
         depth = (filters.pages.get(state, 1) - 1) * PAGE_SIZE + PAGE_SIZE + 1
         for team in per_team:
-            keys = select(Case.id, Case.state, Case.priority_rank, Case.due_at).where(
-                Case.state == state)
+            keys = select(col(Case.id), col(Case.state), col(Case.priority_rank), col(Case.due_at)).where(
+                col(Case.state) == state)
             if team is not None:
-                keys = keys.where(Case.team_id == team)
+                keys = keys.where(col(Case.team_id) == team)
             order = (Case.priority_rank + 0, Case.due_at, Case.id) if state in sparse else ORDER
             # Each piece is wrapped in a subquery: SQLite refuses ORDER BY inside UNION ALL.
             yield select(_scoped(keys, user, filters, at).order_by(*order).limit(depth)
@@ -176,7 +176,7 @@ def _counts(session: Session, user: StaffUser, filters: Filters, states: list[st
     """Each column's count up to COUNT_CAP + 1, all in one statement."""
     parts = []
     for state in states:
-        capped = _scoped(select(Case.id).where(Case.state == state), user, filters, at).limit(
+        capped = _scoped(select(col(Case.id)).where(col(Case.state) == state), user, filters, at).limit(
             COUNT_CAP + 1).subquery()
         parts.append(select(literal(state).label("state"), func.count().label("n"))
                      .select_from(capped))
@@ -237,7 +237,7 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
     wanted = [i for ids in pages.values() for i in ids[:PAGE_SIZE]]
     cards = {
         c.id: c for c in session.scalars(
-            select(Case).options(load_only(*CARD_COLUMNS)).where(Case.id.in_(wanted)))
+            select(Case).options(load_only(*CARD_COLUMNS)).where(col(Case.id).in_(wanted)))
     } if wanted else {}
     columns = []
     for state in STATES:
@@ -254,7 +254,7 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
     people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
     people = {
         u.id: u.label
-        for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(people_ids)))
+        for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(people_ids)))
     }
     overdue = {
         c.id for c in cards.values()
@@ -267,9 +267,9 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
     """People to filter by: the members of the teams the user can see."""
     from triage.accounts.models import TeamMembership
 
-    query = select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.display_name)
+    query = select(StaffUser).where(col(StaffUser.is_active).is_(True)).order_by(col(StaffUser.display_name))
     teams = readable_team_ids(user)
     if teams is not None:
-        members = select(TeamMembership.user_id).where(TeamMembership.team_id.in_(sorted(teams)))
-        query = query.where(StaffUser.id.in_(members))
+        members = select(col(TeamMembership.user_id)).where(col(TeamMembership.team_id).in_(sorted(teams)))
+        query = query.where(col(StaffUser.id).in_(members))
     return [(u.id, u.label) for u in session.scalars(query)]

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework import history, notices
@@ -41,15 +41,15 @@ def _record(session: Session, case: Case, target: str, due: datetime, at: dateti
 
 def _overdue(session: Session, at: datetime, target: str) -> list[Case]:
     due_column = DUE_COLUMNS[target]
-    already = exists().where(and_(SlaBreach.case_id == Case.id, SlaBreach.target == target))
+    already = exists().where(and_(col(SlaBreach.case_id) == col(Case.id), col(SlaBreach.target) == target))
     query = (
         select(Case)
-        .where(Case.state.in_(RUNNING_STATES), Case.due_at <= at, due_column <= at, ~already)
-        .order_by(Case.due_at)
+        .where(col(Case.state).in_(RUNNING_STATES), col(Case.due_at) <= at, due_column <= at, ~already)
+        .order_by(col(Case.due_at))
         .limit(BATCH)
     )
     if target == "first_response":
-        query = query.where(Case.first_response_at.is_(None))
+        query = query.where(col(Case.first_response_at).is_(None))
     return list(session.scalars(query))
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.choices import DAYS
 from intake.models import Attachment, Case, CaseMessage
@@ -28,14 +28,14 @@ class Line:
 
 
 def find(session: Session, reference: str) -> Case | None:
-    return session.scalars(select(Case).where(Case.reference == reference)).first()
+    return session.scalars(select(Case).where(col(Case.reference) == reference)).first()
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {u.id: u.label for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
+    return {u.id: u.label for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(ids)))}
 
 
 def window_text(window: dict[str, Any]) -> str:
@@ -62,13 +62,13 @@ def priority_reason(session: Session, case: Case) -> str:
 def conversation(session: Session, case: Case, names: dict[int, str]) -> list[Line]:
     files: dict[int | None, list[Attachment]] = {}
     for attachment in session.scalars(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        select(Attachment).where(col(Attachment.case_id) == case.id).order_by(col(Attachment.id))
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
     client = _("Client")
     lines = [Line(case.created_at, client, case.message, files=files.get(None, []))]
-    query = select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(
-        CaseMessage.created_at, CaseMessage.id
+    query = select(CaseMessage).where(col(CaseMessage.case_id) == case.id).order_by(
+        col(CaseMessage.created_at), col(CaseMessage.id)
     )
     for message in session.scalars(query):
         author = client if message.author == "client" else names.get(
@@ -81,9 +81,9 @@ def conversation(session: Session, case: Case, names: dict[int, str]) -> list[Li
 def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict[str, Any]:
     events = history.for_case(session, case.id)
     notes = list(session.scalars(
-        select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id)))
+        select(CaseNote).where(col(CaseNote.case_id) == case.id).order_by(col(CaseNote.id))))
     messages_by = set(session.scalars(
-        select(CaseMessage.staff_user_id).where(CaseMessage.case_id == case.id)))
+        select(col(CaseMessage.staff_user_id)).where(col(CaseMessage.case_id) == case.id)))
     ids = {case.assignee_id, *messages_by, *(n.author_id for n in notes),
            *(e.actor_id for e in events)}
     ids |= {e.data.get("assignee_id") for e in events if isinstance(e.data.get("assignee_id"), int)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import PRIORITIES, Case
 from triage.casework import config_cache
@@ -73,7 +73,7 @@ def business_calendar(session: Session) -> BusinessCalendar:
 
 
 def _load_calendar(session: Session) -> BusinessCalendar:
-    return BusinessCalendar(session.scalars(select(CalendarClosure.day)).all())
+    return BusinessCalendar(session.scalars(select(col(CalendarClosure.day))).all())
 
 
 def _clock(session: Session, case: Case) -> CaseClock:
