@@ -35,7 +35,7 @@ from intake.references import (
 )
 from intake.validation import Submission
 from yhteys.clock import as_utc, now
-from yhteys.db import session_scope
+from yhteys.db import session_scope, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _create(
         for purpose in submission.consent_purposes()
     ]
     if consents:  # plain rows, one executemany: nothing reads them back in this transaction
-        session.execute(sa_insert(Consent.__table__), consents)
+        session.execute(sa_insert(table_of(Consent)), consents)
     if files:
         save_attachments(session, case.id, list(files))
     queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)

@@ -118,14 +118,15 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
     stale = at - timedelta(hours=FORGET_HOURS)
     # Counts and lock streaks older than a day without failures are forgotten first.
     db.execute(update(LoginLock).where(
-        col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope, col(LoginLock.updated_at) < stale,
+        col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope,
+        col(LoginLock.updated_at) < stale,
         or_(col(LoginLock.locked_until).is_(None), col(LoginLock.locked_until) < at),
     ).values(failures=0, lock_count=0).execution_options(synchronize_session=False))
     row_id = db.execute(
         update(LoginLock)
         .where(col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope)
         .values(failures=LoginLock.failures + 1, updated_at=at)
-        .returning(LoginLock.id)
+        .returning(col(LoginLock.id))
         .execution_options(synchronize_session=False)
     ).scalar_one()
     row = db.get(LoginLock, row_id)

@@ -24,6 +24,7 @@ from triage.accounts.models import StaffUser, Team
 from triage.casework import assign, duplicates, history, notices, sla
 from triage.casework.routing import decision_data
 from yhteys.clock import now
+from yhteys.db import rowcount
 
 WORK_STATES = tuple(s.value for s in State if s is not State.CLOSED)
 NOTE_MAX = 5000
@@ -51,7 +52,7 @@ def _take(session: Session, case: Case, version: int) -> None:
         .values(version=version + 1, updated_at=now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Stale
     session.refresh(case)  # what we change next starts from the row we now hold
 

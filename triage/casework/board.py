@@ -161,8 +161,9 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
     for state in states:
         depth = (filters.pages.get(state, 1) - 1) * PAGE_SIZE + PAGE_SIZE + 1
         for team in per_team:
-            keys = select(col(Case.id), col(Case.state), col(Case.priority_rank), col(Case.due_at)).where(
-                col(Case.state) == state)
+            keys = select(
+                col(Case.id), col(Case.state), col(Case.priority_rank), col(Case.due_at)
+            ).where(col(Case.state) == state)
             if team is not None:
                 keys = keys.where(col(Case.team_id) == team)
             order = (Case.priority_rank + 0, Case.due_at, Case.id) if state in sparse else ORDER
@@ -176,8 +177,9 @@ def _counts(session: Session, user: StaffUser, filters: Filters, states: list[st
     """Each column's count up to COUNT_CAP + 1, all in one statement."""
     parts = []
     for state in states:
-        capped = _scoped(select(col(Case.id)).where(col(Case.state) == state), user, filters, at).limit(
-            COUNT_CAP + 1).subquery()
+        capped = _scoped(
+            select(col(Case.id)).where(col(Case.state) == state), user, filters, at
+        ).limit(COUNT_CAP + 1).subquery()
         parts.append(select(literal(state).label("state"), func.count().label("n"))
                      .select_from(capped))
     return {row.state: int(row.n) for row in session.execute(union_all(*parts))}
@@ -267,9 +269,15 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
     """People to filter by: the members of the teams the user can see."""
     from triage.accounts.models import TeamMembership
 
-    query = select(StaffUser).where(col(StaffUser.is_active).is_(True)).order_by(col(StaffUser.display_name))
+    query = (
+        select(StaffUser)
+        .where(col(StaffUser.is_active).is_(True))
+        .order_by(col(StaffUser.display_name))
+    )
     teams = readable_team_ids(user)
     if teams is not None:
-        members = select(col(TeamMembership.user_id)).where(col(TeamMembership.team_id).in_(sorted(teams)))
+        members = select(col(TeamMembership.user_id)).where(
+            col(TeamMembership.team_id).in_(sorted(teams))
+        )
         query = query.where(col(StaffUser.id).in_(members))
     return [(u.id, u.label) for u in session.scalars(query)]

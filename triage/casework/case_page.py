@@ -35,7 +35,8 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {u.id: u.label for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(ids)))}
+    query = select(StaffUser).where(col(StaffUser.id).in_(ids))
+    return {u.id: u.label for u in session.scalars(query)}
 
 
 def window_text(window: dict[str, Any]) -> str:

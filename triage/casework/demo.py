@@ -119,7 +119,8 @@ def seed_saved_replies(db: Session) -> int:
 def route_unrouted(db: Session) -> int:
     """Cases that arrived before the rules existed get routed now."""
     count = 0
-    for case in db.scalars(select(Case).where(col(Case.team_id).is_(None), col(Case.state) == "new")):
+    unrouted = select(Case).where(col(Case.team_id).is_(None), col(Case.state) == "new")
+    for case in db.scalars(unrouted):
         assign.route(db, case)
         sla.apply_due_times(db, case, now())
         db.flush()
@@ -158,7 +159,8 @@ def _work(db: Session, case: Case, people: list[StaffUser], rng: random.Random) 
 
 def work_cases(db: Session, share: float = 0.4) -> int:
     """Claim, answer and close some cases, once: after staff have acted, leave the cases be."""
-    if db.scalars(select(col(CaseEvent.id)).where(col(CaseEvent.actor_id).is_not(None)).limit(1)).first():
+    acted = select(col(CaseEvent.id)).where(col(CaseEvent.actor_id).is_not(None)).limit(1)
+    if db.scalars(acted).first():
         return 0
     cases = list(db.scalars(select(Case).where(col(Case.team_id).is_not(None),
                                                col(Case.state) != "closed").order_by(col(Case.id))))

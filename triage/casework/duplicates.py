@@ -98,7 +98,11 @@ def suggest(session: Session, case: Case) -> list[tuple[Case, str]]:
         query = (
             select(Case)
             .join(PersonKey, col(PersonKey.case_id) == col(Case.id))
-            .where(col(PersonKey.key).in_(keys), col(Case.id) != case.id, col(Case.anonymised_at).is_(None))
+            .where(
+                col(PersonKey.key).in_(keys),
+                col(Case.id) != case.id,
+                col(Case.anonymised_at).is_(None),
+            )
             .order_by(col(Case.id).desc())
             .limit(MAX_SUGGESTIONS)
         )

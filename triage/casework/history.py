@@ -27,7 +27,10 @@ def add(
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:
     query = (
-        select(CaseEvent).where(col(CaseEvent.case_id) == case_id).order_by(col(CaseEvent.id)).limit(limit)
+        select(CaseEvent)
+        .where(col(CaseEvent.case_id) == case_id)
+        .order_by(col(CaseEvent.id))
+        .limit(limit)
     )
     return list(session.scalars(query))
 
