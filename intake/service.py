@@ -35,7 +35,7 @@ from intake.references import (
 )
 from intake.validation import Submission
 from yhteys.clock import as_utc, now
-from yhteys.db import session_scope, table_of
+from yhteys.db import pk, session_scope, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -291,11 +291,11 @@ def append_client_message(
     channel: str = "web",
 ) -> CaseMessage:
     """The client's message on the case, in the caller's transaction (web form or WhatsApp)."""
-    message = CaseMessage(case_id=case.id, author="client", channel=channel, body=body)
+    message = CaseMessage(case_id=pk(case), author="client", channel=channel, body=body)
     session.add(message)
     session.flush()
     if files:
-        save_attachments(session, case.id, list(files), message_id=message.id)
+        save_attachments(session, pk(case), list(files), message_id=message.id)
     case.client_replied = True
     case.updated_at = now()
     session.add(case)

@@ -29,7 +29,7 @@ from notify.models import (
 )
 from yhteys import crypto
 from yhteys.clock import now
-from yhteys.db import rowcount, table_of
+from yhteys.db import pk, rowcount, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def queue_notification(
     row = _insert_ignoring_duplicate(session, values)
     if row is None:
         return None
-    track_for_hand_over(session, row.id)
+    track_for_hand_over(session, pk(row))
     return row
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
@@ -119,6 +119,19 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")
     return table
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: _Row) -> int:
+    """The id of a row loaded or flushed: SQLModel types every `id` as optional, because a new
+    object has none until it is flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
 
 
 def rowcount(result: Result[Any]) -> int:

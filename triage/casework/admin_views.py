@@ -24,7 +24,7 @@ from triage.casework.routing import normalise_area
 from triage.casework.web import csrf_message, integer, page, redirect, text
 from yhteys import csrf
 from yhteys.clock import local_now
-from yhteys.db import get_engine
+from yhteys.db import get_engine, pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -169,7 +169,7 @@ def _save_reply(user: StaffUser, form: FormData, request: Request) -> str:
         try:
             reply = saved_replies.save(
                 db, reply_id=integer(form, "id"), language=text(form, "language", 8),
-                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=user.id)
+                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=pk(user))
         except saved_replies.ReplyError as exc:
             return REPLY_ERRORS[str(exc)]()
         audit.record(db, actor=user, action="saved_replies.save", request=request,
@@ -273,7 +273,7 @@ def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
                 if first is None or done is None:
                     return _("Give every target in business hours, for example 4 or 7.5.")
                 try:
-                    sla.set_target(db, priority, first, done, user.id)
+                    sla.set_target(db, priority, first, done, pk(user))
                 except ValueError:
                     return _("The first response must come before resolution.")
             audit.record(db, actor=user, action="sla.targets", request=request)

@@ -22,6 +22,7 @@ from triage.casework.routing import (
     decision_data,
     normalise_area,
 )
+from yhteys.db import pk
 
 OPEN_STATES = (State.ASSIGNED.value, State.IN_PROGRESS.value, State.WAITING_CLIENT.value)
 # The states routing may move (a case waiting for the client or closed keeps its state).
@@ -34,7 +35,7 @@ def rules(session: Session) -> list[Rule]:
 
 def _load_rules(session: Session) -> tuple[Rule, ...]:
     return tuple(
-        Rule(id=r.id, team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
+        Rule(id=pk(r), team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
         for r in session.scalars(select(RoutingRule))
     )
 
@@ -63,17 +64,17 @@ def team_members(session: Session, team_id: int) -> list[StaffUser]:
 def candidates(session: Session, team_id: int) -> list[Candidate]:
     """Advisors of the team who can take cases, with their open load."""
     members = [m for m in team_members(session, team_id) if m.has_role("advisor")]
-    loads = open_loads(session, [m.id for m in members])
+    loads = open_loads(session, [pk(m) for m in members])
     return [
-        Candidate(id=m.id, name=m.label, languages=tuple(m.languages or ()),
-                  open_cases=loads.get(m.id, 0))
+        Candidate(id=pk(m), name=m.label, languages=tuple(m.languages or ()),
+                  open_cases=loads.get(pk(m), 0))
         for m in members
     ]
 
 
 def assign_within(session: Session, case: Case, team: Team) -> Assignment:
     return choose_assignee(
-        candidates(session, team.id), language=case.language, auto_assign=team.auto_assign
+        candidates(session, pk(team)), language=case.language, auto_assign=team.auto_assign
     )
 
 

@@ -21,17 +21,20 @@ from intake.models import KINDS, PRIORITIES, STATES, Case
 from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser, Team
 from yhteys.clock import as_utc
+from yhteys.db import pk
 
 PAGE_SIZE = 25
 MAX_PAGE = 40  # 1,000 cards deep per column; beyond that, filter
 COUNT_CAP = 1000
 RUNNING_STATES = ("new", "assigned", "in_progress")
-CARD_COLUMNS = (
-    Case.id, Case.reference, Case.kind, Case.name, Case.language, Case.interpreter_needed,
-    Case.interpreter_language, Case.state, Case.priority, Case.priority_rank, Case.team_id,
-    Case.assignee_id, Case.due_at, Case.client_replied, Case.version, Case.created_at,
-    Case.first_response_at, Case.outcome,
+# What a card shows: the only columns the board loads (by name: SQLModel types the class
+# attributes as their values, load_only wants the mapped attributes they are at run time).
+CARD_FIELDS = (
+    "id", "reference", "kind", "name", "language", "interpreter_needed", "interpreter_language",
+    "state", "priority", "priority_rank", "team_id", "assignee_id", "due_at", "client_replied",
+    "version", "created_at", "first_response_at", "outcome",
 )
+CARD_COLUMNS = tuple(getattr(Case, name) for name in CARD_FIELDS)
 _REFERENCE = re.compile(r"[^0-9A-Z]")
 
 
@@ -142,7 +145,7 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
     return query
 
 
-ORDER = (Case.priority_rank, Case.due_at, Case.id)
+ORDER = (col(Case.priority_rank), col(Case.due_at), col(Case.id))
 
 
 def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
@@ -166,7 +169,10 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
             ).where(col(Case.state) == state)
             if team is not None:
                 keys = keys.where(col(Case.team_id) == team)
-            order = (Case.priority_rank + 0, Case.due_at, Case.id) if state in sparse else ORDER
+            order = (
+                (col(Case.priority_rank) + 0, col(Case.due_at), col(Case.id))
+                if state in sparse else ORDER
+            )
             # Each piece is wrapped in a subquery: SQLite refuses ORDER BY inside UNION ALL.
             yield select(_scoped(keys, user, filters, at).order_by(*order).limit(depth)
                          .subquery())
@@ -252,14 +258,14 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
             shown, capped = min(count, COUNT_CAP), count > COUNT_CAP
         columns.append(Column(state, [cards[i] for i in ids[:PAGE_SIZE] if i in cards],
                               shown, capped, page, len(ids) > PAGE_SIZE and page < MAX_PAGE))
-    team_names = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
+    team_names = {pk(t): t.name for t in session.scalars(select(Team).order_by(col(Team.name)))}
     people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
     people = {
-        u.id: u.label
+        pk(u): u.label
         for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(people_ids)))
     }
     overdue = {
-        c.id for c in cards.values()
+        pk(c) for c in cards.values()
         if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= as_utc(at)
     }
     return Board(columns, team_names, people, filters, overdue)
@@ -280,4 +286,4 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
             col(TeamMembership.team_id).in_(sorted(teams))
         )
         query = query.where(col(StaffUser.id).in_(members))
-    return [(u.id, u.label) for u in session.scalars(query)]
+    return [(pk(u), u.label) for u in session.scalars(query)]

@@ -17,7 +17,7 @@ from triage.accounts.models import StaffUser, Team
 from triage.casework import actions, assign, notices, sla
 from triage.casework.models import CaseEvent, RoutingRule, SavedReply
 from yhteys.clock import as_utc, now
-from yhteys.db import session_scope
+from yhteys.db import pk, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def seed_rules(db: Session) -> int:
     added = 0
     for kind, language, area, slug in RULES:
         if slug in teams:
-            db.add(RoutingRule(kind=kind, language=language, area=area, team_id=teams[slug].id))
+            db.add(RoutingRule(kind=kind, language=language, area=area, team_id=pk(teams[slug])))
             added += 1
     return added
 

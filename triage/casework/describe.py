@@ -170,7 +170,7 @@ def assignment_text(data: Mapping[str, Any]) -> str:
     return tail
 
 
-def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -> str:
+def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, str]) -> str:
     """One line of a case's history."""
 
     def who(key: str) -> str:

@@ -22,6 +22,7 @@ from intake.models import Case
 from triage.casework import history
 from triage.casework.models import DuplicateLink, PersonKey
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.settings import get_settings
 
 MAX_SUGGESTIONS = 10
@@ -90,10 +91,10 @@ def suggest(session: Session, case: Case) -> list[tuple[Case, str]]:
             .limit(MAX_SUGGESTIONS)
         )
         for other in session.scalars(query):
-            found.setdefault(other.id, (other, "contact"))
+            found.setdefault(pk(other), (other, "contact"))
     keys = person_keys(case.details)
     for key in keys:
-        session.add(PersonKey(case_id=case.id, key=key))
+        session.add(PersonKey(case_id=pk(case), key=key))
     if keys:
         query = (
             select(Case)
@@ -107,10 +108,10 @@ def suggest(session: Session, case: Case) -> list[tuple[Case, str]]:
             .limit(MAX_SUGGESTIONS)
         )
         for other in session.scalars(query):
-            found.setdefault(other.id, (other, "sought_person"))
+            found.setdefault(pk(other), (other, "sought_person"))
     results = []
     for other, reason in list(found.values())[:MAX_SUGGESTIONS]:
-        if _pair(session, case.id, other.id, reason) is not None:
+        if _pair(session, pk(case), pk(other), reason) is not None:
             history.add(session, case, "duplicate_suggested", None,
                         {"reference": other.reference, "other_id": other.id, "reason": reason})
             results.append((other, reason))
@@ -151,7 +152,8 @@ def decide(session: Session, link: DuplicateLink, status: str, actor_id: int) ->
 
 
 def staff_link(session: Session, case: Case, other: Case, actor_id: int) -> DuplicateLink:
-    link = link_between(session, case.id, other.id) or _pair(session, case.id, other.id, "staff")
+    case_id, other_id = pk(case), pk(other)
+    link = link_between(session, case_id, other_id) or _pair(session, case_id, other_id, "staff")
     assert link is not None
     decide(session, link, "linked", actor_id)
     return link

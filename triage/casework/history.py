@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
+from yhteys.db import pk
 
 
 def add(
@@ -19,7 +20,7 @@ def add(
 ) -> CaseEvent:
     if case.id is None:
         session.flush()
-    event = CaseEvent(case_id=case.id, at=at or now(), actor_id=actor_id, action=action,
+    event = CaseEvent(case_id=pk(case), at=at or now(), actor_id=actor_id, action=action,
                       data=data)
     session.add(event)
     return event
