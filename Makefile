@@ -43,4 +43,4 @@ messages: $(STAMP)
 	$(BIN)/python -m yhteys.catalogs update
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache
