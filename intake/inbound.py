@@ -61,7 +61,7 @@ def open_cases_for_number(session: Session, number: str) -> list[Case]:
         select(Case)
         .where(
             Case.state != "closed",
-            Case.anonymised_at.is_(None),  # type: ignore[union-attr]
+            col(Case.anonymised_at).is_(None),
             or_(
                 and_(col(Case.contact_channel) == "whatsapp", col(Case.contact_address) == number),
                 and_(col(Case.backup_channel) == "whatsapp", col(Case.backup_address) == number),
@@ -223,7 +223,7 @@ def forget_held(session: Session) -> int:
     cutoff = now() - HELD_FOR
     threads = session.exec(
         select(WhatsAppThread).where(
-            WhatsAppThread.held != "", WhatsAppThread.held_at < cutoff  # type: ignore[operator]
+            col(WhatsAppThread.held) != "", col(WhatsAppThread.held_at) < cutoff
         )
     ).all()
     for thread in threads:

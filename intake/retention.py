@@ -59,11 +59,11 @@ def due_for_anonymisation(
         select(Case)
         .where(
             Case.state == "closed",
-            Case.closed_at.is_not(None),  # type: ignore[union-attr]
-            Case.closed_at < cutoff,  # type: ignore[operator]
-            Case.anonymised_at.is_(None),  # type: ignore[union-attr]
+            col(Case.closed_at).is_not(None),
+            col(Case.closed_at) < cutoff,
+            col(Case.anonymised_at).is_(None),
         )
-        .order_by(Case.closed_at, Case.id)  # type: ignore[arg-type]
+        .order_by(col(Case.closed_at), col(Case.id))
         .limit(limit)
     )
     return list(session.exec(query).all())

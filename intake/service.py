@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake import events
 from intake.attachments import CleanFile
@@ -250,7 +250,7 @@ def conversation(session: Session, case: Case) -> list[ConversationEntry]:
     query = (
         select(CaseMessage)
         .where(CaseMessage.case_id == case.id)
-        .order_by(CaseMessage.created_at, CaseMessage.id)  # type: ignore[arg-type]
+        .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
     )
     for message in session.exec(query):
         entries.append(
@@ -308,7 +308,7 @@ def _recent_duplicate(session: Session, case_id: int, body: str) -> CaseMessage 
     query = (
         select(CaseMessage)
         .where(CaseMessage.case_id == case_id)
-        .order_by(CaseMessage.id.desc())  # type: ignore[union-attr]
+        .order_by(col(CaseMessage.id).desc())
         .limit(1)
     )
     last = session.exec(query).first()

@@ -277,12 +277,13 @@ def forget_closed_windows(session: Session) -> int:
 
 
 def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
+    code = result.code if isinstance(result, SendError) else ""
     if state == "sent":
         log.info("outbox row %d sent", row_id)
     elif state == "pending":
-        log.info("outbox row %d will be retried (%s)", row_id, result.code)  # type: ignore[union-attr]
+        log.info("outbox row %d will be retried (%s)", row_id, code)
     else:
-        log.warning("outbox row %d %s (%s)", row_id, state, result.code)  # type: ignore[union-attr]
+        log.warning("outbox row %d %s (%s)", row_id, state, code)
 
 
 def queue_fallback(session: Session, row: Notification) -> Notification | None:

@@ -23,6 +23,7 @@ from triage.accounts.passwords import password_problem, verify_password
 from triage.accounts.users import set_password
 from yhteys import csrf
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -254,7 +255,7 @@ async def recovery_codes(request: Request) -> Response:
 
 def _end_others(request: Request, user: StaffUser, keep: str) -> int:
     with db_session() as db:
-        ended = sessions.revoke_all(db, user.id, keep=keep)  # type: ignore[arg-type]
+        ended = sessions.revoke_all(db, pk(user), keep=keep)
         audit.record(db, actor=user, action="logout.others", detail={"sessions_ended": ended},
                      request=request)
         db.commit()

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from triage.accounts import notices
 from triage.accounts.models import PasswordLink, StaffUser
 from yhteys.clock import as_utc, now
+from yhteys.db import rowcount
 
 PATH = "/triage/set-password"
 LIFETIME = {
@@ -81,7 +82,7 @@ def use(db: Session, link: PasswordLink) -> bool:
         .values(used_at=now())
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return False
     _end_unused(db, link.user_id)
     return True

@@ -40,6 +40,7 @@ from triage.accounts.passwords import burn_time, hash_password, needs_rehash, ve
 from triage.accounts.users import by_email, normalise_email
 from yhteys.client import client_key
 from yhteys.clock import as_utc, now
+from yhteys.db import pk, rowcount
 
 MAX_FAILURES = 5  # per device, and per client of one account
 ACCOUNT_MAX_FAILURES = 10  # per account, from all untrusted clients together
@@ -94,7 +95,7 @@ def lock_minutes(lock_count: int) -> int:
 
 def _locks(db: Session, user: StaffUser, scopes: tuple[str, ...]) -> list[LoginLock]:
     return list(db.exec(select(LoginLock).where(
-        LoginLock.user_id == user.id, LoginLock.scope.in_(scopes))).all())  # type: ignore[attr-defined]
+        col(LoginLock.user_id) == user.id, col(LoginLock.scope).in_(scopes))).all())
 
 
 def is_locked(db: Session, user: StaffUser, origin: Origin) -> bool:
@@ -246,7 +247,7 @@ def claim_totp_step(db: Session, user: StaffUser, step: int) -> bool:
         )
         .values(last_totp_step=step)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return False
     set_committed_value(user, "last_totp_step", step)
     return True
@@ -259,11 +260,11 @@ def use_recovery_code(db: Session, user: StaffUser, code: str) -> bool:
         .where(
             col(RecoveryCode.user_id) == user.id,
             col(RecoveryCode.code_hash) == totp.hash_recovery_code(code),
-            RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
+            col(RecoveryCode.used_at).is_(None),
         )
         .values(used_at=now())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 def issue_recovery_codes(db: Session, user: StaffUser) -> list[str]:
@@ -273,7 +274,7 @@ def issue_recovery_codes(db: Session, user: StaffUser) -> list[str]:
     db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = totp.new_recovery_codes()
     for code in codes:
-        db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))  # type: ignore[arg-type]
+        db.add(RecoveryCode(user_id=pk(user), code_hash=totp.hash_recovery_code(code)))
     return codes
 
 
@@ -282,7 +283,7 @@ def unused_recovery_codes(db: Session, user_id: int) -> int:
         db.exec(
             select(RecoveryCode.id).where(
                 RecoveryCode.user_id == user_id,
-                RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
+                col(RecoveryCode.used_at).is_(None),
             )
         ).all()
     )

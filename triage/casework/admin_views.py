@@ -298,11 +298,12 @@ def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
                 audit.record(db, actor=user, action="sla.closure_delete", request=request,
                              detail={"day": day.isoformat()})
         elif what == "urgency":
-            values = {key: integer(form, key) for key in urgency.SETTINGS}
-            if any(v is None for v in values.values()):
+            given = {key: integer(form, key) for key in urgency.SETTINGS}
+            values = {key: v for key, v in given.items() if v is not None}
+            if len(values) != len(given):
                 return _("Give every threshold as a whole number.")
             try:
-                urgency.save_config(db, values, user.id)  # type: ignore[arg-type]
+                urgency.save_config(db, values, pk(user))
             except ValueError:
                 return _("The thresholds are out of range: the urgent one must be the smaller.")
             audit.record(db, actor=user, action="urgency.settings", request=request,

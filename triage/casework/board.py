@@ -86,7 +86,7 @@ class Filters:
         pages = dict(self.pages)
         for key, value in change.items():
             if key.startswith("page_"):
-                pages[key[5:]] = int(value)  # type: ignore[call-overload]
+                pages[key[5:]] = int(str(value))
             else:
                 values[key] = value
         pairs = [(k, "1" if v is True else v) for k, v in values.items() if v not in ("", False)]
