@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench messages clean
+.PHONY: run test test-sqlite test-postgres lint typecheck bench messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/yhteys serve --migrate --demo
 
-# The whole suite, on SQLite and again on PostgreSQL; then the linter.
+# The whole suite, on SQLite and again on PostgreSQL; then the linter and the type checker.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 	$(BIN)/ruff check .
+	$(BIN)/mypy yhteys intake triage notify
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest
@@ -31,6 +32,9 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+typecheck: $(STAMP)
+	$(BIN)/mypy yhteys intake triage notify
+
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 
@@ -39,4 +43,4 @@ messages: $(STAMP)
 	$(BIN)/python -m yhteys.catalogs update
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

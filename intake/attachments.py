@@ -450,11 +450,11 @@ class ResealCount:
 def reseal_all(session: Session) -> ResealCount:
     """Seal with the current key every stored file that is plain or sealed with an older key
     (after a new key is put first in DATA_KEYS). Safe to run again: current files are skipped."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     store = storage()
     count = ResealCount()
-    for attachment in session.exec(select(Attachment).order_by(Attachment.id)):
+    for attachment in session.scalars(select(Attachment).order_by(col(Attachment.id))):
         try:
             blob = store.open(attachment.storage_key)
         except FileNotFoundError:
@@ -581,13 +581,13 @@ def sweep_orphans(session: Session, older_than: float = 24 * 3600) -> int:
     """Delete stored files that no attachment row points to (left by a crash between writing
     and committing) and that are older than `older_than` seconds, so a file whose transaction
     is still open is never touched. Returns how many were deleted."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     store = storage()
     candidates = list(store.keys(older_than=older_than))
     if not candidates:
         return 0
-    known = set(session.exec(select(Attachment.storage_key)).all())
+    known = set(session.scalars(select(col(Attachment.storage_key))).all())
     orphans = [key for key in candidates if key not in known]
     for key in orphans:
         with contextlib.suppress(OSError):

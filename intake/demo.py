@@ -20,6 +20,7 @@ from typing import Any
 from intake import service
 from intake.validation import validate
 from yhteys.clock import HELSINKI, now
+from yhteys.db import pk
 from yhteys.settings import get_settings, set_settings
 
 log = logging.getLogger(__name__)
@@ -348,6 +349,6 @@ def seed_cases(count: int = COUNT) -> int:
         created += 1
         if n % 5 == 0:
             with _clock_at(min(at + timedelta(hours=3 + n % 20), real_now)):
-                service.add_client_message(outcome.case.id, FOLLOW_UPS[n % len(FOLLOW_UPS)])
+                service.add_client_message(pk(outcome.case), FOLLOW_UPS[n % len(FOLLOW_UPS)])
     log.info("demo cases: %d created, %d already there", created, count - created)
     return created

@@ -22,7 +22,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.models import Case, WhatsAppThread
 from intake.references import split_whatsapp_code, whatsapp_code_hash
@@ -61,13 +61,13 @@ def open_cases_for_number(session: Session, number: str) -> list[Case]:
         select(Case)
         .where(
             Case.state != "closed",
-            Case.anonymised_at.is_(None),  # type: ignore[union-attr]
+            col(Case.anonymised_at).is_(None),
             or_(
-                and_(Case.contact_channel == "whatsapp", Case.contact_address == number),
-                and_(Case.backup_channel == "whatsapp", Case.backup_address == number),
+                and_(col(Case.contact_channel) == "whatsapp", col(Case.contact_address) == number),
+                and_(col(Case.backup_channel) == "whatsapp", col(Case.backup_address) == number),
             ),
         )
-        .order_by(Case.created_at.desc(), Case.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Case.created_at).desc(), col(Case.id).desc())
     )
     return list(session.exec(query))
 
@@ -215,7 +215,7 @@ def forget_held(session: Session) -> int:
     idle = now() - THREAD_KEPT
     session.execute(
         delete(WhatsAppThread).where(
-            WhatsAppThread.held == "",
+            col(WhatsAppThread.held) == "",
             func.coalesce(WhatsAppThread.chosen_at, idle) <= idle,
             func.coalesce(WhatsAppThread.replied_at, idle) <= idle,
         )
@@ -223,7 +223,7 @@ def forget_held(session: Session) -> int:
     cutoff = now() - HELD_FOR
     threads = session.exec(
         select(WhatsAppThread).where(
-            WhatsAppThread.held != "", WhatsAppThread.held_at < cutoff  # type: ignore[operator]
+            col(WhatsAppThread.held) != "", col(WhatsAppThread.held_at) < cutoff
         )
     ).all()
     for thread in threads:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.models import ApiKey
 from yhteys import ratelimit
@@ -113,7 +113,7 @@ def revoke(session: Session, api_key_id: int, *, revoked_by: int | None) -> ApiK
 
 def all_keys(session: Session) -> list[ApiKey]:
     """Every key, live ones first, newest first."""
-    keys = session.exec(select(ApiKey).order_by(ApiKey.id.desc())).all()  # type: ignore[union-attr]
+    keys = session.exec(select(ApiKey).order_by(col(ApiKey.id).desc())).all()
     return sorted(keys, key=lambda k: k.revoked_at is not None)
 
 

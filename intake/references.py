@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import TypeGuard
 
 from yhteys.settings import get_settings
 
@@ -36,7 +37,7 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)  # 192 bits, 32 characters
 
 
-def valid_idempotency_key(key: object) -> bool:
+def valid_idempotency_key(key: object) -> TypeGuard[str]:
     return isinstance(key, str) and bool(IDEMPOTENCY_KEY.match(key))
 
 

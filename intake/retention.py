@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake import attachments
 from intake.models import Attachment, Case, CaseMessage
@@ -43,7 +43,7 @@ def anonymise_case(session: Session, case: Case) -> None:
     case.anonymised_at = now()
     session.add(case)
     session.execute(
-        update(CaseMessage).where(CaseMessage.case_id == case.id).values(body="")
+        update(CaseMessage).where(col(CaseMessage.case_id) == case.id).values(body="")
     )
     files = session.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
     attachments.delete(session, files)
@@ -59,11 +59,11 @@ def due_for_anonymisation(
         select(Case)
         .where(
             Case.state == "closed",
-            Case.closed_at.is_not(None),  # type: ignore[union-attr]
-            Case.closed_at < cutoff,  # type: ignore[operator]
-            Case.anonymised_at.is_(None),  # type: ignore[union-attr]
+            col(Case.closed_at).is_not(None),
+            col(Case.closed_at) < cutoff,
+            col(Case.anonymised_at).is_(None),
         )
-        .order_by(Case.closed_at, Case.id)  # type: ignore[arg-type]
+        .order_by(col(Case.closed_at), col(Case.id))
         .limit(limit)
     )
     return list(session.exec(query).all())

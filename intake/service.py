@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake import events
 from intake.attachments import CleanFile
@@ -35,7 +35,7 @@ from intake.references import (
 )
 from intake.validation import Submission
 from yhteys.clock import as_utc, now
-from yhteys.db import session_scope
+from yhteys.db import pk, session_scope, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _create(
         for purpose in submission.consent_purposes()
     ]
     if consents:  # plain rows, one executemany: nothing reads them back in this transaction
-        session.execute(sa_insert(Consent.__table__), consents)
+        session.execute(sa_insert(table_of(Consent)), consents)
     if files:
         save_attachments(session, case.id, list(files))
     queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)
@@ -250,7 +250,7 @@ def conversation(session: Session, case: Case) -> list[ConversationEntry]:
     query = (
         select(CaseMessage)
         .where(CaseMessage.case_id == case.id)
-        .order_by(CaseMessage.created_at, CaseMessage.id)  # type: ignore[arg-type]
+        .order_by(col(CaseMessage.created_at), col(CaseMessage.id))
     )
     for message in session.exec(query):
         entries.append(
@@ -291,11 +291,11 @@ def append_client_message(
     channel: str = "web",
 ) -> CaseMessage:
     """The client's message on the case, in the caller's transaction (web form or WhatsApp)."""
-    message = CaseMessage(case_id=case.id, author="client", channel=channel, body=body)
+    message = CaseMessage(case_id=pk(case), author="client", channel=channel, body=body)
     session.add(message)
     session.flush()
     if files:
-        save_attachments(session, case.id, list(files), message_id=message.id)
+        save_attachments(session, pk(case), list(files), message_id=message.id)
     case.client_replied = True
     case.updated_at = now()
     session.add(case)
@@ -308,7 +308,7 @@ def _recent_duplicate(session: Session, case_id: int, body: str) -> CaseMessage 
     query = (
         select(CaseMessage)
         .where(CaseMessage.case_id == case_id)
-        .order_by(CaseMessage.id.desc())  # type: ignore[union-attr]
+        .order_by(col(CaseMessage.id).desc())
         .limit(1)
     )
     last = session.exec(query).first()

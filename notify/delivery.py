@@ -34,7 +34,7 @@ from notify.channels.base import Outgoing, Permanent, SendError, Sent, Transient
 from notify.messages import message_locale, render
 from notify.models import Notification, WhatsAppWindow
 from yhteys.clock import as_utc, now
-from yhteys.db import get_engine
+from yhteys.db import get_engine, rowcount, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
 WINDOW = timedelta(hours=24)
 
-T = Notification.__table__.c
+T = table_of(Notification).c
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,10 @@ def bury_interrupted(session: Session, ids: list[int] | None = None) -> int:
             updated_at=at,
         ).execution_options(synchronize_session=False)
     )
-    if result.rowcount:
-        log.error("outbox rows given up after interrupted sends: %s", ids or result.rowcount)
-    return result.rowcount
+    buried = rowcount(result)
+    if buried:
+        log.error("outbox rows given up after interrupted sends: %s", ids or buried)
+    return buried
 
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -217,7 +218,7 @@ def record(session: Session, taken: Claim, result: Sent | SendError) -> str | No
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if session.execute(stmt).rowcount != 1:
+    if rowcount(session.execute(stmt)) != 1:
         session.rollback()
         log.warning("outbox row %d was taken over while sending; result dropped", row.id)
         return None
@@ -261,7 +262,7 @@ def forget_sealed(session: Session, *, older_than: timedelta = WINDOW) -> int:
         .values(recipient="")
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def forget_closed_windows(session: Session) -> int:
@@ -270,18 +271,19 @@ def forget_closed_windows(session: Session) -> int:
     anonymisation erased. Returns how many were deleted."""
     from sqlalchemy import delete
 
-    table = WhatsAppWindow.__table__
+    table = table_of(WhatsAppWindow)
     result = session.execute(delete(table).where(table.c.last_inbound_at <= now() - WINDOW))
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def _log_result(row_id: int, state: str, result: Sent | SendError) -> None:
+    code = result.code if isinstance(result, SendError) else ""
     if state == "sent":
         log.info("outbox row %d sent", row_id)
     elif state == "pending":
-        log.info("outbox row %d will be retried (%s)", row_id, result.code)  # type: ignore[union-attr]
+        log.info("outbox row %d will be retried (%s)", row_id, code)
     else:
-        log.warning("outbox row %d %s (%s)", row_id, state, result.code)  # type: ignore[union-attr]
+        log.warning("outbox row %d %s (%s)", row_id, state, code)
 
 
 def queue_fallback(session: Session, row: Notification) -> Notification | None:

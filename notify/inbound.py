@@ -16,10 +16,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from notify.models import Notification, WhatsAppInbound, WhatsAppWindow
 from notify.outbox import queue_notification
+from yhteys.db import table_of
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def remove_handler(handler: InboundHandler) -> None:
 
 def record_window(session: Session, number: str, received_at: datetime) -> None:
     """Remember the latest message time per number (an upsert: webhooks arrive concurrently)."""
-    table = WhatsAppWindow.__table__
+    table = table_of(WhatsAppWindow)
     postgres = session.get_bind().dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     stmt = insert(table).values(number=number, last_inbound_at=received_at)
@@ -68,7 +69,7 @@ def record_window(session: Session, number: str, received_at: datetime) -> None:
 
 def first_time(session: Session, message_id: str, received_at: datetime) -> bool:
     """True the first time a message id is seen (a retried webhook carries it again)."""
-    table = WhatsAppInbound.__table__
+    table = table_of(WhatsAppInbound)
     values = {"message_id": message_id[:128], "received_at": received_at}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.message_id)
@@ -92,8 +93,8 @@ def reference_replied_to(session: Session, provider_id: str) -> str:
     """The case reference of our WhatsApp message with this id ("" if none)."""
     if not provider_id:
         return ""
-    query = select(Notification.reference).where(
-        Notification.provider_id == provider_id[:128], Notification.channel == "whatsapp"
+    query = select(col(Notification.reference)).where(
+        col(Notification.provider_id) == provider_id[:128], col(Notification.channel) == "whatsapp"
     )
     return session.scalar(query.limit(1)) or ""
 

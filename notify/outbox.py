@@ -17,7 +17,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from notify.models import (
     ACCOUNT_EVENTS,
@@ -29,6 +29,7 @@ from notify.models import (
 )
 from yhteys import crypto
 from yhteys.clock import now
+from yhteys.db import pk, rowcount, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def queue_notification(
     row = _insert_ignoring_duplicate(session, values)
     if row is None:
         return None
-    track_for_hand_over(session, row.id)
+    track_for_hand_over(session, pk(row))
     return row
 
 
@@ -238,9 +239,8 @@ def _not_handed_over(session: Session, ids: list[int]) -> None:
     """Mark rows the broker did not take, so the relay takes them at its next pass."""
     from sqlalchemy import update
 
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    table = Notification.__table__
+    engine = session.get_bind().engine  # an Engine's .engine is itself
+    table = table_of(Notification)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -282,8 +282,8 @@ def hand_over_later(row_id: int, delay_ms: int) -> None:
 
 def notifications_for(session: Session, reference: str) -> list[Notification]:
     """A case's notifications, oldest first, for staff to see what reached the client."""
-    query = select(Notification).where(Notification.reference == reference)
-    return list(session.scalars(query.order_by(Notification.created_at, Notification.id)))
+    query = select(Notification).where(col(Notification.reference) == reference)
+    return list(session.scalars(query.order_by(col(Notification.created_at), col(Notification.id))))
 
 
 def stale_count(session: Session) -> int:
@@ -297,8 +297,8 @@ def stale_count(session: Session) -> int:
     cutoff = now() - timedelta(minutes=get_settings().outbox_alert_minutes)
     query = (
         select(func.count())
-        .select_from(Notification.__table__)
-        .where(Notification.state.in_(UNSENT_STATES), Notification.created_at < cutoff)
+        .select_from(table_of(Notification))
+        .where(col(Notification.state).in_(UNSENT_STATES), col(Notification.created_at) < cutoff)
     )
     return int(session.scalar(query) or 0)
 
@@ -317,14 +317,14 @@ def forget_recipient(session: Session, reference: str) -> int:
     result = session.execute(
         update(Notification)
         .where(
-            Notification.reference == reference,
-            Notification.event.in_(CLIENT_EVENTS),
-            Notification.state.not_in(UNSENT_STATES),
-            Notification.recipient != "",
+            col(Notification.reference) == reference,
+            col(Notification.event).in_(CLIENT_EVENTS),
+            col(Notification.state).not_in(UNSENT_STATES),
+            col(Notification.recipient) != "",
         )
         .values(recipient="", fallback=[], sealed="", updated_at=now())
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def reseal_pending(session: Session) -> dict[str, int]:
@@ -332,8 +332,8 @@ def reseal_pending(session: Session) -> dict[str, int]:
     from sqlalchemy import update
 
     counts = {"resealed": 0, "failed": 0}
-    rows = session.execute(select(Notification.id, Notification.sealed).where(
-        Notification.sealed != ""))
+    rows = session.execute(select(col(Notification.id), col(Notification.sealed)).where(
+        col(Notification.sealed) != ""))
     for row_id, sealed in rows.all():
         if not crypto.text_needs_reseal(sealed):
             continue

@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from notify import delivery
 from notify.models import WhatsAppInbound
@@ -66,7 +66,7 @@ class Relay:
         with Session(get_engine(), expire_on_commit=False) as session:
             session.execute(
                 delete(WhatsAppInbound).where(
-                    WhatsAppInbound.received_at < now() - INBOUND_IDS_KEPT  # type: ignore[arg-type]
+                    col(WhatsAppInbound.received_at) < now() - INBOUND_IDS_KEPT
                 )
             )
             stale = stale_count(session)

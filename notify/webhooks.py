@@ -19,9 +19,10 @@ from sqlmodel import Session
 from notify.models import STATE_RANK, Notification
 from notify.outbox import track_for_hand_over
 from yhteys.clock import now
+from yhteys.db import rowcount, table_of
 
 log = logging.getLogger(__name__)
-T = Notification.__table__.c
+T = table_of(Notification).c
 PROGRESS = ("sent", "delivered", "read")
 
 
@@ -153,7 +154,7 @@ def _progress(session: Session, row_id: int, name: str, at: datetime) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(stmt).rowcount == 1
+    return rowcount(session.execute(stmt)) == 1
 
 
 def _failed(session: Session, row_id: int, code: Any) -> bool:
@@ -184,7 +185,7 @@ def _failed(session: Session, row_id: int, code: Any) -> bool:
         .values(**values, updated_at=now())
         .execution_options(synchronize_session=False)
     )
-    if session.execute(stmt).rowcount != 1:
+    if rowcount(session.execute(stmt)) != 1:
         return False
     if code == 131047:
         track_for_hand_over(session, row_id)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from intake.retention import anonymise_case, due_for_anonymisation
@@ -50,7 +50,7 @@ def anonymise(session: Session, case: Case) -> None:
     assert case.id is not None
     anonymise_case(session, case)
     forget_recipient(session, case.reference)
-    session.execute(update(CaseNote).where(CaseNote.case_id == case.id).values(body=""))
+    session.execute(update(CaseNote).where(col(CaseNote.case_id) == case.id).values(body=""))
     _scrub_history(session, case.id)
     duplicates.forget(session, case.id)
     record(session, actor=None, action="case.anonymise", case_id=case.id)
@@ -59,7 +59,7 @@ def anonymise(session: Session, case: Case) -> None:
 
 def _scrub_history(session: Session, case_id: int) -> None:
     """Drop free-text reasons and the routed-on area from the case's history entries."""
-    for event in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)):
+    for event in session.scalars(select(CaseEvent).where(col(CaseEvent.case_id) == case_id)):
         data = _scrubbed(event.action, event.data or {})
         if data != event.data:
             event.data = data  # a new dict: the JSON column sees the change

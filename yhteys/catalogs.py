@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +76,7 @@ def _locked() -> Iterator[None]:
 def update(only: list[str] | None = None) -> None:
     """Merge freshly extracted messages into the catalogs, keeping existing translations."""
     with _locked():
-        for domain in only or list(domains()):
+        for domain in only or domains():
             _update_domain(domain)
 
 
@@ -133,8 +133,8 @@ def progress(locale: str, domain: str) -> Progress:
         if not message.id:
             continue
         total += 1
-        source = message.id if isinstance(message.id, str) else message.id[0]
-        string = message.string if isinstance(message.string, str) else message.string[0]
+        source = _key(message.id)
+        string = _key(message.string or "")
         if message.fuzzy:
             fuzzy += 1
         elif string:
@@ -144,7 +144,7 @@ def progress(locale: str, domain: str) -> Progress:
     return Progress(total, translated, fuzzy, total - translated - fuzzy, bad, reviewed(catalog))
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
+def _key(message_id: str | Sequence[str]) -> str:
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
@@ -163,8 +163,8 @@ def missing(locale: str, domain: str) -> Iterator[str]:
             yield _key(message.id)
 
 
-def _translated(string: str | tuple[str, ...]) -> bool:
-    if isinstance(string, tuple):
+def _translated(string: str | Sequence[str] | None) -> bool:
+    if isinstance(string, tuple | list):
         return all(string)
     return bool(string)
 

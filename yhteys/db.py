@@ -10,9 +10,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, Protocol, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -20,7 +21,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from yhteys.settings import get_settings
 
@@ -115,6 +116,34 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
         else session_or_engine
     )
     return bind.dialect.name == "postgresql"
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for the statements written in Core (upserts, guarded
+    updates): SQLModel sets `__table__` on every table model, its type hints do not say so."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: _Row) -> int:
+    """The id of a row loaded or flushed: SQLModel types every `id` as optional, because a new
+    object has none until it is flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute returns a CursorResult for them,
+    which its signature (a plain Result) does not say."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -154,7 +155,8 @@ def translate_plural(domain: str, singular: str, plural: str, n: int, **variable
 
 
 def translate_in_context(domain: str, context: str, message: str, **variables: object) -> str:
-    text = translations(get_locale(), domain).pgettext(context, message)
+    # babel annotates pgettext as `str | object`; what it returns is a catalog string.
+    text = cast(str, translations(get_locale(), domain).pgettext(context, message))
     return text % variables if variables else text
 
 

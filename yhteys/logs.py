@@ -70,6 +70,6 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(SQL_LOGGER).addFilter(HIDE_ROWS)
     # uvicorn and dramatiq bring handlers of their own: every handler gets the filter.
     for name in (None, "uvicorn", "uvicorn.error", "dramatiq"):
-        for handler in logging.getLogger(name).handlers:
-            if REDACT not in handler.filters:
-                handler.addFilter(REDACT)
+        for each in logging.getLogger(name).handlers:
+            if REDACT not in each.filters:
+                each.addFilter(REDACT)

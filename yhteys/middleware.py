@@ -57,9 +57,9 @@ class SecurityHeadersMiddleware:
 
                     carrier = Response()
                     csrf.set_cookie_if_new(request, carrier)
-                    for key, value in carrier.raw_headers:
+                    for key, raw in carrier.raw_headers:
                         if key == b"set-cookie":
-                            headers.append("set-cookie", value.decode("latin-1"))
+                            headers.append("set-cookie", raw.decode("latin-1"))
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

@@ -19,7 +19,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
+from yhteys.db import table_of
 from yhteys.settings import get_settings
 
 T = TypeVar("T")
@@ -28,9 +30,9 @@ _caches: list[ReadCache] = []
 
 
 class ReadCache:
-    def __init__(self, name: str, models: tuple[type, ...], ttl: float) -> None:
+    def __init__(self, name: str, models: tuple[type[SQLModel], ...], ttl: float) -> None:
         self.models = models
-        self.tables = frozenset(model.__tablename__ for model in models)  # type: ignore[attr-defined]
+        self.tables = frozenset(table_of(model).name for model in models)
         self.ttl = ttl
         self._wrote = f"readcache_written:{name}"
         self._lock = threading.Lock()

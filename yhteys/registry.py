@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -66,9 +66,9 @@ class Config:
         if module in self.included:
             return
         self.included.append(module)
-        importlib.import_module(module).includeme(self)  # type: ignore[attr-defined]
+        importlib.import_module(module).includeme(self)
 
-    def add_routes(self, routes: list[BaseRoute], *, under: str = "") -> None:
+    def add_routes(self, routes: Sequence[BaseRoute], *, under: str = "") -> None:
         if under:
             self.mounts.setdefault(under, []).extend(routes)
         else:

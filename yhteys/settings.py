@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known value production refuses
@@ -152,7 +153,7 @@ def _parse(name: str, kind: type | str, raw: str):  # noqa: ANN202 - one small c
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping (os.environ by default)."""
     environ = dict(os.environ if environ is None else environ)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for f in fields(Settings):
         env_name = ENV_NAMES.get(f.name)
         if env_name is None:
@@ -165,7 +166,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         values.setdefault("upload_dir", var_dir / "uploads")
         values.setdefault("mail_dir", var_dir / "mail")
         values.setdefault("database_url", f"sqlite:///{var_dir / 'yhteys.db'}")
-    settings = Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)
     if settings.is_production:
         check_production(settings)
     return settings

@@ -75,3 +75,13 @@ def test_the_translations_command_reports_every_language(capsys):
     assert main(["translations"]) == 0
     out = capsys.readouterr().out
     assert "fi       intake" in out and "complete" in out
+
+
+@pytest.mark.sqlite_only
+def test_make_messages_updates_every_domain(tmp_path, monkeypatch):
+    """`make messages` runs `update` with no domain named: every domain's catalogs are written."""
+    monkeypatch.setattr(catalogs, "LOCALES_DIR", tmp_path)
+    assert catalogs.main(["update"]) == 0
+    for domain in domains():
+        for locale in languages_of(domain):
+            assert catalogs.po_path(locale, domain).is_file(), (locale, domain)

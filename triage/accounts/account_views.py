@@ -24,6 +24,7 @@ from triage.pages import (
 )
 from yhteys import csrf
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -131,7 +132,7 @@ def _pending_secret(user_id: int, renew: bool, create: bool = True) -> tuple[str
             user.last_totp_step = None
             db.add(user)
             db.commit()
-        return totp.open_seed(user.totp_secret), user.email  # type: ignore[arg-type]
+        return totp.open_seed(user.totp_secret), user.email
 
 
 def _enrol_form(request: Request, secret: str, email: str, *, error: str = "",
@@ -254,7 +255,7 @@ async def recovery_codes(request: Request) -> Response:
 
 def _end_others(request: Request, user: StaffUser, keep: str) -> int:
     with db_session() as db:
-        ended = sessions.revoke_all(db, user.id, keep=keep)  # type: ignore[arg-type]
+        ended = sessions.revoke_all(db, pk(user), keep=keep)
         audit.record(db, actor=user, action="logout.others", detail={"sessions_ended": ended},
                      request=request)
         db.commit()

@@ -41,6 +41,7 @@ from triage.pages import (
     requires,
 )
 from yhteys import csrf
+from yhteys.db import pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -155,7 +156,7 @@ def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, i
             grants.request(db, actor, user, role, request)
         links.send(db, user, "welcome")
         db.commit()
-        return {}, user.id  # type: ignore[return-value]
+        return {}, pk(user)
 
 
 @requires("admin")
@@ -220,7 +221,7 @@ def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
         db.add(user)
         set_teams(db, user, data.team_ids)
         if before.is_active and not data.is_active:
-            sessions.revoke_all(db, user.id)  # type: ignore[arg-type]
+            sessions.revoke_all(db, pk(user))
         action = ("user.disable" if before.is_active and not data.is_active
                   else "user.enable" if data.is_active and not before.is_active
                   else "user.update")
@@ -352,7 +353,7 @@ async def grant_reject(request: Request) -> Response:
 
 def _team_list() -> dict:
     with db_session() as db:
-        rows = [(team, len(members(db, team.id))) for team in teams(db)]  # type: ignore[arg-type]
+        rows = [(team, len(members(db, pk(team)))) for team in teams(db)]
     return {"rows": rows}
 
 
@@ -379,7 +380,7 @@ def _team_form(request: Request, form: TeamForm, *, team: Team | None = None,
     member_list: list[StaffUser] = []
     if team is not None:
         with db_session() as db:
-            member_list = members(db, team.id)  # type: ignore[arg-type]
+            member_list = members(db, pk(team))
     return page(request, "triage/accounts/admin_team_form.html",
                 {"form": form, "team": team, "members": member_list, "errors": errors or {},
                  "error": error}, status_code=status_code)

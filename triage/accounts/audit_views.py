@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +19,7 @@ from triage.accounts.models import AuditEvent, StaffUser
 from triage.accounts.users import all_users
 from triage.pages import db_session, page, requires
 from yhteys.clock import HELSINKI, as_utc
+from yhteys.db import pk
 
 EXPORT_LIMIT = 100_000
 
@@ -56,20 +57,22 @@ def _filters(db: Session, params) -> tuple[audit.Filters, dict[str, str]]:  # no
     return filters, form
 
 
-def _labels(db: Session, events: list[AuditEvent]) -> tuple[dict[int, str], dict[int, str]]:
+def _labels(
+    db: Session, events: list[AuditEvent]
+) -> tuple[dict[int, str], dict[int | None, str]]:
     actors = {e.actor_id for e in events if e.actor_id is not None}
     cases = {e.case_id for e in events if e.case_id is not None}
-    actor_names = {}
+    actor_names: dict[int, str] = {}
     if actors:
-        for user in db.exec(select(StaffUser).where(StaffUser.id.in_(actors))).all():  # type: ignore[union-attr]
-            actor_names[user.id] = user.label
-    references = {}
+        for user in db.exec(select(StaffUser).where(col(StaffUser.id).in_(actors))).all():
+            actor_names[pk(user)] = user.label
+    references: dict[int | None, str] = {}
     if cases:
         for case_id, reference in db.exec(
-            select(Case.id, Case.reference).where(Case.id.in_(cases))  # type: ignore[union-attr]
+            select(col(Case.id), col(Case.reference)).where(col(Case.id).in_(cases))
         ).all():
             references[case_id] = reference
-    return actor_names, references  # type: ignore[return-value]
+    return actor_names, references
 
 
 def _browse(params) -> dict:  # noqa: ANN001
@@ -109,8 +112,8 @@ def _export(request: Request, params) -> str:  # noqa: ANN001
         for e in events:
             writer.writerow([
                 e.id, as_utc(e.at).isoformat(), e.actor_id or "",
-                _cell(actor_names.get(e.actor_id, "")) if e.actor_id else "",  # type: ignore[arg-type]
-                e.action, e.case_id or "", references.get(e.case_id, "") if e.case_id else "",  # type: ignore[arg-type]
+                _cell(actor_names.get(e.actor_id, "")) if e.actor_id else "",
+                e.action, e.case_id or "", references.get(e.case_id, "") if e.case_id else "",
                 json.dumps(e.detail, sort_keys=True), e.client_hash,
             ])
         # The case goes in the event's own column, so the export shows up in that case's trail.

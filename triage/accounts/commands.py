@@ -42,7 +42,7 @@ def create_user_command(args: argparse.Namespace) -> int:
     from triage.accounts.models import Team
     from triage.accounts.passwords import password_problem
     from triage.accounts.users import AccountError, create_user, normalise_email
-    from yhteys.db import session_scope
+    from yhteys.db import pk, session_scope
 
     email = normalise_email(args.email)
     try:
@@ -61,7 +61,7 @@ def create_user_command(args: argparse.Namespace) -> int:
             if team is None:
                 print(f"yhteys: no team with slug {slug!r}", file=sys.stderr)
                 return 2
-            team_ids.append(team.id)
+            team_ids.append(pk(team))
         try:
             user = create_user(db, email=email, password=password, roles=args.role,
                                display_name=args.name, languages=args.language,

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from triage.accounts.models import StaffUser, Team
 from triage.accounts.users import create_team, create_user
-from yhteys.db import session_scope
+from yhteys.db import pk, session_scope
 from yhteys.settings import get_settings
 
 TEAMS = [
@@ -64,7 +64,7 @@ def seed() -> list[tuple[str, str, str]]:
             existing = db.exec(select(StaffUser).where(StaffUser.email == email)).first()
             if existing is None:
                 create_user(db, email=email, password=password, roles=roles, display_name=name,
-                            languages=languages, team_ids=[by_slug[s].id for s in slugs])
+                            languages=languages, team_ids=[pk(by_slug[s]) for s in slugs])
             rows.append((email, password, ",".join(roles)))
     return rows
 

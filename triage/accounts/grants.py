@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from triage.accounts import audit, notices
 from triage.accounts.models import ROLES, RoleGrant, StaffUser
 from yhteys.clock import now
+from yhteys.db import pk, rowcount
 
 PENDING = "pending"
 
@@ -40,7 +41,7 @@ def pending_for(db: Session, user_id: int | None = None) -> list[RoleGrant]:
     statement = select(RoleGrant).where(RoleGrant.state == PENDING)
     if user_id is not None:
         statement = statement.where(RoleGrant.user_id == user_id)
-    return list(db.exec(statement.order_by(RoleGrant.requested_at, RoleGrant.id)).all())  # type: ignore[arg-type]
+    return list(db.exec(statement.order_by(col(RoleGrant.requested_at), col(RoleGrant.id))).all())
 
 
 def pending(db: Session) -> list[PendingGrant]:
@@ -60,7 +61,7 @@ def request(db: Session, actor: StaffUser, user: StaffUser, role: str,
         raise GrantError("unknown_role")
     if user.has_role(role) or any(g.role == role for g in pending_for(db, user.id)):
         return None
-    grant = RoleGrant(user_id=user.id, role=role, requested_by=actor.id)  # type: ignore[arg-type]
+    grant = RoleGrant(user_id=pk(user), role=role, requested_by=pk(actor))
     db.add(grant)
     db.flush()
     audit.record(db, actor=actor, action="role.requested", request=http,
@@ -72,10 +73,10 @@ def _decide(db: Session, grant: RoleGrant, actor: StaffUser, state: str) -> None
     """Move a pending grant to `state`, atomically: two admins deciding at once, one wins."""
     result = db.execute(
         update(RoleGrant)
-        .where(RoleGrant.id == grant.id, RoleGrant.state == PENDING)
+        .where(col(RoleGrant.id) == grant.id, col(RoleGrant.state) == PENDING)
         .values(state=state, decided_by=actor.id, decided_at=now())
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         raise GrantError("decided")
     db.refresh(grant)
 

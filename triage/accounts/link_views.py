@@ -16,6 +16,7 @@ from triage.accounts.passwords import password_problem
 from triage.accounts.users import set_password
 from triage.pages import clipped, csrf_message, db_session, page, raw, redirect
 from yhteys import csrf
+from yhteys.db import pk
 from yhteys.i18n import gettext as _
 
 
@@ -61,8 +62,8 @@ def _set(request: Request, token: str, new: str, repeat: str) -> tuple[str | Non
         if not links.use(db, link):
             return None, {}
         set_password(db, user, new)
-        login.clear_all_locks(db, user.id)  # type: ignore[arg-type]
-        ended = sessions.revoke_all(db, user.id)  # type: ignore[arg-type]
+        login.clear_all_locks(db, pk(user))
+        ended = sessions.revoke_all(db, pk(user))
         audit.record(db, actor=user, action="password.set", request=request,
                      detail={"link": link.purpose, "sessions_ended": ended})
         db.commit()

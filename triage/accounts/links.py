@@ -12,11 +12,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from triage.accounts import notices
 from triage.accounts.models import PasswordLink, StaffUser
 from yhteys.clock import as_utc, now
+from yhteys.db import rowcount
 
 PATH = "/triage/set-password"
 LIFETIME = {
@@ -32,7 +33,7 @@ def _hash(token: str) -> str:
 
 def _end_unused(db: Session, user_id: int) -> None:
     db.execute(update(PasswordLink)
-               .where(PasswordLink.user_id == user_id, PasswordLink.used_at.is_(None))  # type: ignore[union-attr]
+               .where(col(PasswordLink.user_id) == user_id, col(PasswordLink.used_at).is_(None))
                .values(used_at=now()))
 
 
@@ -76,12 +77,12 @@ def use(db: Session, link: PasswordLink) -> bool:
     """Mark the link used, atomically: of two requests with one link, one wins."""
     result = db.execute(
         update(PasswordLink)
-        .where(PasswordLink.id == link.id, PasswordLink.used_at.is_(None),  # type: ignore[union-attr]
-               PasswordLink.expires_at > now())
+        .where(col(PasswordLink.id) == link.id, col(PasswordLink.used_at).is_(None),
+               col(PasswordLink.expires_at) > now())
         .values(used_at=now())
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return False
     _end_unused(db, link.user_id)
     return True

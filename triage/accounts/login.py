@@ -31,7 +31,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from triage.accounts import audit, devices, totp
@@ -40,6 +40,7 @@ from triage.accounts.passwords import burn_time, hash_password, needs_rehash, ve
 from triage.accounts.users import by_email, normalise_email
 from yhteys.client import client_key
 from yhteys.clock import as_utc, now
+from yhteys.db import pk, rowcount
 
 MAX_FAILURES = 5  # per device, and per client of one account
 ACCOUNT_MAX_FAILURES = 10  # per account, from all untrusted clients together
@@ -94,7 +95,7 @@ def lock_minutes(lock_count: int) -> int:
 
 def _locks(db: Session, user: StaffUser, scopes: tuple[str, ...]) -> list[LoginLock]:
     return list(db.exec(select(LoginLock).where(
-        LoginLock.user_id == user.id, LoginLock.scope.in_(scopes))).all())  # type: ignore[attr-defined]
+        col(LoginLock.user_id) == user.id, col(LoginLock.scope).in_(scopes))).all())
 
 
 def is_locked(db: Session, user: StaffUser, origin: Origin) -> bool:
@@ -118,14 +119,15 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
     stale = at - timedelta(hours=FORGET_HOURS)
     # Counts and lock streaks older than a day without failures are forgotten first.
     db.execute(update(LoginLock).where(
-        LoginLock.user_id == user.id, LoginLock.scope == scope, LoginLock.updated_at < stale,
-        or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < at),  # type: ignore[union-attr, operator]
+        col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope,
+        col(LoginLock.updated_at) < stale,
+        or_(col(LoginLock.locked_until).is_(None), col(LoginLock.locked_until) < at),
     ).values(failures=0, lock_count=0).execution_options(synchronize_session=False))
     row_id = db.execute(
         update(LoginLock)
-        .where(LoginLock.user_id == user.id, LoginLock.scope == scope)
+        .where(col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope)
         .values(failures=LoginLock.failures + 1, updated_at=at)
-        .returning(LoginLock.id)
+        .returning(col(LoginLock.id))
         .execution_options(synchronize_session=False)
     ).scalar_one()
     row = db.get(LoginLock, row_id)
@@ -153,13 +155,13 @@ def _register_failure(db: Session, user: StaffUser, origin: Origin,
 
 def _clear_failures(db: Session, user: StaffUser, origin: Origin) -> None:
     """A success clears the counter of this device or client; the account's count runs out."""
-    db.execute(delete(LoginLock).where(LoginLock.user_id == user.id,
-                                       LoginLock.scope == origin.scope))
+    db.execute(delete(LoginLock).where(col(LoginLock.user_id) == user.id,
+                                       col(LoginLock.scope) == origin.scope))
 
 
 def clear_all_locks(db: Session, user_id: int) -> None:
     """Every count and lock of an account (a new password was set through a reset link)."""
-    db.execute(delete(LoginLock).where(LoginLock.user_id == user_id))
+    db.execute(delete(LoginLock).where(col(LoginLock.user_id) == user_id))
 
 
 def _fail(db: Session, user: StaffUser | None, reason: str, request: Request | None,
@@ -240,12 +242,12 @@ def claim_totp_step(db: Session, user: StaffUser, step: int) -> bool:
     result = db.execute(
         update(StaffUser)
         .where(
-            StaffUser.id == user.id,
-            or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),  # type: ignore[union-attr, operator]
+            col(StaffUser.id) == user.id,
+            or_(col(StaffUser.last_totp_step).is_(None), col(StaffUser.last_totp_step) < step),
         )
         .values(last_totp_step=step)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return False
     set_committed_value(user, "last_totp_step", step)
     return True
@@ -256,23 +258,23 @@ def use_recovery_code(db: Session, user: StaffUser, code: str) -> bool:
     result = db.execute(
         update(RecoveryCode)
         .where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == totp.hash_recovery_code(code),
-            RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == totp.hash_recovery_code(code),
+            col(RecoveryCode.used_at).is_(None),
         )
         .values(used_at=now())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 def issue_recovery_codes(db: Session, user: StaffUser) -> list[str]:
     """New recovery codes for a user, replacing any old ones; the plain codes exist only here."""
     from sqlmodel import delete
 
-    db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = totp.new_recovery_codes()
     for code in codes:
-        db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))  # type: ignore[arg-type]
+        db.add(RecoveryCode(user_id=pk(user), code_hash=totp.hash_recovery_code(code)))
     return codes
 
 
@@ -281,7 +283,7 @@ def unused_recovery_codes(db: Session, user_id: int) -> int:
         db.exec(
             select(RecoveryCode.id).where(
                 RecoveryCode.user_id == user_id,
-                RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
+                col(RecoveryCode.used_at).is_(None),
             )
         ).all()
     )

@@ -11,6 +11,7 @@ Secrets at rest:
 `audit_event` is append-only: the migration adds database triggers that refuse UPDATE and DELETE.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -86,7 +87,7 @@ class StaffUser(SQLModel, table=True):
         """True when the user holds any of `roles`."""
         return bool(self.role_set.intersection(roles))
 
-    def set_roles(self, roles: "set[str] | list[str] | tuple[str, ...]") -> None:
+    def set_roles(self, roles: Collection[str]) -> None:
         unknown = set(roles) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles: {sorted(unknown)}")

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from triage.accounts.models import StaffSession, StaffUser
 from yhteys.client import client_key
 from yhteys.clock import as_utc, now
+from yhteys.db import pk, rowcount
 from yhteys.settings import get_settings
 
 COOKIE_NAME = "yhteys_staff"
@@ -48,7 +49,7 @@ def start(db: Session, user: StaffUser, *, stage: str, request: Request | None =
     db.add(
         StaffSession(
             id=session_id(token),
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=pk(user),
             stage=stage,
             client_hash=client_key(request) if request is not None else "",
             user_agent=agent[:120],
@@ -90,7 +91,7 @@ def load(db: Session, token: str | None) -> Current | None:
 def revoke(db: Session, sid: str) -> None:
     db.execute(
         update(StaffSession)
-        .where(StaffSession.id == sid, StaffSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(StaffSession.id) == sid, col(StaffSession.revoked_at).is_(None))
         .values(revoked_at=now())
     )
 
@@ -98,20 +99,20 @@ def revoke(db: Session, sid: str) -> None:
 def revoke_all(db: Session, user_id: int, *, keep: str | None = None) -> int:
     """End every session of a user (but `keep`); returns how many were ended."""
     statement = update(StaffSession).where(
-        StaffSession.user_id == user_id,
-        StaffSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        col(StaffSession.user_id) == user_id,
+        col(StaffSession.revoked_at).is_(None),
     )
     if keep is not None:
-        statement = statement.where(StaffSession.id != keep)
+        statement = statement.where(col(StaffSession.id) != keep)
     result = db.execute(statement.values(revoked_at=now()))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def active_for(db: Session, user_id: int) -> list[StaffSession]:
     rows = db.exec(
         select(StaffSession)
-        .where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .order_by(StaffSession.last_seen_at.desc())  # type: ignore[attr-defined]
+        .where(col(StaffSession.user_id) == user_id, col(StaffSession.revoked_at).is_(None))
+        .order_by(col(StaffSession.last_seen_at).desc())
     ).all()
     return [r for r in rows if r.stage == FULL and not _expired(r)]
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from yhteys import crypto
 
@@ -58,7 +58,7 @@ def reseal_all(session: Session) -> int:
     from triage.accounts.models import StaffUser
 
     count = 0
-    rows = session.exec(select(StaffUser).where(StaffUser.totp_secret.is_not(None)))  # type: ignore[union-attr]
+    rows = session.exec(select(StaffUser).where(col(StaffUser.totp_secret).is_not(None)))
     for user in rows:
         stored = user.totp_secret or ""
         if not crypto.text_needs_reseal(stored):

@@ -7,11 +7,12 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from triage.accounts.models import ROLES, RecoveryCode, StaffUser, Team, TeamMembership
 from triage.accounts.passwords import UNUSABLE_PREFIX, hash_password
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.templating import visible_controls
 
 
@@ -69,9 +70,9 @@ def clean_name(name: str) -> str:
 
 def set_teams(db: Session, user: StaffUser, team_ids: Iterable[int]) -> None:
     wanted = set(team_ids)
-    db.exec(delete(TeamMembership).where(TeamMembership.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(TeamMembership).where(col(TeamMembership.user_id) == user.id))
     for team_id in sorted(wanted):
-        db.add(TeamMembership(team_id=team_id, user_id=user.id))  # type: ignore[arg-type]
+        db.add(TeamMembership(team_id=team_id, user_id=pk(user)))
     db.flush()
     db.refresh(user, ["teams"])
 
@@ -101,7 +102,7 @@ def reset_second_factor(db: Session, user: StaffUser) -> None:
     user.totp_enabled = False
     user.last_totp_step = None
     user.must_enrol_totp = True
-    db.exec(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     db.add(user)
 
 
@@ -133,7 +134,7 @@ def members(db: Session, team_id: int) -> list[StaffUser]:
     return list(
         db.exec(
             select(StaffUser)
-            .join(TeamMembership, TeamMembership.user_id == StaffUser.id)  # type: ignore[arg-type]
+            .join(TeamMembership, col(TeamMembership.user_id) == col(StaffUser.id))
             .where(TeamMembership.team_id == team_id)
             .order_by(StaffUser.display_name, StaffUser.email)
         ).all()

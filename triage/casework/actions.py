@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.requests import Request
 
 from intake import lifecycle
@@ -24,6 +24,7 @@ from triage.accounts.models import StaffUser, Team
 from triage.casework import assign, duplicates, history, notices, sla
 from triage.casework.routing import decision_data
 from yhteys.clock import now
+from yhteys.db import pk, rowcount
 
 WORK_STATES = tuple(s.value for s in State if s is not State.CLOSED)
 NOTE_MAX = 5000
@@ -47,11 +48,11 @@ def _take(session: Session, case: Case, version: int) -> None:
     session.flush()  # earlier changes in this unit of work must not be lost by the refresh below
     result = session.execute(
         update(Case)
-        .where(Case.id == case.id, Case.version == version)
+        .where(col(Case.id) == case.id, col(Case.version) == version)
         .values(version=version + 1, updated_at=now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Stale
     session.refresh(case)  # what we change next starts from the row we now hold
 
@@ -229,7 +230,7 @@ def reply(session: Session, case: Case, version: int, actor: StaffUser, body: st
     if len(body) > REPLY_MAX:
         raise NotAllowed("too_long")
     _take(session, case, version)
-    message = CaseMessage(case_id=case.id, author="staff", staff_user_id=actor.id, body=body,
+    message = CaseMessage(case_id=pk(case), author="staff", staff_user_id=actor.id, body=body,
                           channel="web", created_at=now())
     session.add(message)
     lifecycle.record_first_response(session, case, kind="reply", actor_id=actor.id)
@@ -242,7 +243,7 @@ def reply(session: Session, case: Case, version: int, actor: StaffUser, body: st
         _set_state(session, case, "in_progress" if case.assignee_id else "new", actor)
     session.flush()
     history.add(session, case, "replied", actor.id, {"message_id": message.id})
-    notified = notices.advisor_replied(session, case, message.id)
+    notified = notices.advisor_replied(session, case, pk(message))
     _audit(session, actor, "case.reply", case, request, message_id=message.id,
            notified=notified)
     return message
@@ -259,7 +260,7 @@ def add_note(session: Session, case: Case, version: int, actor: StaffUser, body:
     if len(body) > NOTE_MAX:
         raise NotAllowed("too_long")
     _take(session, case, version)
-    note = CaseNote(case_id=case.id, author_id=actor.id, body=body, created_at=now())
+    note = CaseNote(case_id=pk(case), author_id=actor.id, body=body, created_at=now())
     session.add(note)
     session.flush()
     history.add(session, case, "note", actor.id, {"note_id": note.id})
@@ -296,7 +297,7 @@ def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
     if close_other and other.state == "closed":
         raise NotAllowed("closed")
     _take(session, case, version)
-    duplicates.staff_link(session, case, other, actor.id)
+    duplicates.staff_link(session, case, other, pk(actor))
     history.add(session, case, "duplicate_linked", actor.id,
                 {"reference": other.reference, "other_id": other.id})
     history.add(session, other, "duplicate_linked", actor.id,
@@ -315,11 +316,11 @@ def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
 def dismiss_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
                       other: Case, request: Request | None = None) -> None:
     _check_reader(actor, case)
-    link = duplicates.link_between(session, case.id, other.id)
+    link = duplicates.link_between(session, pk(case), pk(other))
     if link is None:
         raise NotAllowed("no_link")
     _take(session, case, version)
-    duplicates.decide(session, link, "dismissed", actor.id)
+    duplicates.decide(session, link, "dismissed", pk(actor))
     history.add(session, case, "duplicate_dismissed", actor.id,
                 {"reference": other.reference, "other_id": other.id})
     _audit(session, actor, "case.dismiss_duplicate", case, request, other_case_id=other.id)

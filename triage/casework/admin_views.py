@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from triage.casework.routing import normalise_area
 from triage.pages import csrf_message, db_session, integer, page, redirect, requires, text
 from yhteys import csrf
 from yhteys.clock import local_now
+from yhteys.db import pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -163,7 +164,7 @@ def _save_reply(user: StaffUser, form: FormData, request: Request) -> str:
         try:
             reply = saved_replies.save(
                 db, reply_id=integer(form, "id"), language=text(form, "language", 8),
-                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=user.id)
+                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=pk(user))
         except saved_replies.ReplyError as exc:
             return REPLY_ERRORS[str(exc)]()
         audit.record(db, actor=user, action="saved_replies.save", request=request,
@@ -227,7 +228,7 @@ def _sla_context(db: Session) -> dict[str, Any]:
     return {
         "targets": sla.targets(db),
         "priorities": PRIORITIES,
-        "closures": list(db.scalars(select(CalendarClosure).order_by(CalendarClosure.day))),
+        "closures": list(db.scalars(select(CalendarClosure).order_by(col(CalendarClosure.day)))),
         "holidays": upcoming[:8],
         "urgency": urgency.load_config(db),
         "day_minutes": sla.DAY,
@@ -267,7 +268,7 @@ def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
                 if first is None or done is None:
                     return _("Give every target in business hours, for example 4 or 7.5.")
                 try:
-                    sla.set_target(db, priority, first, done, user.id)
+                    sla.set_target(db, priority, first, done, pk(user))
                 except ValueError:
                     return _("The first response must come before resolution.")
             audit.record(db, actor=user, action="sla.targets", request=request)
@@ -292,11 +293,12 @@ def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
                 audit.record(db, actor=user, action="sla.closure_delete", request=request,
                              detail={"day": day.isoformat()})
         elif what == "urgency":
-            values = {key: integer(form, key) for key in urgency.SETTINGS}
-            if any(v is None for v in values.values()):
+            given = {key: integer(form, key) for key in urgency.SETTINGS}
+            values = {key: v for key, v in given.items() if v is not None}
+            if len(values) != len(given):
                 return _("Give every threshold as a whole number.")
             try:
-                urgency.save_config(db, values, user.id)  # type: ignore[arg-type]
+                urgency.save_config(db, values, pk(user))
             except ValueError:
                 return _("The thresholds are out of range: the urgent one must be the smaller.")
             audit.record(db, actor=user, action="urgency.settings", request=request,

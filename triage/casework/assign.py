@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake import lifecycle
 from intake.lifecycle import State
@@ -22,6 +22,7 @@ from triage.casework.routing import (
     decision_data,
     normalise_area,
 )
+from yhteys.db import pk
 
 OPEN_STATES = (State.ASSIGNED.value, State.IN_PROGRESS.value, State.WAITING_CLIENT.value)
 # The states routing may move (a case waiting for the client or closed keeps its state).
@@ -34,7 +35,7 @@ def rules(session: Session) -> list[Rule]:
 
 def _load_rules(session: Session) -> tuple[Rule, ...]:
     return tuple(
-        Rule(id=r.id, team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
+        Rule(id=pk(r), team_id=r.team_id, kind=r.kind, language=r.language, area=r.area)
         for r in session.scalars(select(RoutingRule))
     )
 
@@ -43,9 +44,9 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
     if not user_ids:
         return {}
     query = (
-        select(Case.assignee_id, func.count())
-        .where(Case.assignee_id.in_(user_ids), Case.state.in_(OPEN_STATES))
-        .group_by(Case.assignee_id)
+        select(col(Case.assignee_id), func.count())
+        .where(col(Case.assignee_id).in_(user_ids), col(Case.state).in_(OPEN_STATES))
+        .group_by(col(Case.assignee_id))
     )
     return {int(uid): int(n) for uid, n in session.execute(query)}
 
@@ -53,9 +54,9 @@ def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
 def team_members(session: Session, team_id: int) -> list[StaffUser]:
     query = (
         select(StaffUser)
-        .join(TeamMembership, TeamMembership.user_id == StaffUser.id)
-        .where(TeamMembership.team_id == team_id, StaffUser.is_active.is_(True))
-        .order_by(StaffUser.id)
+        .join(TeamMembership, col(TeamMembership.user_id) == col(StaffUser.id))
+        .where(col(TeamMembership.team_id) == team_id, col(StaffUser.is_active).is_(True))
+        .order_by(col(StaffUser.id))
     )
     return list(session.scalars(query))
 
@@ -63,17 +64,17 @@ def team_members(session: Session, team_id: int) -> list[StaffUser]:
 def candidates(session: Session, team_id: int) -> list[Candidate]:
     """Advisors of the team who can take cases, with their open load."""
     members = [m for m in team_members(session, team_id) if m.has_role("advisor")]
-    loads = open_loads(session, [m.id for m in members])
+    loads = open_loads(session, [pk(m) for m in members])
     return [
-        Candidate(id=m.id, name=m.label, languages=tuple(m.languages or ()),
-                  open_cases=loads.get(m.id, 0))
+        Candidate(id=pk(m), name=m.label, languages=tuple(m.languages or ()),
+                  open_cases=loads.get(pk(m), 0))
         for m in members
     ]
 
 
 def assign_within(session: Session, case: Case, team: Team) -> Assignment:
     return choose_assignee(
-        candidates(session, team.id), language=case.language, auto_assign=team.auto_assign
+        candidates(session, pk(team)), language=case.language, auto_assign=team.auto_assign
     )
 
 

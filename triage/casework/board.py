@@ -15,23 +15,26 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import load_only
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import KINDS, PRIORITIES, STATES, Case
 from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser, Team
 from yhteys.clock import as_utc
+from yhteys.db import pk
 
 PAGE_SIZE = 25
 MAX_PAGE = 40  # 1,000 cards deep per column; beyond that, filter
 COUNT_CAP = 1000
 RUNNING_STATES = ("new", "assigned", "in_progress")
-CARD_COLUMNS = (
-    Case.id, Case.reference, Case.kind, Case.name, Case.language, Case.interpreter_needed,
-    Case.interpreter_language, Case.state, Case.priority, Case.priority_rank, Case.team_id,
-    Case.assignee_id, Case.due_at, Case.client_replied, Case.version, Case.created_at,
-    Case.first_response_at, Case.outcome,
+# What a card shows: the only columns the board loads (by name: SQLModel types the class
+# attributes as their values, load_only wants the mapped attributes they are at run time).
+CARD_FIELDS = (
+    "id", "reference", "kind", "name", "language", "interpreter_needed", "interpreter_language",
+    "state", "priority", "priority_rank", "team_id", "assignee_id", "due_at", "client_replied",
+    "version", "created_at", "first_response_at", "outcome",
 )
+CARD_COLUMNS = tuple(getattr(Case, name) for name in CARD_FIELDS)
 _REFERENCE = re.compile(r"[^0-9A-Z]")
 
 
@@ -83,7 +86,7 @@ class Filters:
         pages = dict(self.pages)
         for key, value in change.items():
             if key.startswith("page_"):
-                pages[key[5:]] = int(value)  # type: ignore[call-overload]
+                pages[key[5:]] = int(str(value))
             else:
                 values[key] = value
         pairs = [(k, "1" if v is True else v) for k, v in values.items() if v not in ("", False)]
@@ -117,9 +120,9 @@ class Board:
 def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: ANN001, ANN202
     teams = readable_team_ids(user)
     if teams is not None:
-        query = query.where(Case.team_id.in_(sorted(teams)))
+        query = query.where(col(Case.team_id).in_(sorted(teams)))
     if filters.team == "none":
-        query = query.where(Case.team_id.is_(None))
+        query = query.where(col(Case.team_id).is_(None))
     elif filters.team:
         query = query.where(Case.team_id == int(filters.team))
     if filters.kind:
@@ -132,17 +135,17 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
     if filters.assignee == "me":
         query = query.where(Case.assignee_id == user.id)
     elif filters.assignee == "none":
-        query = query.where(Case.assignee_id.is_(None))
+        query = query.where(col(Case.assignee_id).is_(None))
     elif filters.assignee:
         query = query.where(Case.assignee_id == int(filters.assignee))
     if filters.overdue:
-        query = query.where(Case.state.in_(RUNNING_STATES), Case.due_at <= as_utc(at))
+        query = query.where(col(Case.state).in_(RUNNING_STATES), col(Case.due_at) <= as_utc(at))
     if filters.reference:
         query = query.where(Case.reference == filters.reference)
     return query
 
 
-ORDER = (Case.priority_rank, Case.due_at, Case.id)
+ORDER = (col(Case.priority_rank), col(Case.due_at), col(Case.id))
 
 
 def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
@@ -161,11 +164,15 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
     for state in states:
         depth = (filters.pages.get(state, 1) - 1) * PAGE_SIZE + PAGE_SIZE + 1
         for team in per_team:
-            keys = select(Case.id, Case.state, Case.priority_rank, Case.due_at).where(
-                Case.state == state)
+            keys = select(
+                col(Case.id), col(Case.state), col(Case.priority_rank), col(Case.due_at)
+            ).where(col(Case.state) == state)
             if team is not None:
-                keys = keys.where(Case.team_id == team)
-            order = (Case.priority_rank + 0, Case.due_at, Case.id) if state in sparse else ORDER
+                keys = keys.where(col(Case.team_id) == team)
+            order = (
+                (col(Case.priority_rank) + 0, col(Case.due_at), col(Case.id))
+                if state in sparse else ORDER
+            )
             # Each piece is wrapped in a subquery: SQLite refuses ORDER BY inside UNION ALL.
             yield select(_scoped(keys, user, filters, at).order_by(*order).limit(depth)
                          .subquery())
@@ -176,8 +183,9 @@ def _counts(session: Session, user: StaffUser, filters: Filters, states: list[st
     """Each column's count up to COUNT_CAP + 1, all in one statement."""
     parts = []
     for state in states:
-        capped = _scoped(select(Case.id).where(Case.state == state), user, filters, at).limit(
-            COUNT_CAP + 1).subquery()
+        capped = _scoped(
+            select(col(Case.id)).where(col(Case.state) == state), user, filters, at
+        ).limit(COUNT_CAP + 1).subquery()
         parts.append(select(literal(state).label("state"), func.count().label("n"))
                      .select_from(capped))
     return {row.state: int(row.n) for row in session.execute(union_all(*parts))}
@@ -237,7 +245,7 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
     wanted = [i for ids in pages.values() for i in ids[:PAGE_SIZE]]
     cards = {
         c.id: c for c in session.scalars(
-            select(Case).options(load_only(*CARD_COLUMNS)).where(Case.id.in_(wanted)))
+            select(Case).options(load_only(*CARD_COLUMNS)).where(col(Case.id).in_(wanted)))
     } if wanted else {}
     columns = []
     for state in STATES:
@@ -250,14 +258,14 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
             shown, capped = min(count, COUNT_CAP), count > COUNT_CAP
         columns.append(Column(state, [cards[i] for i in ids[:PAGE_SIZE] if i in cards],
                               shown, capped, page, len(ids) > PAGE_SIZE and page < MAX_PAGE))
-    team_names = {t.id: t.name for t in session.scalars(select(Team).order_by(Team.name))}
+    team_names = {pk(t): t.name for t in session.scalars(select(Team).order_by(col(Team.name)))}
     people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
     people = {
-        u.id: u.label
-        for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(people_ids)))
+        pk(u): u.label
+        for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(people_ids)))
     }
     overdue = {
-        c.id for c in cards.values()
+        pk(c) for c in cards.values()
         if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= as_utc(at)
     }
     return Board(columns, team_names, people, filters, overdue)
@@ -267,9 +275,15 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
     """People to filter by: the members of the teams the user can see."""
     from triage.accounts.models import TeamMembership
 
-    query = select(StaffUser).where(StaffUser.is_active.is_(True)).order_by(StaffUser.display_name)
+    query = (
+        select(StaffUser)
+        .where(col(StaffUser.is_active).is_(True))
+        .order_by(col(StaffUser.display_name))
+    )
     teams = readable_team_ids(user)
     if teams is not None:
-        members = select(TeamMembership.user_id).where(TeamMembership.team_id.in_(sorted(teams)))
-        query = query.where(StaffUser.id.in_(members))
-    return [(u.id, u.label) for u in session.scalars(query)]
+        members = select(col(TeamMembership.user_id)).where(
+            col(TeamMembership.team_id).in_(sorted(teams))
+        )
+        query = query.where(col(StaffUser.id).in_(members))
+    return [(pk(u), u.label) for u in session.scalars(query)]

@@ -10,26 +10,28 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, exists, insert, select
+from sqlalchemy import Insert, and_, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework import history, notices
 from triage.casework.models import SlaBreach
 from yhteys.clock import as_utc
+from yhteys.db import table_of
 
 log = logging.getLogger(__name__)
 RUNNING_STATES = ("new", "assigned", "in_progress")
 BATCH = 500
-DUE_COLUMNS = {"first_response": Case.first_response_due_at, "resolution": Case.resolution_due_at}
+DUE_FIELDS = {"first_response": "first_response_due_at", "resolution": "resolution_due_at"}
 
 
 def _record(session: Session, case: Case, target: str, due: datetime, at: datetime) -> bool:
     values = {"case_id": case.id, "target": target, "due_at": due, "detected_at": at}
     dialect = session.get_bind().dialect.name
-    table = SlaBreach.__table__
+    table = table_of(SlaBreach)
+    stmt: Insert
     if dialect == "postgresql":
         stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
@@ -40,16 +42,20 @@ def _record(session: Session, case: Case, target: str, due: datetime, at: dateti
 
 
 def _overdue(session: Session, at: datetime, target: str) -> list[Case]:
-    due_column = DUE_COLUMNS[target]
-    already = exists().where(and_(SlaBreach.case_id == Case.id, SlaBreach.target == target))
+    due_column = col(getattr(Case, DUE_FIELDS[target]))
+    already = exists().where(
+        and_(col(SlaBreach.case_id) == col(Case.id), col(SlaBreach.target) == target)
+    )
     query = (
         select(Case)
-        .where(Case.state.in_(RUNNING_STATES), Case.due_at <= at, due_column <= at, ~already)
-        .order_by(Case.due_at)
+        .where(
+            col(Case.state).in_(RUNNING_STATES), col(Case.due_at) <= at, due_column <= at, ~already
+        )
+        .order_by(col(Case.due_at))
         .limit(BATCH)
     )
     if target == "first_response":
-        query = query.where(Case.first_response_at.is_(None))
+        query = query.where(col(Case.first_response_at).is_(None))
     return list(session.scalars(query))
 
 
@@ -59,7 +65,7 @@ def check_breaches(session: Session, at: datetime) -> int:
     count = 0
     for target in ("first_response", "resolution"):
         for case in _overdue(session, at, target):
-            due = getattr(case, DUE_COLUMNS[target].key)
+            due = getattr(case, DUE_FIELDS[target])
             if not _record(session, case, target, due, at):
                 continue
             history.add(session, case, "sla_breach", None, {"target": target})

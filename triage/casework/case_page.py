@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.choices import DAYS
 from intake.models import Attachment, Case, CaseMessage
@@ -15,6 +16,7 @@ from notify.outbox import notifications_for
 from triage.accounts.models import StaffUser, Team
 from triage.casework import answers, assign, describe, duplicates, history, saved_replies, sla
 from triage.casework.models import CaseNote
+from yhteys.db import pk
 from yhteys.i18n import gettext as _
 
 
@@ -28,14 +30,15 @@ class Line:
 
 
 def find(session: Session, reference: str) -> Case | None:
-    return session.scalars(select(Case).where(Case.reference == reference)).first()
+    return session.scalars(select(Case).where(col(Case.reference) == reference)).first()
 
 
-def _names(session: Session, ids: set[int]) -> dict[int, str]:
+def _names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {u.id: u.label for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
+    query = select(StaffUser).where(col(StaffUser.id).in_(ids))
+    return {u.id: u.label for u in session.scalars(query)}
 
 
 def window_text(window: dict[str, Any]) -> str:
@@ -51,7 +54,7 @@ def window_text(window: dict[str, Any]) -> str:
 
 
 def priority_reason(session: Session, case: Case) -> str:
-    event = history.latest(session, case.id, "priority")
+    event = history.latest(session, pk(case), "priority")
     if event is None:
         return case.priority_reason
     if event.data.get("source") == "staff":
@@ -59,16 +62,16 @@ def priority_reason(session: Session, case: Case) -> str:
     return describe.signals_text(event.data.get("signals") or [])
 
 
-def conversation(session: Session, case: Case, names: dict[int, str]) -> list[Line]:
+def conversation(session: Session, case: Case, names: Mapping[int | None, str]) -> list[Line]:
     files: dict[int | None, list[Attachment]] = {}
     for attachment in session.scalars(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        select(Attachment).where(col(Attachment.case_id) == case.id).order_by(col(Attachment.id))
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
     client = _("Client")
     lines = [Line(case.created_at, client, case.message, files=files.get(None, []))]
-    query = select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(
-        CaseMessage.created_at, CaseMessage.id
+    query = select(CaseMessage).where(col(CaseMessage.case_id) == case.id).order_by(
+        col(CaseMessage.created_at), col(CaseMessage.id)
     )
     for message in session.scalars(query):
         author = client if message.author == "client" else names.get(
@@ -79,17 +82,17 @@ def conversation(session: Session, case: Case, names: dict[int, str]) -> list[Li
 
 
 def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict[str, Any]:
-    events = history.for_case(session, case.id)
+    events = history.for_case(session, pk(case))
     notes = list(session.scalars(
-        select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id)))
+        select(CaseNote).where(col(CaseNote.case_id) == case.id).order_by(col(CaseNote.id))))
     messages_by = set(session.scalars(
-        select(CaseMessage.staff_user_id).where(CaseMessage.case_id == case.id)))
+        select(col(CaseMessage.staff_user_id)).where(col(CaseMessage.case_id) == case.id)))
     ids = {case.assignee_id, *messages_by, *(n.author_id for n in notes),
            *(e.actor_id for e in events)}
     ids |= {e.data.get("assignee_id") for e in events if isinstance(e.data.get("assignee_id"), int)}
     names = _names(session, ids)
     team = session.get(Team, case.team_id) if case.team_id else None
-    members = [m for m in assign.team_members(session, team.id)] if team else []
+    members = [m for m in assign.team_members(session, pk(team))] if team else []
     return {
         "case": case,
         "team": team,
@@ -101,7 +104,7 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
         "conversation": conversation(session, case, names),
         "notes": [(n, names.get(n.author_id, "")) for n in notes],
         "history": [(e, describe.event_text(e.action, e.data, names)) for e in events],
-        "duplicates": duplicates.for_case(session, case.id),
+        "duplicates": duplicates.for_case(session, pk(case)),
         "notifications": notifications_for(session, case.reference),
         "saved_replies": saved_replies.for_language(session, case.language),
         "paused": sla.is_paused(session, case),

@@ -139,7 +139,7 @@ async def case_view(request: Request) -> Response:
 
 # --- Actions -------------------------------------------------------------------------------------
 
-Perform = Callable[[Session, Case, int, StaffUser, FormData, Request], None]
+Perform = Callable[[Session, Case, int, StaffUser, FormData, Request], object]  # result unused
 
 
 def _assign(db: Session, case: Case, v: int, user: StaffUser, form: FormData, req: Request) -> None:

@@ -18,13 +18,14 @@ from yhteys.readcache import ReadCache
 
 TTL_SECONDS = 5.0
 T = TypeVar("T")
+S = TypeVar("S", bound=Session)  # a SQLModel session stays one for `load`
 
 CONFIG = ReadCache(
     "casework", (RoutingRule, SlaTarget, CalendarClosure, CaseworkSetting), TTL_SECONDS
 )
 
 
-def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
+def cached(session: S, name: str, load: Callable[[S], T]) -> T:
     """`load(session)`, or its value from the last TTL_SECONDS in this process."""
     return CONFIG.get(session, name, lambda: load(session))
 

@@ -10,14 +10,14 @@ import logging
 import random
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team
 from triage.casework import actions, assign, notices, sla
 from triage.casework.models import CaseEvent, RoutingRule, SavedReply
 from yhteys.clock import as_utc, now
-from yhteys.db import session_scope
+from yhteys.db import pk, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +93,19 @@ TITLES = {
 
 
 def seed_rules(db: Session) -> int:
-    if db.scalars(select(RoutingRule.id).limit(1)).first() is not None:
+    if db.scalars(select(col(RoutingRule.id)).limit(1)).first() is not None:
         return 0
     teams = {t.slug: t for t in db.scalars(select(Team))}
     added = 0
     for kind, language, area, slug in RULES:
         if slug in teams:
-            db.add(RoutingRule(kind=kind, language=language, area=area, team_id=teams[slug].id))
+            db.add(RoutingRule(kind=kind, language=language, area=area, team_id=pk(teams[slug])))
             added += 1
     return added
 
 
 def seed_saved_replies(db: Session) -> int:
-    if db.scalars(select(SavedReply.id).limit(1)).first() is not None:
+    if db.scalars(select(col(SavedReply.id)).limit(1)).first() is not None:
         return 0
     added = 0
     for key, texts in (("family", FAMILY_REUNIFICATION), ("clinic", GLOBAL_CLINIC),
@@ -119,7 +119,8 @@ def seed_saved_replies(db: Session) -> int:
 def route_unrouted(db: Session) -> int:
     """Cases that arrived before the rules existed get routed now."""
     count = 0
-    for case in db.scalars(select(Case).where(Case.team_id.is_(None), Case.state == "new")):
+    unrouted = select(Case).where(col(Case.team_id).is_(None), col(Case.state) == "new")
+    for case in db.scalars(unrouted):
         assign.route(db, case)
         sla.apply_due_times(db, case, now())
         db.flush()
@@ -158,10 +159,11 @@ def _work(db: Session, case: Case, people: list[StaffUser], rng: random.Random) 
 
 def work_cases(db: Session, share: float = 0.4) -> int:
     """Claim, answer and close some cases, once: after staff have acted, leave the cases be."""
-    if db.scalars(select(CaseEvent.id).where(CaseEvent.actor_id.is_not(None)).limit(1)).first():
+    acted = select(col(CaseEvent.id)).where(col(CaseEvent.actor_id).is_not(None)).limit(1)
+    if db.scalars(acted).first():
         return 0
-    cases = list(db.scalars(select(Case).where(Case.team_id.is_not(None),
-                                               Case.state != "closed").order_by(Case.id)))
+    cases = list(db.scalars(select(Case).where(col(Case.team_id).is_not(None),
+                                               col(Case.state) != "closed").order_by(col(Case.id))))
     people = [p for p in db.scalars(select(StaffUser)) if p.has_role("advisor") and p.is_active]
     rng = random.Random(1234)
     worked = 0

@@ -6,7 +6,7 @@ shown, in the reader's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -112,13 +112,13 @@ def signal_text(signal: Mapping[str, Any]) -> str:
     return code
 
 
-def signals_text(signals: list[Mapping[str, Any]]) -> str:
+def signals_text(signals: Sequence[Mapping[str, Any]]) -> str:
     if not signals:
         return _("nothing in the answers calls for urgency")
     return "; ".join(signal_text(s) for s in signals)
 
 
-def english_signals(signals: list[Mapping[str, Any]]) -> str:
+def english_signals(signals: Sequence[Mapping[str, Any]]) -> str:
     """The reason as stored on the case row (one language for exports and the audit trail)."""
     with use_locale("en"):
         return signals_text(signals)[:500]
@@ -170,7 +170,7 @@ def assignment_text(data: Mapping[str, Any]) -> str:
     return tail
 
 
-def event_text(action: str, data: Mapping[str, Any], names: Mapping[int, str]) -> str:
+def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, str]) -> str:
     """One line of a case's history."""
 
     def who(key: str) -> str:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework import history
 from triage.casework.models import DuplicateLink, PersonKey
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.settings import get_settings
 
 MAX_SUGGESTIONS = 10
@@ -64,7 +65,7 @@ def person_keys(details: Mapping[str, Any] | None) -> set[str]:
 def _pair(session: Session, a: int, b: int, reason: str) -> DuplicateLink | None:
     first, second = sorted((a, b))
     query = select(DuplicateLink).where(
-        DuplicateLink.case_id == first, DuplicateLink.other_case_id == second
+        col(DuplicateLink.case_id) == first, col(DuplicateLink.other_case_id) == second
     )
     if session.scalars(query).first() is not None:
         return None
@@ -82,31 +83,35 @@ def suggest(session: Session, case: Case) -> list[tuple[Case, str]]:
         query = (
             select(Case)
             .where(
-                Case.contact_address == case.contact_address,
-                Case.id != case.id,
-                Case.anonymised_at.is_(None),
+                col(Case.contact_address) == case.contact_address,
+                col(Case.id) != case.id,
+                col(Case.anonymised_at).is_(None),
             )
-            .order_by(Case.id.desc())
+            .order_by(col(Case.id).desc())
             .limit(MAX_SUGGESTIONS)
         )
         for other in session.scalars(query):
-            found.setdefault(other.id, (other, "contact"))
+            found.setdefault(pk(other), (other, "contact"))
     keys = person_keys(case.details)
     for key in keys:
-        session.add(PersonKey(case_id=case.id, key=key))
+        session.add(PersonKey(case_id=pk(case), key=key))
     if keys:
         query = (
             select(Case)
-            .join(PersonKey, PersonKey.case_id == Case.id)
-            .where(PersonKey.key.in_(keys), Case.id != case.id, Case.anonymised_at.is_(None))
-            .order_by(Case.id.desc())
+            .join(PersonKey, col(PersonKey.case_id) == col(Case.id))
+            .where(
+                col(PersonKey.key).in_(keys),
+                col(Case.id) != case.id,
+                col(Case.anonymised_at).is_(None),
+            )
+            .order_by(col(Case.id).desc())
             .limit(MAX_SUGGESTIONS)
         )
         for other in session.scalars(query):
-            found.setdefault(other.id, (other, "sought_person"))
+            found.setdefault(pk(other), (other, "sought_person"))
     results = []
     for other, reason in list(found.values())[:MAX_SUGGESTIONS]:
-        if _pair(session, case.id, other.id, reason) is not None:
+        if _pair(session, pk(case), pk(other), reason) is not None:
             history.add(session, case, "duplicate_suggested", None,
                         {"reference": other.reference, "other_id": other.id, "reason": reason})
             results.append((other, reason))
@@ -122,8 +127,8 @@ class Suggestion:
 def for_case(session: Session, case_id: int) -> list[Suggestion]:
     """Every link of the case, both directions, with the other case."""
     query = select(DuplicateLink).where(
-        or_(DuplicateLink.case_id == case_id, DuplicateLink.other_case_id == case_id)
-    ).order_by(DuplicateLink.id)
+        or_(col(DuplicateLink.case_id) == case_id, col(DuplicateLink.other_case_id) == case_id)
+    ).order_by(col(DuplicateLink.id))
     found = []
     for link in session.scalars(query):
         other_id = link.other_case_id if link.case_id == case_id else link.case_id
@@ -136,7 +141,7 @@ def for_case(session: Session, case_id: int) -> list[Suggestion]:
 def link_between(session: Session, case_id: int, other_id: int) -> DuplicateLink | None:
     first, second = sorted((case_id, other_id))
     query = select(DuplicateLink).where(
-        DuplicateLink.case_id == first, DuplicateLink.other_case_id == second
+        col(DuplicateLink.case_id) == first, col(DuplicateLink.other_case_id) == second
     )
     return session.scalars(query).first()
 
@@ -147,7 +152,8 @@ def decide(session: Session, link: DuplicateLink, status: str, actor_id: int) ->
 
 
 def staff_link(session: Session, case: Case, other: Case, actor_id: int) -> DuplicateLink:
-    link = link_between(session, case.id, other.id) or _pair(session, case.id, other.id, "staff")
+    case_id, other_id = pk(case), pk(other)
+    link = link_between(session, case_id, other_id) or _pair(session, case_id, other_id, "staff")
     assert link is not None
     decide(session, link, "linked", actor_id)
     return link
@@ -155,4 +161,4 @@ def staff_link(session: Session, case: Case, other: Case, actor_id: int) -> Dupl
 
 def forget(session: Session, case_id: int) -> None:
     """Anonymisation: the person keys go with the answers they were made from."""
-    session.execute(delete(PersonKey).where(PersonKey.case_id == case_id))
+    session.execute(delete(PersonKey).where(col(PersonKey.case_id) == case_id))

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
+from yhteys.db import pk
 
 
 def add(
@@ -19,7 +20,7 @@ def add(
 ) -> CaseEvent:
     if case.id is None:
         session.flush()
-    event = CaseEvent(case_id=case.id, at=at or now(), actor_id=actor_id, action=action,
+    event = CaseEvent(case_id=pk(case), at=at or now(), actor_id=actor_id, action=action,
                       data=data)
     session.add(event)
     return event
@@ -27,7 +28,10 @@ def add(
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:
     query = (
-        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id).limit(limit)
+        select(CaseEvent)
+        .where(col(CaseEvent.case_id) == case_id)
+        .order_by(col(CaseEvent.id))
+        .limit(limit)
     )
     return list(session.scalars(query))
 
@@ -35,8 +39,8 @@ def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent
 def latest(session: Session, case_id: int, action: str) -> CaseEvent | None:
     query = (
         select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
-        .order_by(CaseEvent.id.desc())
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.action) == action)
+        .order_by(col(CaseEvent.id).desc())
         .limit(1)
     )
     return session.scalars(query).first()

@@ -7,7 +7,7 @@ carries case details, only the reference and a link.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import Case
 from intake.reach import client_locale, reach
@@ -49,15 +49,15 @@ def assigned(session: Session, case: Case, user: StaffUser, subject: str) -> Non
 
 def supervisors_of(session: Session, team_id: int | None) -> list[StaffUser]:
     """The team's supervisors; with none, every active supervisor (a breach must reach someone)."""
-    active = select(StaffUser).where(StaffUser.is_active.is_(True))
+    active = select(StaffUser).where(col(StaffUser.is_active).is_(True))
     people = []
     if team_id is not None:
-        query = active.join(TeamMembership, TeamMembership.user_id == StaffUser.id).where(
-            TeamMembership.team_id == team_id
+        query = active.join(TeamMembership, col(TeamMembership.user_id) == col(StaffUser.id)).where(
+            col(TeamMembership.team_id) == team_id
         )
         people = [u for u in session.scalars(query) if u.has_role("supervisor")]
     if not people:
-        people = [u for u in session.scalars(active.order_by(StaffUser.id))
+        people = [u for u in session.scalars(active.order_by(col(StaffUser.id)))
                   if u.has_role("supervisor")]
     return people
 

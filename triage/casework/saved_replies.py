@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from triage.casework.models import SavedReply
 from yhteys.clock import now
@@ -24,7 +24,7 @@ def all_replies(session: Session) -> list[SavedReply]:
 
 def for_language(session: Session, language: str) -> list[SavedReply]:
     """The client's language first, then every other: an advisor may need any of them."""
-    first = sql_case((SavedReply.language == language, 0), else_=1)
+    first = sql_case((col(SavedReply.language) == language, 0), else_=1)
     query = select(SavedReply).order_by(first, SavedReply.language, SavedReply.title)
     return list(session.scalars(query))
 

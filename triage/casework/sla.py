@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from intake.models import PRIORITIES, Case
 from triage.casework import config_cache
 from triage.casework.calendar import BUSINESS_DAY_MINUTES, BusinessCalendar
 from triage.casework.models import CalendarClosure, CaseClock, SlaTarget
 from yhteys.clock import as_utc
+from yhteys.db import pk
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,13 @@ def business_calendar(session: Session) -> BusinessCalendar:
 
 
 def _load_calendar(session: Session) -> BusinessCalendar:
-    return BusinessCalendar(session.scalars(select(CalendarClosure.day)).all())
+    return BusinessCalendar(session.scalars(select(col(CalendarClosure.day))).all())
 
 
 def _clock(session: Session, case: Case) -> CaseClock:
     clock = session.get(CaseClock, case.id)
     if clock is None:
-        clock = CaseClock(case_id=case.id, elapsed=0, running_since=case.created_at)
+        clock = CaseClock(case_id=pk(case), elapsed=0, running_since=case.created_at)
         session.add(clock)
     return clock
 
@@ -126,7 +127,7 @@ def start(session: Session, case: Case, at: datetime) -> None:
     """A new case: the clock starts at its arrival."""
     at = as_utc(at)
     # A case created in this transaction has no clock row yet: no SELECT to find that out.
-    clock = CaseClock(case_id=case.id, elapsed=0, running_since=at, stopped_at=None)
+    clock = CaseClock(case_id=pk(case), elapsed=0, running_since=at, stopped_at=None)
     session.add(clock)
     apply_due_times(session, case, at, clock=clock)
 
