@@ -25,8 +25,17 @@ log = logging.getLogger(__name__)
 
 
 async def root(request: Request) -> Response:
-    locale = i18n.negotiate(request.headers.get("accept-language"))
-    return RedirectResponse(f"/{locale}/", status_code=303)
+    """The browser's language if we speak it; otherwise a page every reader can use to choose."""
+    locale = i18n.best_match(request.headers.get("accept-language"))
+    if locale is not None:
+        return RedirectResponse(f"/{locale}/", status_code=303)
+    choices = []
+    for code, name in i18n.LANGUAGES.items():
+        with i18n.use_locale(code):
+            prompt = i18n.translate("yhteys", "Choose your language")
+        choices.append({"code": code, "name": name, "prompt": prompt,
+                        "dir": i18n.text_direction(code)})
+    return render(request, "languages.html", {"choices": choices})
 
 
 async def healthz(request: Request) -> Response:

@@ -22,6 +22,7 @@ from yhteys.i18n import LOCALES_DIR, domains, languages_of, sources, staff_domai
 from yhteys.settings import PROJECT_ROOT
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "translate": (2,),
             "pgettext": ((1, "c"), 2)}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "false"}
 

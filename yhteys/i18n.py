@@ -210,9 +210,18 @@ def native_name(locale: str) -> str:
 
 def negotiate(accept_language: str | None, offered: Mapping[str, str] | None = None) -> str:
     """Pick the best offered language (the public ones unless said) from Accept-Language."""
+    return best_match(accept_language, offered) or DEFAULT_LOCALE
+
+
+# What browsers send for languages we offer under another code.
+ALIASES = {"prs": "fa", "fa-af": "fa", "ku-arab": "ckb", "ku-iq": "ckb", "ku-ir": "ckb"}
+
+
+def best_match(accept_language: str | None, offered: Mapping[str, str] | None = None) -> str | None:
+    """The best offered language the browser asks for, or None when it asks for none of them."""
     offered = LANGUAGES if offered is None else offered
     if not accept_language:
-        return DEFAULT_LOCALE
+        return None
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept_language.split(",")):
         piece = part.strip()
@@ -229,10 +238,10 @@ def negotiate(accept_language: str | None, offered: Mapping[str, str] | None = N
     for neg_quality, _index, tag in sorted(weighted):
         if neg_quality >= 0:
             continue
-        base = tag.split("-")[0]
-        if base in offered:
-            return base
-    return DEFAULT_LOCALE
+        for code in (ALIASES.get(tag), ALIASES.get(tag.split("-")[0]), tag.split("-")[0]):
+            if code in offered:
+                return code
+    return None
 
 
 def all_language_names() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -13,10 +13,10 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
-    pass_context,
     select_autoescape,
 )
-from jinja2.runtime import Context
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -98,21 +98,45 @@ def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported lat
     return chat_hours_box()
 
 
-@pass_context
-def _template_gettext(context: Context, message: str) -> str:
-    return i18n.translate(i18n.template_domain(context.name or ""), message)
+GETTEXT_NAMES = ("_", "gettext", "ngettext", "pgettext")
 
 
-@pass_context
-def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    domain = i18n.template_domain(context.name or "")
-    return i18n.translations(i18n.get_locale(), domain).ngettext(singular, plural, n)
+class DomainPerFile(Extension):
+    """Every template looks its messages up in the domain of its own file, as extraction puts
+    them there (yhteys.i18n.domain_of): `_` in base.html is the root domain's even when an intake
+    page extends it, and a macro keeps its file's domain wherever it is called. The call names
+    are rewritten at compile time, when the file's name is known: `_(...)` in an intake template
+    becomes `_intake_gettext(...)`."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        domain = i18n.template_domain(stream.name or "")
+        previous: Token | None = None
+        for token in stream:
+            if previous is not None:
+                if (previous.type == "name" and previous.value in GETTEXT_NAMES
+                        and token.type == "lparen"):
+                    kind = "gettext" if previous.value == "_" else previous.value
+                    previous = Token(previous.lineno, "name", f"_{domain}_{kind}")
+                yield previous
+            previous = token
+        if previous is not None:
+            yield previous
 
 
-@pass_context
-def _template_pgettext(context: Context, message_context: str, message: str) -> str:
-    return i18n.translate_in_context(i18n.template_domain(context.name or ""), message_context,
-                                     message)
+def _domain_callables(domain: str) -> dict[str, Any]:
+    """Jinja's own newstyle wrappers (autoescape, %(name)s formatting) around one domain."""
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_pgettext
+
+    def plural(singular: str, plural_: str, n: int) -> str:
+        return i18n.translations(i18n.get_locale(), domain).ngettext(singular, plural_, n)
+
+    return {
+        f"_{domain}_gettext": _make_new_gettext(lambda message: i18n.translate(domain, message)),
+        f"_{domain}_ngettext": _make_new_ngettext(plural),
+        f"_{domain}_pgettext": _make_new_pgettext(
+            lambda context, message: i18n.translate_in_context(domain, context, message)
+        ),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -120,18 +144,17 @@ def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", DomainPerFile],
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Each template looks its messages up in its own domain (see yhteys.i18n.domain_of).
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        _template_gettext, _template_ngettext, newstyle=True, pgettext=_template_pgettext
-    )
+    for domain in i18n.domains():
+        env.globals.update(_domain_callables(domain))
     env.globals.update(
         static_url=static_url,
         languages=i18n.LANGUAGES,
+        text_direction=i18n.text_direction,
         language_names=i18n.INTERPRETER_LANGUAGES,
         chat_hours_box=_chat_hours_box,
     )

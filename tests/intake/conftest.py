@@ -245,12 +245,12 @@ def all_cases(settings) -> list[Case]:  # noqa: ANN001
 
 
 def status_link(page: str) -> str:
-    match = re.search(r'class="secret-link"><a href="([^"]+)"', page)
+    match = re.search(r'class="secret-link" dir="ltr"><a href="([^"]+)"', page)
     assert match, "no status link on the page"
     return html.unescape(match.group(1))
 
 
 def reference_on(page: str) -> str:
-    match = re.search(r'<p class="reference">([^<]+)</p>', page)
+    match = re.search(r'<p class="reference" dir="ltr">([^<]+)</p>', page)
     assert match, "no reference on the page"
     return match.group(1)
