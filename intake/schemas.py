@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from intake import questions as q
-from intake.fields import ListOf, Nested, spec
+from intake.fields import FieldType, ListOf, Nested, spec
 from intake.questions import ADDRESS_MAX, MESSAGE_MAX, NAME_MAX
 
 __all__ = ["ADDRESS_MAX", "MESSAGE_MAX", "NAME_MAX", "case_input", "details_schema", "schemas"]
@@ -34,6 +34,7 @@ DOCS = {
 
 
 def _field(item: q.Question | q.Group) -> tuple[str, Any, Any]:
+    kind: FieldType
     if isinstance(item, q.Group):
         row = _row_class(item)
         kind = ListOf(row, item.max_rows, required=item.required)

@@ -114,13 +114,15 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def form_values(form: FormData | Mapping[str, Any]) -> dict[str, Any]:
-    """What the person sent, kept to show the form again exactly as they left it."""
+def form_values(form: FormData) -> dict[str, Any]:
+    """What the person sent, kept to show the form again exactly as they left it.
+
+    A FormData, not any mapping: its `getlist` gives every checked language, where `get` gives one.
+    """
     values: dict[str, Any] = {
         k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"
     }
-    getlist = getattr(form, "getlist", None)
-    values["languages"] = list(getlist("languages")) if getlist else list(form.get("languages", []))
+    values["languages"] = form.getlist("languages")
     return values
 
 
@@ -170,14 +172,15 @@ def _slot_edit(
         editing.serialise_edits(session)
         row = _stored(session, HoursSlot, slot_id)
         result = editing.validate_slot(form, editing.other_slots(session, slot_id))
-        if not result.ok:
+        slot = result.value
+        if slot is None:
             return Outcome(errors=result.errors)
         if action == "preview":
             before = store.load_schedule(session)
-            after = editing.schedule_with(session, slot=result.value, replacing_slot=slot_id)
+            after = editing.schedule_with(session, slot=slot, replacing_slot=slot_id)
             return Outcome(preview=preview.compare(before, after, clock.now(), locale))
         before_record = editing.slot_record(row) if row else None
-        saved = editing.save_slot(session, result.value, row)
+        saved = editing.save_slot(session, slot, row)
         audit.record(
             session,
             actor=actor,
@@ -198,18 +201,19 @@ def _exception_edit(
         row = _stored(session, HoursException, exception_id)
         others = editing.other_exceptions(session, exception_id)
         result = editing.validate_exception(form, others)
-        if not result.ok:
+        value = result.value
+        if value is None:
             return Outcome(errors=result.errors)
         if action == "preview":
             before = store.load_schedule(session)
             after = editing.schedule_with(
-                session, exception=result.value, replacing_exception=exception_id
+                session, exception=value, replacing_exception=exception_id
             )
             return Outcome(preview=preview.compare(before, after, clock.now(), locale))
         before_record = editing.exception_record(row) if row else None
         note = form.get("note", "")
         saved = editing.save_exception(
-            session, result.value, note.strip() if isinstance(note, str) else "", row
+            session, value, note.strip() if isinstance(note, str) else "", row
         )
         audit.record(
             session,
@@ -224,31 +228,36 @@ def _exception_edit(
 
 def _contacts_edit(form: Mapping[str, Any], actor: Any, request: Request) -> Outcome:
     result = editing.validate_contacts(form)
-    if not result.ok:
+    change = result.value
+    if change is None:
         return Outcome(errors=result.errors)
     with session_scope() as session:
-        before = editing.save_contacts(session, result.value["values"], result.value["demo"])
+        before = editing.save_contacts(session, change["values"], change["demo"])
         changed = sorted(
             c for c in CHANNELS
-            if before[c]["address"] != result.value["values"].get(c, "")
-            or before[c]["demo"] != result.value["demo"]
+            if before[c]["address"] != change["values"].get(c, "")
+            or before[c]["demo"] != change["demo"]
         )
         # The service's own numbers are public; what a supervisor typed is kept as it was stored.
         audit.record(
             session,
             actor=actor,
             action="hours.contacts.update",
-            detail={"changed": changed, "demo": result.value["demo"],
-                    "after": result.value["values"]},
+            detail={"changed": changed, "demo": change["demo"], "after": change["values"]},
             request=request,
         )
     return Outcome(saved=True)
 
 
-def _delete(model: type, row_id: int, actor: Any, request: Request, action: str) -> Outcome:
+HoursRow = HoursSlot | HoursException
+
+
+def _delete(
+    model: type[HoursRow], row_id: int, actor: Any, request: Request, action: str
+) -> Outcome:
     with session_scope() as session:
         editing.serialise_edits(session)
-        row = get_or_404(session, model, row_id)
+        row: HoursRow = get_or_404(session, model, row_id)
         if action == "preview":
             before = store.load_schedule(session)
             after = (
@@ -257,7 +266,7 @@ def _delete(model: type, row_id: int, actor: Any, request: Request, action: str)
                 else editing.schedule_with(session, replacing_exception=row_id)
             )
             return Outcome(preview=preview.compare(before, after, clock.now(), get_locale()))
-        if model is HoursSlot:
+        if isinstance(row, HoursSlot):
             detail = {"slot_id": row_id, "before": editing.slot_record(row)}
             name = "hours.slot.delete"
         else:
@@ -377,7 +386,9 @@ def _contacts() -> dict[str, store.Contact]:
         return store.load_contacts(session)
 
 
-async def _delete_page(request: Request, model: type, row_id: int, done: str) -> Response:
+async def _delete_page(
+    request: Request, model: type[HoursRow], row_id: int, done: str
+) -> Response:
     row = await run_in_threadpool(_load_row, model, row_id)
     locale = get_locale()
     summary = _slot_view(row) if model is HoursSlot else _exception_view(row, locale)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -93,7 +94,15 @@ def build_box(
     )
 
 
-def links(locale: str) -> dict[str, str]:
+class Links(TypedDict):
+    """The box's own links, keyed as HoursBox's fields so a box can take them as keywords."""
+
+    hours_url: str
+    feed_url: str
+    form_url: str
+
+
+def links(locale: str) -> Links:
     return {
         "hours_url": f"/{locale}/hours",
         "feed_url": feed_url(locale, "chat"),

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlparse
 
 import phonenumbers
@@ -39,13 +39,23 @@ from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
 Errors = dict[str, str]
+Value = TypeVar("Value")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
+class ContactsChange(TypedDict):
+    values: dict[str, str]  # by channel; "" for a channel without a contact
+    demo: bool
+
+
 @dataclass(frozen=True)
-class Validated:
-    value: Any | None  # WeeklySlot, DatedException or a dict of contacts; None when errors
+class Validated(Generic[Value]):
+    value: Value | None  # None exactly when there are errors: callers narrow on it
     errors: Errors
+
+    def __post_init__(self) -> None:
+        if (self.value is None) != bool(self.errors):
+            raise ValueError("a validated value is either a value or errors")
 
     @property
     def ok(self) -> bool:
@@ -112,7 +122,9 @@ def _overlaps(start: int, end: int, other_start: int, other_end: int) -> bool:
     return start < other_end and other_start < end
 
 
-def validate_slot(form: Mapping[str, Any], others: Sequence[WeeklySlot]) -> Validated:
+def validate_slot(
+    form: Mapping[str, Any], others: Sequence[WeeklySlot]
+) -> Validated[WeeklySlot]:
     """A weekly slot; `others` are the stored slots it must not overlap (itself left out)."""
     errors: Errors = {}
     channel = _get(form, "channel")
@@ -148,7 +160,7 @@ def validate_exception(
     *,
     today: date | None = None,
     holidays=finnish_holiday,  # noqa: ANN001 - date -> name | None
-) -> Validated:
+) -> Validated[DatedException]:
     """A dated exception; `others` are the stored ones it must not contradict."""
     errors: Errors = {}
     today = today or local_today()
@@ -213,7 +225,7 @@ def _conflict(new: DatedException, others: Sequence[DatedException]) -> tuple[st
     return None
 
 
-def validate_contacts(form: Mapping[str, Any]) -> Validated:
+def validate_contacts(form: Mapping[str, Any]) -> Validated[ContactsChange]:
     """The three ways in: phone and WhatsApp numbers as E.164, the chat as an https address."""
     errors: Errors = {}
     values: dict[str, str] = {}

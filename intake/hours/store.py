@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake.hours.models import HoursChannel, HoursException, HoursSlot
 from intake.hours.schedule import CHANNELS, DatedException, ExceptionKind, Schedule, WeeklySlot
@@ -43,14 +43,16 @@ def schedule_from_rows(
 
 def slot_rows(session: Session) -> list[HoursSlot]:
     statement = select(HoursSlot).order_by(
-        HoursSlot.channel, HoursSlot.weekday, HoursSlot.start_minute, HoursSlot.id
+        col(HoursSlot.channel), col(HoursSlot.weekday), col(HoursSlot.start_minute),
+        col(HoursSlot.id),
     )
     return list(session.exec(statement))
 
 
 def exception_rows(session: Session) -> list[HoursException]:
     statement = select(HoursException).order_by(
-        HoursException.day, HoursException.channel, HoursException.start_minute, HoursException.id
+        col(HoursException.day), col(HoursException.channel), col(HoursException.start_minute),
+        col(HoursException.id),
     )
     return list(session.exec(statement))
 

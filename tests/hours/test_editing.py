@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from intake.hours.editing import (
+    Validated,
     parse_clock,
     validate_contacts,
     validate_exception,
@@ -187,3 +188,11 @@ def test_invalid_contacts_are_refused_beside_their_fields():
         )
     assert set(result.errors) == {"phone", "whatsapp", "chat"}
     assert result.errors["chat"] == "Enter the chat's address, starting with https://"
+
+
+def test_a_validated_value_is_either_a_value_or_errors():
+    """The admin routes save whenever the value is there: it must never come with errors."""
+    with pytest.raises(ValueError):
+        Validated(CHAT_TUESDAY, {"start": "This overlaps another slot."})
+    with pytest.raises(ValueError):
+        Validated(None, {})
