@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -36,6 +36,12 @@ async def root(request: Request) -> Response:
         choices.append({"code": code, "name": name, "prompt": prompt,
                         "dir": i18n.text_direction(code)})
     return render(request, "languages.html", {"choices": choices})
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; answer it rather than log a 404."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"cache-control": "public, max-age=86400"})
 
 
 async def healthz(request: Request) -> Response:
@@ -90,6 +96,7 @@ def collect_routes() -> list[BaseRoute]:
     return [
         Route("/", root, name="root"),
         Route("/healthz", healthz, name="healthz"),
+        Route("/favicon.ico", favicon, name="favicon"),
         Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
         *parts.routes,
         *[Mount(prefix, routes=routes) for prefix, routes in parts.mounts.items()],

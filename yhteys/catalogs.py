@@ -103,7 +103,7 @@ def _update_domain(domain: str) -> None:
 
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
-REVIEW_LINE = re.compile(r"^Native-speaker review:\s*(.+)$", re.MULTILINE | re.IGNORECASE)
+REVIEW_LINE = re.compile(r"^#?\s*Native-speaker review:\s*(.+)$", re.MULTILINE | re.IGNORECASE)
 
 
 def placeholders(text: str) -> list[str]:

@@ -57,11 +57,15 @@ def test_everything_closed_at_night(client, use_settings, demo_hours):
     assert "Stängt nu. Nästa gång öppet tisdag 8 december kl. 12.00–15.00" in box
 
 
-def test_the_box_beside_a_form(client, use_settings, demo_hours):
+def test_the_line_above_a_form(client, use_settings, demo_hours):
+    # On a form page the hours take one line, so the first question fits on a phone's screen.
     frozen(use_settings, "2026-12-01T13:00:00+02:00")
     response = client.get("/en/request/other")
     assert response.status_code == 200
-    assert "Open now, until 15:00" in box_of(response.text)
+    line = re.search(r'<p class="hours-line-compact is-open">(.*?)</p>', response.text, re.S)
+    assert line and "Open now, until 15:00" in line.group(1)
+    assert 'href="/en/hours"' in line.group(1)
+    assert '<section class="hours-box"' not in response.text
 
 
 def test_the_box_without_readable_hours_does_not_guess(settings, use_settings, tmp_path):
