@@ -42,6 +42,13 @@ LANGUAGES: dict[str, str] = {
     "fi": "suomi",
     "sv": "svenska",
     "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی / دری",
+    "ckb": "کوردیی سۆرانی",
+    "so": "Soomaali",
+    "ru": "Русский",
+    "uk": "Українська",
+    "fr": "Français",
 }
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "ps", "he", "ckb"})
 # Staff pages and staff mail are in these only; the public side speaks every one of LANGUAGES.
