@@ -46,7 +46,6 @@ LANGUAGES: dict[str, str] = {
     "fa": "فارسی / دری",
     "ckb": "کوردیی سۆرانی",
     "so": "Soomaali",
-    "ru": "Русский",
     "uk": "Українська",
     "fr": "Français",
 }
