@@ -46,6 +46,8 @@ LANGUAGES: dict[str, str] = {
     "fa": "فارسی / دری",
     "ckb": "کوردیی سۆرانی",
     "so": "Soomaali",
+    "ti": "ትግርኛ",
+    "ru": "Русский",
     "uk": "Українська",
     "fr": "Français",
 }
@@ -270,6 +272,8 @@ INTERPRETER_LANGUAGES: dict[str, str] = {
     "ku": "Kurdî",
     "ckb": "کوردی",
     "so": "Soomaali",
+    "ti": "ትግርኛ",
+    "ru": "Русский",
     "ti": "ትግርኛ",
     "am": "አማርኛ",
     "ru": "русский",
