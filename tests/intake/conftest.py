@@ -38,7 +38,7 @@ def fresh_rate_limits():  # noqa: ANN201
 # A complete, valid form for each kind: every field the form has, as a browser would send it.
 COMMON = {
     "name": "Amal",
-    "language": "ar",
+    "language": "am",  # Amharic: an interpreter language the pages are not offered in
     "interpreter_needed": "yes",
     "interpreter_language": "ar",
     "message": "I need advice, please.\nThank you.",

@@ -76,8 +76,9 @@ def test_each_kind_makes_one_case_with_every_field(client, settings, kind):
     assert case.details == EXPECTED_DETAILS[kind]
     assert case.source == "api"
     assert answer["reference"] == case.reference
-    # No Accept-Language: the default language, Finnish (Arabic is not offered yet).
-    assert answer["status_url"].startswith("http://testserver/fi/status/")
+    # Her language, Arabic, is offered: her link and notices are in it (the API call itself
+    # had no Accept-Language, so its own language is the default, Finnish).
+    assert answer["status_url"].startswith("http://testserver/ar/status/")
     assert case.ui_locale == "fi"
     assert case.status_secret_hash == secret_hash(answer["status_url"].rsplit("/", 1)[1])
     with Session(engine_for(settings.database_url)) as db:

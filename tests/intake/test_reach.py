@@ -90,5 +90,6 @@ def test_what_no_combination_of_choices_may_do(contact, backup, leave, proven, n
 
 
 def test_the_language_is_hers_then_the_pages_then_finnish():
-    assert reach(_case("email", language="so"), "case_received", page_locale="en").locale == "en"
-    assert reach(_case("email", language="so"), "advisor_replied").locale == "fi"  # her ui_locale
+    assert reach(_case("email", language="so"), "case_received").locale == "so"  # hers, offered
+    assert reach(_case("email", language="am"), "case_received", page_locale="en").locale == "en"
+    assert reach(_case("email", language="am"), "advisor_replied").locale == "fi"  # her ui_locale
