@@ -273,8 +273,6 @@ INTERPRETER_LANGUAGES: dict[str, str] = {
     "ckb": "کوردی",
     "so": "Soomaali",
     "ti": "ትግርኛ",
-    "ru": "Русский",
-    "ti": "ትግርኛ",
     "am": "አማርኛ",
     "ru": "русский",
     "uk": "українська",
