@@ -8,7 +8,7 @@ import re
 import pytest
 
 from intake.views import _rate_limited
-from tests.intake.conftest import form_data
+from tests.intake.conftest import form_data, hidden, status_link
 from yhteys import ratelimit
 
 WAIT = {
@@ -55,7 +55,7 @@ def test_minutes_are_rounded_up():
     assert _rendered(2999) == "rate_limited"
 
 
-def test_one_minute_is_singular(client, use_settings, browser):  # noqa: ANN001
+def test_one_minute_is_singular(use_settings, browser):  # noqa: ANN001
     # A window of a minute: whatever is left of it rounds up to one minute.
     use_settings(rate_limit_submissions=2, rate_limit_window=60)
     limited = _limited(browser, "fi")
@@ -67,3 +67,19 @@ def test_a_long_wait_is_said_in_hours(use_settings, browser):  # noqa: ANN001
     limited = _limited(browser, "en")
     hours = math.ceil(int(limited.headers["retry-after"]) / 3600)
     assert re.search(rf"Please wait about {hours} hours?, then send again\.", limited.text)
+
+
+def test_a_reply_on_the_status_page_over_the_limit_says_the_wait(browser, client, use_settings):  # noqa: ANN001
+    use_settings(rate_limit_submissions=1, rate_limit_window=3600)
+    path = status_link(browser.send("other", form_data("other"), locale="sv").text)
+    for n in range(4):
+        page = client.get(path).text
+        data = {"csrf_token": hidden(page, "csrf_token"), "body": f"Message {n}"}
+        response = client.post(path, data=data)
+        if response.status_code == 429:
+            break
+        assert response.status_code == 303
+    assert response.status_code == 429
+    minutes = math.ceil(int(response.headers["retry-after"]) / 60)
+    assert WAIT["sv"][minutes > 1].format(n=minutes) in response.text
+    assert "Message 3</textarea>" in response.text
