@@ -56,8 +56,8 @@ def test_minutes_are_rounded_up():
 
 
 def test_one_minute_is_singular(use_settings, browser):  # noqa: ANN001
-    # A window of a minute: whatever is left of it rounds up to one minute.
-    use_settings(rate_limit_submissions=2, rate_limit_window=60)
+    # Over a limit of 2, the wait is what is left of the window plus half a window: at most 60 s.
+    use_settings(rate_limit_submissions=2, rate_limit_window=40)
     limited = _limited(browser, "fi")
     assert WAIT["fi"][0].format(n=1) in limited.text
 
