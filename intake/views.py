@@ -169,9 +169,21 @@ def _not_saved(again: Any, exc: SQLAlchemyError, what: str) -> Response:
     )
 
 
+class WaitNotice(str):
+    """The "rate_limited" notice carrying the wait in whole minutes, rounded up; a str, so the
+    form and status page renderers pass it to `_notices.html` as any other notice."""
+
+    minutes: int
+
+    def __new__(cls, retry_after: int) -> WaitNotice:
+        notice = super().__new__(cls, "rate_limited")
+        notice.minutes = max(1, -(-retry_after // 60))
+        return notice
+
+
 def _rate_limited(again: Any, decision: ratelimit.Decision) -> Response:
     return again(
-        notice="rate_limited",
+        notice=WaitNotice(decision.retry_after),
         status_code=429,
         headers={"retry-after": str(decision.retry_after)},
     )

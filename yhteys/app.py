@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from yhteys import i18n
 from yhteys.bodylimit import BodyLimitMiddleware
+from yhteys.compression import CompressionMiddleware
 from yhteys.logs import configure_logging, redact_path
 from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from yhteys.settings import Settings, get_settings, set_settings
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=False,
         routes=collect_routes(),
         middleware=[
+            Middleware(CompressionMiddleware),  # outermost: it sees the final cache-control
             Middleware(LocaleMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(BodyLimitMiddleware),
