@@ -151,8 +151,10 @@ def test_a_window_closed_status_sends_the_template_again(client, session, hook_s
     row_id = _sent_whatsapp_row(session)
     assert _post(client, _status("wamid.A1", "failed", code=131047)).status_code == 200
     row = fresh(row_id)
-    assert row.mode == "template" and row.error_code == "wa_131047"
+    assert row.mode == "template"
     assert row.state in {"pending", "sending", "sent"}  # queued again, maybe sent already
+    if row.state != "sent":  # a send clears the error; until then it says why it is resent
+        assert row.error_code == "wa_131047"
     assert row.provider_id in {"", f"console:{row_id}"}  # no late status matches the old id
     with Session(get_engine()) as db:  # the same row again, not a fallback on another channel
         assert [n.id for n in db.exec(select(Notification))] == [row_id]
