@@ -33,6 +33,7 @@ from intake.summary import case_summary
 from intake.validation import validate
 from yhteys import csrf, ratelimit
 from yhteys.client import client_key
+from yhteys.compression import SAFE_TO_COMPRESS
 from yhteys.db import database_down, session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
@@ -121,7 +122,9 @@ def _render_form(
 
 async def request_form(request: Request) -> Response:
     kind = _kind(request)
-    return _render_form(request, kind, {"kind": kind, "language": get_locale()})
+    # Nothing typed and no secret but a token masked afresh: it may travel compressed.
+    return _render_form(request, kind, {"kind": kind, "language": get_locale()},
+                        headers={SAFE_TO_COMPRESS: "1"})
 
 
 def _limits() -> dict[str, int]:

@@ -80,6 +80,12 @@ def _quality(params: str) -> float:
     return 1.0
 
 
+# A view may mark a no-store response as free of secrets and of anything the person typed (the
+# empty form: no-store only so a shared phone's Back button restores nothing); the middleware
+# honours the mark and never sends it on.
+SAFE_TO_COMPRESS = "x-yhteys-no-secret"
+
+
 def compressible(status: int, headers: Headers) -> bool:
     """Whether a response may be compressed at all, whatever the client takes."""
     if status < 200 or status in {204, 206, 304}:
@@ -91,7 +97,7 @@ def compressible(status: int, headers: Headers) -> bool:
         return False
     cache_control = headers.get("cache-control", "").lower()
     # Secrets and personal data travel only in no-store responses: those stay uncompressed.
-    return "no-store" not in cache_control
+    return "no-store" not in cache_control or SAFE_TO_COMPRESS in headers
 
 
 def _add_vary(headers: MutableHeaders) -> None:
@@ -161,7 +167,10 @@ class _Responder:
 
     async def _on_start(self, message: Message) -> None:
         headers = MutableHeaders(scope=message)
-        if compressible(message["status"], headers):
+        allowed = compressible(message["status"], headers)
+        if SAFE_TO_COMPRESS in headers:
+            del headers[SAFE_TO_COMPRESS]
+        if allowed:
             _add_vary(headers)
             if self.accepts:
                 self.start = message

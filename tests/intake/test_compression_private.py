@@ -50,3 +50,12 @@ def test_a_form_shown_again_with_what_was_typed_goes_uncompressed(browser, clien
     assert response.status_code == 403
     assert "Amal" in sent.decode()
     assert "content-encoding" not in response.headers
+
+
+def test_the_empty_form_travels_compressed_and_keeps_no_store(client):  # noqa: ANN001
+    response, sent = fetch(client, "GET", f"/fi/request/{SLUGS['tracing']}", GZIP)
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["cache-control"] == "no-store"  # Back restores nothing typed
+    assert "x-yhteys-no-secret" not in response.headers  # the mark stays inside
+    assert len(sent) < 20 * 1024  # a form in a few kilobytes on a slow phone
