@@ -13,6 +13,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from intake import service
@@ -21,6 +22,7 @@ from intake.openapi import EXAMPLES
 from intake.references import whatsapp_code
 from intake.validation import validate
 from notify.models import Notification
+from tests.notify.conftest import wait_for
 from yhteys.clock import now
 from yhteys.db import engine_for
 
@@ -76,6 +78,12 @@ def _replies(settings, number: str) -> list[dict]:  # noqa: ANN001
                                                   Notification.recipient == number)
                        .order_by(Notification.id))
         return [dict(r.context) for r in rows]
+
+
+def _state(settings, row_id: int) -> str:  # noqa: ANN001
+    with Session(engine_for(settings.database_url)) as db:
+        row = db.get(Notification, row_id)
+        return row.state if row is not None else ""
 
 
 def _code(outcome: service.Outcome) -> str:
@@ -155,8 +163,11 @@ def test_replying_to_our_message_about_a_case_chooses_that_case(client, hooks, s
     _webhook(client, HER, _code(second), "wamid.12")  # the second is chosen now...
     ack = session.exec(select(Notification).where(
         Notification.event == "case_received", Notification.reference == first.reference)).one()
-    ack.provider_id = "wamid.OUT-ACK-1"
-    session.add(ack)
+    # The app's own worker sends the acknowledgement meanwhile and records its id: wait for
+    # that, then give it the id WhatsApp would have given.
+    wait_for(lambda: _state(hooks, ack.id) == "sent")
+    session.execute(update(Notification).where(Notification.id == ack.id)
+                    .values(provider_id="wamid.OUT-ACK-1"))
     session.commit()
     # ...but she swipes to reply to our message about the first.
     _webhook(client, HER, "About this one", "wamid.13", context={"id": "wamid.OUT-ACK-1"})
