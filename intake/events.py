@@ -8,7 +8,7 @@ triage's handlers at start-up. Handlers run inside the caller's transaction and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -21,36 +21,37 @@ MessageHandler = Callable[["Session", "Case", "CaseMessage"], None]
 TransitionHandler = Callable[["Session", "Case", "Transition"], None]
 FirstResponseHandler = Callable[["Session", "Case", "FirstResponse"], None]
 
+H = TypeVar("H")
+
 _case_created: list[CaseHandler] = []
 _client_message: list[MessageHandler] = []
 _transition: list[TransitionHandler] = []
 _first_response: list[FirstResponseHandler] = []
 
 
-def on_case_created(handler: CaseHandler) -> CaseHandler:
-    if handler not in _case_created:
-        _case_created.append(handler)
+def _subscribe(handlers: list[H], handler: H) -> H:
+    """Add a handler once: configuring twice (every entry point configures) changes nothing."""
+    if handler not in handlers:
+        handlers.append(handler)
     return handler
+
+
+def on_case_created(handler: CaseHandler) -> CaseHandler:
+    return _subscribe(_case_created, handler)
 
 
 def on_client_message(handler: MessageHandler) -> MessageHandler:
-    if handler not in _client_message:
-        _client_message.append(handler)
-    return handler
+    return _subscribe(_client_message, handler)
 
 
 def on_transition(handler: TransitionHandler) -> TransitionHandler:
     """A case changed state (see intake.lifecycle): triage writes the history row, moves the
     SLA clock."""
-    if handler not in _transition:
-        _transition.append(handler)
-    return handler
+    return _subscribe(_transition, handler)
 
 
 def on_first_response(handler: FirstResponseHandler) -> FirstResponseHandler:
-    if handler not in _first_response:
-        _first_response.append(handler)
-    return handler
+    return _subscribe(_first_response, handler)
 
 
 def require_transition_handlers() -> None:

@@ -18,9 +18,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 
 import pytest
 from sqlmodel import Session
+
+from yhteys.clock import HELSINKI
 
 STAFF_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -165,3 +168,20 @@ def quick_client(app):  # noqa: ANN001, ANN201
 
     return TestClient(app, base_url="http://testserver", follow_redirects=False,
                       headers={"accept-language": "en"})
+
+
+def at(*args: int) -> datetime:
+    """A moment in Helsinki time: at(2026, 12, 1, 9, 30)."""
+    return datetime(*args, tzinfo=HELSINKI)
+
+
+@pytest.fixture
+def clock(use_settings):  # noqa: ANN001, ANN201
+    """`clock(2026, 12, 1, 9)` freezes the application clock there and returns the moment."""
+
+    def move(*args: int) -> datetime:
+        moment = at(*args)
+        use_settings(frozen_now=moment)
+        return moment
+
+    return move

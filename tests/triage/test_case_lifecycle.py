@@ -4,7 +4,6 @@ response is a reply or a call, never a note, and keeps its business-hours durati
 
 from __future__ import annotations
 
-from datetime import datetime
 from itertools import product
 
 import pytest
@@ -14,24 +13,11 @@ from intake import events, lifecycle
 from intake.lifecycle import ACTOR_KINDS, STATES, TRANSITIONS, IllegalTransition, State
 from intake.models import Case
 from tests.triage.casework_factories import client_writes, fresh, make_case
+from tests.triage.conftest import at
 from triage.casework import actions, sla
 from triage.casework.models import CaseClock, CaseEvent, RoutingRule
-from yhteys.clock import HELSINKI, as_utc
+from yhteys.clock import as_utc
 from yhteys.db import get_engine
-
-
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=HELSINKI)
-
-
-@pytest.fixture
-def clock(use_settings):  # noqa: ANN001, ANN201
-    def move(*args: int) -> datetime:
-        moment = at(*args)
-        use_settings(frozen_now=moment)
-        return moment
-
-    return move
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Due times of real cases: targets per priority, the pause while waiting, breaches once."""
 
-from datetime import datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -8,25 +7,12 @@ from sqlmodel import Session, select
 from intake.models import Case
 from notify.models import Notification
 from tests.triage.casework_factories import client_writes, fresh, make_case
+from tests.triage.conftest import at
 from triage.casework import actions, sla
 from triage.casework.breaches import check_breaches
 from triage.casework.models import CalendarClosure, RoutingRule, SlaBreach
-from yhteys.clock import HELSINKI, as_utc
+from yhteys.clock import as_utc
 from yhteys.db import get_engine
-
-
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=HELSINKI)
-
-
-@pytest.fixture
-def clock(use_settings):  # noqa: ANN001, ANN201
-    def move(*args: int) -> datetime:
-        moment = at(*args)
-        use_settings(frozen_now=moment)
-        return moment
-
-    return move
 
 
 @pytest.fixture
