@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from intake import api, views
+from intake import api, status_files, views
 from intake.hours.routes import routes as hours_routes
 
 public_routes = [
@@ -15,6 +15,8 @@ public_routes = [
     Route("/status/{secret}", views.status, methods=["GET"], name="status"),
     Route("/status/{secret}", views.status_message, methods=["POST"], name="status_message"),
     Route("/status/{secret}/end", views.status_end, methods=["POST"], name="status_end"),
+    Route("/status/{secret}/files/{token}", status_files.status_file, methods=["GET"],
+          name="status_file"),
     *hours_routes,
 ]
 

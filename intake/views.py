@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import attachments, choices, forms, questions, service, uploads
+from intake import attachments, case_files, choices, forms, questions, service, uploads
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
@@ -34,7 +34,7 @@ from intake.validation import validate
 from yhteys import csrf, ratelimit
 from yhteys.client import client_key
 from yhteys.compression import SAFE_TO_COMPRESS
-from yhteys.db import database_down, session_scope
+from yhteys.db import database_down, pk, session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
 from yhteys.templating import render
@@ -336,7 +336,11 @@ def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
             return None, state
         case = service.case_for_secret(session, secret)
         assert case is not None
-        return {"case": case, "entries": service.conversation(session, case)}, state
+        return {
+            "case": case,
+            "entries": service.conversation(session, case),
+            "files": case_files.case_files(session, pk(case)),
+        }, state
 
 
 async def _status_or_404(request: Request) -> dict[str, Any] | Response:
@@ -361,6 +365,8 @@ async def _status_or_404(request: Request) -> dict[str, Any] | Response:
         raise HTTPException(404, headers=NO_STORE)
     return found
 
+
+status_or_404 = _status_or_404  # also answers for the page's files (intake/status_files.py)
 
 STATUS_MISSES_PER_HOUR = 30  # far more than a person mistyping her link; a guesser is slowed
 _last_guess_warning = 0.0
@@ -419,6 +425,7 @@ def _render_status(
         "contact_label": choices.CHANNELS.get(case.contact_channel, ""),
         "case": case,
         "entries": found["entries"],
+        "files": found["files"],
         "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
         "kind_label": choices.KINDS.get(case.kind, ""),
         "told": case_summary(case),
@@ -479,8 +486,13 @@ async def status_message(request: Request) -> Response:
     try:
         text = MESSAGE_BODY.parse(body)
     except Invalid as exc:
-        errors.add("body", exc.code, **exc.params)
+        if not (chosen and exc.code == "required"):  # files may go without a message
+            errors.add("body", exc.code, **exc.params)
     checked = await uploads.check_files(chosen, errors)
+    if checked and not errors.has(uploads.FIELD):
+        room = case_files.room_left(found["files"], [len(file.data) for file in checked])
+        if room:
+            case_files.add_room_error(errors, room)
     if errors:
         return again(errors=errors, status_code=422)
     # Counted before the files are decoded: a client over the limit costs no decoding.
@@ -492,7 +504,10 @@ async def status_message(request: Request) -> Response:
         return again(errors=errors, status_code=422)
     case_id = found["case"].id
     try:
-        await run_in_threadpool(lambda: service.add_client_message(case_id, text, files=files))
+        await run_in_threadpool(_add_message, case_id, text, files)
+    except case_files.NoRoom as refused:
+        case_files.add_room_error(errors, refused.code)
+        return again(errors=errors, status_code=422)
     except SQLAlchemyError as exc:
         return _not_saved(again, exc, "message")
     # Post-redirect-get: a reload must not send the message again. The target is the page the
@@ -500,6 +515,13 @@ async def status_message(request: Request) -> Response:
     return RedirectResponse(
         f"{request.url.path}?sent=1#messages", status_code=303, headers=NO_STORE
     )
+
+
+def _add_message(case_id: int, text: str, files: list[attachments.CleanFile]) -> None:
+    if files:
+        case_files.add_message_with_files(case_id, text, files)
+    else:
+        service.add_client_message(case_id, text)
 
 
 def _end_link(secret: str) -> bool:

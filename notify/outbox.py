@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CLIENT_KEYS = frozenset({"reference", "status_url"})
 REPLY_KEYS = frozenset({"reply", "reference", "choices"})
 STAFF_KEYS = frozenset({"reference", "staff_url"})
+# Keys a client event may add, each with its few fixed values: nothing the person or staff wrote.
+OPTIONAL_KEYS = {"advisor_replied": {"attached": frozenset({"one", "several"})}}
 # The outbox alert is about the outbox, and account notices about a staff member, not about a
 # case: they have no reference.
 OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert", *ACCOUNT_EVENTS})
@@ -69,13 +71,18 @@ def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[s
     if event in REPLY_EVENTS:
         _check_reply(context)
         return
-    allowed = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
+    base_keys = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
+    optional = OPTIONAL_KEYS.get(event, {})
+    allowed = base_keys | set(optional)
     keys = set(context)
     extra = keys - allowed
     if extra:
         # Only the names: the values may be exactly the case detail this check keeps out.
         raise NotificationError(f"context may carry only {sorted(allowed)}, not {sorted(extra)}")
-    required = allowed - ({"reference"} if event in OPTIONAL_REFERENCE else set())
+    for key, values in optional.items():
+        if key in context and context[key] not in values:
+            raise NotificationError(f"context[{key!r}] must be one of {sorted(values)}")
+    required = base_keys - ({"reference"} if event in OPTIONAL_REFERENCE else set())
     if missing := required - keys:
         raise NotificationError(f"context lacks {sorted(missing)}")
     for key, value in context.items():

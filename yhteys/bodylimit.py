@@ -2,8 +2,9 @@
 
 Starlette reads and spools a body without a limit of its own, and a chunked request declares no
 length a route could check first. This pure ASGI middleware counts the bytes the app receives and
-stops at the limit of the route: the public forms' MAX_BODY, the API's MAX_JSON, the webhooks'
-MAX_BODY, and a small limit for everything else (staff forms are a few kilobytes). Over it, the
+stops at the limit of the route: the public forms' MAX_BODY, the staff reply with its files, the
+API's MAX_JSON, the webhooks' MAX_BODY, and a small limit for everything else (other staff forms
+are a few kilobytes). Over it, the
 app's next read fails and the client gets 413 (the friendly "could not be read" page on public
 forms); the server reads no further, and closes the connection after the answer.
 
@@ -58,11 +59,13 @@ def default_rules() -> list[Rule]:
     from intake.api import MAX_JSON
     from intake.views import MAX_BODY
     from notify.views import MAX_BODY as HOOK_BODY
+    from triage.casework.case_views import REPLY_MAX_BODY
     from yhteys.i18n import LANGUAGES
 
     locales = "|".join(re.escape(code) for code in LANGUAGES)
     return [
         Rule(re.compile(rf"^/(?:{locales})/(?:request|status)/[^/]+$"), MAX_BODY, _form_page),
+        Rule(re.compile(r"^/triage/cases/[^/]+/reply$"), REPLY_MAX_BODY, _page),
         Rule(re.compile(r"^/api/"), MAX_JSON, _problem),
         Rule(re.compile(r"^/hooks/"), HOOK_BODY, _problem),
     ]

@@ -9,6 +9,7 @@ concurrent second action waits and then finds the new version; SQLite serialises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
@@ -16,6 +17,8 @@ from sqlmodel import Session, col
 from starlette.requests import Request
 
 from intake import lifecycle
+from intake.attachments import CleanFile
+from intake.attachments import save as save_attachments
 from intake.lifecycle import State
 from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
 from triage.accounts import audit
@@ -221,8 +224,10 @@ def _close(session: Session, case: Case, actor: StaffUser, outcome: str) -> None
 
 
 def reply(session: Session, case: Case, version: int, actor: StaffUser, body: str,
-          wait_for_client: bool = False, request: Request | None = None) -> CaseMessage:
-    """A message on the client's status page, and a notice on their chosen channel."""
+          wait_for_client: bool = False, request: Request | None = None,
+          files: Sequence[CleanFile] = ()) -> CaseMessage:
+    """A message on the client's status page (with files she downloads there, already checked
+    and cleaned), and a notice on their chosen channel."""
     _check_reader(actor, case)
     body = body.strip()
     if not body:
@@ -233,6 +238,9 @@ def reply(session: Session, case: Case, version: int, actor: StaffUser, body: st
     message = CaseMessage(case_id=pk(case), author="staff", staff_user_id=actor.id, body=body,
                           channel="web", created_at=now())
     session.add(message)
+    if files:
+        session.flush()
+        save_attachments(session, pk(case), list(files), message_id=message.id)
     lifecycle.record_first_response(session, case, kind="reply", actor_id=actor.id)
     case.client_replied = False
     if case.assignee_id is None and actor.has_role("advisor"):
@@ -243,9 +251,9 @@ def reply(session: Session, case: Case, version: int, actor: StaffUser, body: st
         _set_state(session, case, "in_progress" if case.assignee_id else "new", actor)
     session.flush()
     history.add(session, case, "replied", actor.id, {"message_id": message.id})
-    notified = notices.advisor_replied(session, case, pk(message))
+    notified = notices.advisor_replied(session, case, pk(message), files=len(files))
     _audit(session, actor, "case.reply", case, request, message_id=message.id,
-           notified=notified)
+           notified=notified, **({"files": len(files)} if files else {}))
     return message
 
 

@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from intake import attachments, uploads
+from intake.errors import Errors
 from intake.models import Attachment, Case
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
@@ -83,6 +85,9 @@ def _full(db: Session, case: Case, user: StaffUser, request: Request, form: Form
           ) -> Result:
     context = case_page.context(db, case, user, now())
     context["draft"] = drafts if drafts is not None else _drafts(form)
+    context["max_files"] = attachments.MAX_FILES
+    context["max_mb"] = attachments.MAX_BYTES // (1024 * 1024)
+    context.setdefault("file_errors", [])
     return Result(case, status, notice, context)
 
 
@@ -180,14 +185,14 @@ PERFORM: dict[str, Perform] = {
 
 
 def _perform(name: str, reference: str, user: StaffUser, form: FormData,
-             request: Request) -> Result:
+             request: Request, perform: Perform | None = None) -> Result:
     with db_session() as db:
         case = _readable(db, reference, user)
         version = integer(form, "version")
         try:
             if version is None:
                 raise actions.Stale
-            PERFORM[name](db, case, version, user, form, request)
+            (perform or PERFORM[name])(db, case, version, user, form, request)
             db.commit()
         except actions.Stale:
             db.rollback()
@@ -290,9 +295,12 @@ def _insert(reference: str, user: StaffUser, form: FormData, request: Request) -
 
 @requires(*STAFF_ROLES)
 async def reply_endpoint(request: Request) -> Response:
-    """The reply form: "Insert" puts a saved reply into the draft, "Send" sends it."""
-    form = await request.form()
+    """The reply form: "Insert" puts a saved reply into the draft, "Send" sends it (with its
+    files, if any were chosen)."""
+    form = await _reply_form(request)
     if text(form, "do", 10) != "insert":
+        if uploads.chosen_files(form):
+            return await _send_with_files(request, form)
         return await SEND_REPLY(request)
     user: StaffUser = request.state.staff
     reference = board.normalise_reference(request.path_params["reference"])
@@ -304,6 +312,63 @@ async def reply_endpoint(request: Request) -> Response:
 
 
 SEND_REPLY = action_endpoint("reply")
+
+
+# --- A reply with files --------------------------------------------------------------------------
+
+# The reply, its few fields and the files: the public forms' limit (yhteys/bodylimit.py).
+REPLY_MAX_BODY = attachments.MAX_FORM_BYTES
+REPLY_MAX_FIELDS = 50
+
+
+async def _reply_form(request: Request) -> FormData:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > REPLY_MAX_BODY:
+        raise HTTPException(413)
+    # One file more than allowed still parses, so the form can say "at most N files".
+    return await request.form(max_files=attachments.MAX_FILES + 1, max_fields=REPLY_MAX_FIELDS)
+
+
+def _check_readable(reference: str, user: StaffUser) -> None:
+    with db_session() as db:
+        _readable(db, reference, user)
+
+
+def _files_refused(reference: str, user: StaffUser, request: Request, form: FormData,
+                   errors: Errors) -> Result:
+    with db_session() as db:
+        case = _readable(db, reference, user)
+        result = _full(db, case, user, request, form,
+                       Notice("error", _("The reply was not sent. Attach the files again.")), 422)
+        result.context["file_errors"] = errors.messages().get(uploads.FIELD, [])
+        return result
+
+
+async def _send_with_files(request: Request, form: FormData) -> Response:
+    """CSRF and the case's team first, then the same checks and cleaning as her uploads, and
+    only then the reply, its files and its notice in one transaction."""
+    user: StaffUser = request.state.staff
+    reference = board.normalise_reference(request.path_params["reference"])
+    checked = csrf.check(request, form)
+    if not checked.ok:
+        return await _csrf_failed(request, reference, user, form, checked)
+    await run_in_threadpool(_check_readable, reference, user)
+    errors = Errors()
+    passed = await uploads.check_files(uploads.chosen_files(form), errors)
+    files = [] if errors else await uploads.clean_files(passed, errors)
+    if errors:
+        result = await run_in_threadpool(_files_refused, reference, user, request, form, errors)
+        return _render(request, result)
+
+    def perform(db: Session, case: Case, version: int, actor: StaffUser, posted: FormData,
+                req: Request) -> None:
+        actions.reply(db, case, version, actor, text(posted, "reply", 5000),
+                      posted.get("wait") == "on", req, files=files)
+
+    result = await run_in_threadpool(_perform, "reply", reference, user, form, request, perform)
+    if result.status == 303:
+        return redirect(f"/triage/cases/{reference}?done=reply")
+    return _render(request, result)
 
 
 # --- Asking for a transfer (advisors of another team) --------------------------------------------
@@ -354,15 +419,11 @@ def _attachment(reference: str, attachment_id: int, user: StaffUser,
 
 @requires(*STAFF_ROLES)
 async def attachment_download(request: Request) -> Response:
-    from intake.attachments import content_disposition
+    from intake.attachments import download_headers
 
     reference = board.normalise_reference(request.path_params["reference"])
     attachment, data = await run_in_threadpool(
         _attachment, reference, request.path_params["attachment_id"], request.state.staff,
         request)
-    return Response(data, media_type=attachment.content_type, headers={
-        "content-disposition": content_disposition(attachment.filename),
-        "x-content-type-options": "nosniff",
-        "cache-control": "no-store",
-        "content-security-policy": "default-src 'none'; sandbox",
-    })
+    return Response(data, media_type=attachment.content_type,
+                    headers=download_headers(attachment))

@@ -82,16 +82,20 @@ def client_status_url(case: Case) -> str:
     return f"{get_settings().base_url.rstrip('/')}/{client_locale(case)}/"
 
 
-def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
-    """Tell the client, the way `intake.reach` says, that a reply waits."""
+def advisor_replied(session: Session, case: Case, message_id: int, files: int = 0) -> bool:
+    """Tell the client, the way `intake.reach` says, that a reply waits (and that it has files,
+    never which)."""
     way = reach(case, "advisor_replied")
     if way is None:
         return False
+    context = {"reference": case.reference, "status_url": client_status_url(case)}
+    if files:
+        context["attached"] = "one" if files == 1 else "several"
     queued = queue_notification(
         session, event="advisor_replied", channel=way.channel,
         recipient=way.address, locale=way.locale,
         subject_key=f"message:{message_id}",
-        context={"reference": case.reference, "status_url": client_status_url(case)},
+        context=context,
         fallback=list(way.fallback),
     )
     return queued is not None
