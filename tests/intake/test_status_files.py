@@ -222,3 +222,12 @@ def test_a_token_names_one_attachment_of_one_case(settings):
     assert case_files.file_token(1, 7) != case_files.file_token(1, 8)
     assert case_files.file_token(1, 7) == case_files.file_token(1, 7)
     assert len(case_files.file_token(1, 7)) == case_files.TOKEN_LENGTH
+
+
+def test_a_post_with_neither_message_nor_file_is_refused(browser, client, settings):
+    path = _new_case(browser)
+    refused = _post(client, path, "")
+    assert refused.status_code == 422
+    assert "Write your message." in refused.text
+    with Session(engine_for(settings.database_url)) as db:
+        assert db.exec(select(CaseMessage)).all() == []
