@@ -231,3 +231,14 @@ def test_a_post_with_neither_message_nor_file_is_refused(browser, client, settin
     assert "Write your message." in refused.text
     with Session(engine_for(settings.database_url)) as db:
         assert db.exec(select(CaseMessage)).all() == []
+
+
+def test_the_file_list_shows_in_every_language(browser, client, settings):
+    from yhteys.i18n import LANGUAGES
+
+    path = _new_case(browser, files=[("files", ("mine.pdf", PDF, "application/pdf"))])
+    for locale in LANGUAGES:
+        page = client.get(path.replace("/en/", f"/{locale}/", 1))
+        assert page.status_code == 200, locale
+        assert len(_links(page.text)) == 1, locale
+        assert "Files you sent" not in page.text or locale == "en", locale
