@@ -21,7 +21,7 @@ from intake.models import Case
 from tests.public_pages import expected_dir
 from yhteys.db import engine_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+pytestmark = [pytest.mark.browser]
 
 MAX_KEYS = 400
 
