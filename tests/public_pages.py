@@ -24,6 +24,7 @@ from yhteys.db import engine_for
 from yhteys.i18n import LANGUAGES, RTL_LANGUAGES
 
 MISSING_PATH = "no-such-page"
+TOO_MANY_FIELDS = 1000  # more than any form has: the post is refused with a page of its own
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,10 @@ def gather(client: Any, database_url: str, idle_days: int) -> list[PublicPage]:
             path = f"/{lang}/request/{slug}"
             form = get(lang, f"{kind} form", path)
             tokens = {name: hidden_value(form, name) for name in ("csrf_token", "idempotency_key")}
-            post(lang, f"{kind} form with errors", path, tokens)
+            errors = post(lang, f"{kind} form with errors", path, tokens)
+            for rows in sorted(set(re.findall(r'name="add_row" value="([^"]+)"', errors))):
+                post(lang, f"{kind} form with a row added to {rows}", path,
+                     {**tokens, "add_row": rows})
             form = client.get(path).text
             tokens = {name: hidden_value(form, name) for name in ("csrf_token", "idempotency_key")}
             confirmation = post(lang, f"{kind} confirmation", path, {**tokens, **form_data(kind)})
@@ -130,17 +134,27 @@ def gather(client: Any, database_url: str, idle_days: int) -> list[PublicPage]:
             get(lang, "status after a message", f"{link}?sent=1")
             post(lang, "link ended now", f"{link}/end", token)
             get(lang, "link ended", link)
-        idle = post_new_case(client, lang)
+        path = f"/{lang}/request/{KIND_SLUGS['other']}"
+        form = client.get(path).text
+        key = {"idempotency_key": hidden_value(form, "idempotency_key")}
+        post(lang, "form with an outdated token", path,
+             {**key, "csrf_token": "outdated", **form_data("other")})
+        post(lang, "form with too many fields", path,
+             {f"field{number}": "" for number in range(TOO_MANY_FIELDS)})
+        whatsapp = post_new_case(client, lang, contact_channel="whatsapp")
+        keep(lang, "whatsapp confirmation", path, whatsapp)
+        get(lang, "whatsapp status", status_path(whatsapp.text))
+        idle = post_new_case(client, lang).text
         make_idle(database_url, case_by_reference(database_url, idle).id, idle_days + 1)
         get(lang, "link idle", status_path(idle))
     return pages
 
 
-def post_new_case(client: Any, lang: str) -> str:
-    """A new request of the simplest kind; the confirmation page's HTML."""
+def post_new_case(client: Any, lang: str, **changes: object) -> Any:
+    """A new request of the simplest kind; the confirmation page's response."""
     path = f"/{lang}/request/{KIND_SLUGS['other']}"
     form = client.get(path).text
     tokens = {name: hidden_value(form, name) for name in ("csrf_token", "idempotency_key")}
-    response = client.post(path, data={**tokens, **form_data("other")})
+    response = client.post(path, data={**tokens, **form_data("other", **changes)})
     assert response.status_code == 200, response.text[:300]
-    return response.text
+    return response

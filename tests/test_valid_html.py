@@ -52,7 +52,9 @@ def test_every_public_page_is_valid_html(settings, tmp_path):
     from yhteys.app import create_app
 
     # The forms check dates against a fixed today; many requests come from one test browser.
-    value = replace(settings, frozen_now=NOW, rate_limit_submissions=100_000)
+    # A WhatsApp number of ours, so the pages show how to prove a client's number.
+    value = replace(settings, frozen_now=NOW, rate_limit_submissions=100_000,
+                    whatsapp_display_number="+358 40 000 0000")
     set_settings(value)
     ratelimit._limiter_for.cache_clear()
     try:
