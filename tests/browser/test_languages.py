@@ -132,10 +132,12 @@ def test_every_public_page_speaks_its_language(lang, new_context, settings):
         if _is_html(context, path):
             visit.goto(path, f"page {path}")
     visit.goto(f"/{lang}/{MISSING_PATH}", "not found")
-    send_request = "main form[method=post] > p > button[type=submit]"
+    # The form's own send button: not "add a row", not the hidden one that catches Enter.
+    send_request = "main form[method=post] button[type=submit]:not([name]):not([tabindex='-1'])"
     for kind, slug in KIND_SLUGS.items():
         visit.goto(f"/{lang}/request/{slug}", f"{kind} form")
         visit.press(send_request, f"{kind} form with errors")
+        assert page.locator(".error-summary").count() == 1, f"{lang} {kind}: no errors shown"
 
     page.goto(f"/{lang}/request/{KIND_SLUGS['other']}")
     page.evaluate(_FILL, form_data("other"))
@@ -146,6 +148,7 @@ def test_every_public_page_speaks_its_language(lang, new_context, settings):
     assert link
     visit.goto(link, "status with messages")
     visit.press("form:has(textarea[name=body]) button[type=submit]", "status message with errors")
+    assert page.locator(".error-summary").count() == 1, f"{lang}: no error on the status page"
     visit.press("form[action$='/end'] button[type=submit]", "link ended now")
     visit.goto(link, "link ended")
 
