@@ -55,7 +55,8 @@ _FOCUSED = """() => {
     : (el.getAttribute('aria-label') || el.innerText || '');
   return {
     tag: el.tagName.toLowerCase(), type: el.type || '', name: el.name || '', id: el.id,
-    value: el.value ?? '', checked: !!el.checked, label: label.trim().slice(0, 60),
+    href: el.getAttribute('href') || '', value: el.value ?? '', checked: !!el.checked,
+    label: label.trim().slice(0, 60),
     options: el.tagName === 'SELECT' ? [...el.options].map((o) => o.value) : [],
     selected: el.tagName === 'SELECT' ? el.selectedIndex : -1,
     group: group.map((e) => e.value), position: group.indexOf(el),
@@ -122,6 +123,7 @@ class KeyboardPerson:
     def fill_and_send(self, answers: dict[str, str]) -> None:
         left = dict(answers)
         here = self.press("Tab")
+        assert here["href"] == "#main", f"the first Tab lands on {self.path}, not the skip link"
         first = True
         while True:
             name = here["name"]
