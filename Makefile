@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench messages clean
+.PHONY: run test test-sqlite test-postgres lint typecheck bench messages clean vnu checker
+
+# The W3C Nu HTML Checker (tests/test_valid_html.py), from npm, kept in .cache/ (not committed).
+VNU_VERSION := 26.9.27
+VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +21,13 @@ run: $(STAMP)
 	$(BIN)/yhteys serve --migrate --demo
 
 # The whole suite, on SQLite and again on PostgreSQL; then the linter and the type checker.
-test: $(STAMP)
+test: $(STAMP) checker
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 	$(BIN)/ruff check .
 	$(BIN)/mypy yhteys intake triage notify
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) checker
 	$(BIN)/python -m pytest
 
 test-postgres: $(STAMP)
@@ -41,6 +45,16 @@ bench: $(STAMP)
 # Extract messages and update every catalog (see README, "Languages").
 messages: $(STAMP)
 	$(BIN)/python -m yhteys.catalogs update
+
+$(VNU_JAR):
+	npm install --no-save --ignore-scripts --prefix .cache/vnu vnu-jar@$(VNU_VERSION)
+
+vnu: $(VNU_JAR)
+
+# On a laptop without npm or the network the HTML check is skipped (CI fails instead).
+checker:
+	@test -f $(VNU_JAR) || ! command -v npm >/dev/null || $(MAKE) --no-print-directory vnu \
+	  || echo "no HTML checker: tests/test_valid_html.py will be skipped"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache

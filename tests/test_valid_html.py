@@ -1,0 +1,97 @@
+"""Every public page, in every language and every state, is valid HTML to the W3C Nu HTML Checker.
+
+The pages are gathered with the test client (tests/public_pages.py), written to files and checked
+in one run of the checker: its Java start-up is the slow part. The checker is `vnu.jar` from the
+`vnu-jar` npm package (`make vnu`; CI installs it), found through VNU_JAR or in .cache/vnu.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.intake.conftest import NOW
+from tests.public_pages import gather
+from yhteys.settings import PROJECT_ROOT, set_settings
+
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
+
+DEFAULT_JAR = PROJECT_ROOT / ".cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+def checker_command() -> list[str]:
+    """`java -jar vnu.jar`; skip on a laptop without them, fail in CI."""
+    jar = Path(os.environ.get("VNU_JAR") or DEFAULT_JAR)
+    java = shutil.which("java")
+    missing = []
+    if java is None:
+        missing.append("java (apt-get install default-jre-headless)")
+    if not jar.is_file():
+        missing.append(f"the Nu HTML Checker at {jar} (make vnu, or set VNU_JAR)")
+    if missing:
+        message = "missing " + " and ".join(missing)
+        if IN_CI:
+            pytest.fail(message + " (CI must install it: see .ci/run)")
+        pytest.skip(message)
+    assert java is not None
+    return [java, "-Xss1m", "-jar", str(jar)]
+
+
+def test_every_public_page_is_valid_html(settings, tmp_path):
+    command = checker_command()
+    from starlette.testclient import TestClient
+
+    from yhteys import ratelimit
+    from yhteys.app import create_app
+
+    # The forms check dates against a fixed today; many requests come from one test browser.
+    # A WhatsApp number of ours, so the pages show how to prove a client's number.
+    value = replace(settings, frozen_now=NOW, rate_limit_submissions=100_000,
+                    whatsapp_display_number="+358 40 000 0000")
+    set_settings(value)
+    ratelimit._limiter_for.cache_clear()
+    try:
+        with TestClient(create_app(value), follow_redirects=False) as client:
+            pages = gather(client, value.database_url, value.status_link_idle_days)
+    finally:
+        ratelimit._limiter_for.cache_clear()
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    # A page the checker must refuse: proof that it read the files, not only that it ran.
+    canary = folder / "canary.html"
+    canary.write_text("<!doctype html><html lang=en><title>x</title><p><div>x</p>")
+    files: dict[str, str] = {}
+    for number, page in enumerate(pages):
+        path = folder / f"{number:04d}-{page.lang}.html"
+        path.write_text(page.html, encoding="utf-8")
+        files[str(path)] = page.label
+    result = subprocess.run(  # noqa: S603 - our own arguments
+        [*command, "--errors-only", "--format", "json", "--exit-zero-always", str(canary),
+         *sorted(files)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stderr or result.stdout)
+    problems, canary_seen = [], False
+    for message in report["messages"]:
+        path = message.get("url", "").removeprefix("file:")
+        if path == str(canary):
+            canary_seen = True
+            continue
+        where = f"line {message.get('lastLine', '?')}"
+        extract = (message.get("extract") or "").replace("\n", " ")[:160]
+        problems.append(f"{files.get(path, path)} {where}: {message['message']}\n      {extract}")
+    assert canary_seen, f"the checker did not report the invalid canary page: {report}"
+    languages = {page.lang for page in pages}
+    assert len(languages) >= 12, languages  # the 11 languages and the language choice
+    assert not problems, f"{len(problems)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(
+        problems
+    )
