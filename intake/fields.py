@@ -265,13 +265,14 @@ def _numbers(parts: DateParts) -> dict[str, int | None]:
     return found
 
 
-def _missing(code_for_one: dict[str, str], missing: list[str]) -> Invalid:
-    if len(missing) == 1:
-        return Invalid(code_for_one[missing[0]], parts=tuple(missing))
-    return Invalid("date_incomplete", parts=tuple(missing))
-
-
 _MISSING = {"day": "date_needs_day", "month": "date_needs_month", "year": "date_needs_year"}
+
+
+def _missing(parts: list[str]) -> Invalid:
+    """"Write the year." for one empty box; for more, every part named at once."""
+    if len(parts) == 1:
+        return Invalid(_MISSING[parts[0]], parts=tuple(parts))
+    return Invalid("date_incomplete", parts=tuple(parts))
 
 
 def _year(number: int, text: str) -> int:
@@ -303,7 +304,7 @@ def whole_date_of(parts: DateParts) -> date:
     numbers = _numbers(parts)
     missing = [part for part in PARTS if numbers[part] is None]
     if missing:
-        raise _missing(_MISSING, missing)
+        raise _missing(missing)
     day, month, year = (int(numbers[part] or 0) for part in PARTS)
     value = _real_parts(_year(year, parts.year), month, day)
     _not_future(value, PARTS)

@@ -27,6 +27,7 @@ CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add
 _NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,4}$")
 DATE_INPUTS = frozenset({"date", "partial_date"})
 
+
 def rows(kind: str) -> dict[str, tuple[int, int]]:
     """Rows each repeating group shows when the form is new, and the most it may grow to."""
     return {g.key: (g.rows_shown, g.max_rows) for g in questions.groups(kind)}
