@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -214,6 +214,124 @@ def today() -> date:
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")  # 14.3.2024, as written here
 
+# Phones set for Arabic, Persian or Sorani type these digits: read them as 0-9.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+PARTS = ("day", "month", "year")
+
+
+def ascii_digits(text: str) -> str:
+    """Eastern Arabic-Indic (٠-٩) and Persian (۰-۹) digits as 0-9; everything else unchanged."""
+    return text.translate(_DIGITS)
+
+
+@dataclass(frozen=True)
+class DateParts:
+    """A date typed into three boxes of the form (day, month, year), exactly as typed.
+
+    Only the HTML form makes one: a JSON body cannot, so the API keeps taking ISO text.
+    """
+
+    day: str = ""
+    month: str = ""
+    year: str = ""
+
+    @classmethod
+    def from_form(cls, fields: Mapping[str, object]) -> DateParts:
+        def text(name: str) -> str:
+            value = fields.get(name)
+            return value if isinstance(value, str) else ""
+
+        return cls(text("day"), text("month"), text("year"))
+
+    @property
+    def blank(self) -> bool:
+        return not any(getattr(self, part).strip() for part in PARTS)
+
+
+def _numbers(parts: DateParts) -> dict[str, int | None]:
+    """Each box as a number (None when empty); refuses anything but digits."""
+    found: dict[str, int | None] = {}
+    wrong: list[str] = []
+    for part in PARTS:
+        text = ascii_digits(getattr(parts, part)).strip()
+        if not text:
+            found[part] = None
+        elif re.fullmatch(r"[0-9]+", text):
+            found[part] = int(text) if len(text) <= 8 else 10**8  # out of every range
+        else:
+            wrong.append(part)
+    if wrong:
+        raise Invalid("date_not_numbers", parts=tuple(wrong))
+    return found
+
+
+_MISSING = {"day": "date_needs_day", "month": "date_needs_month", "year": "date_needs_year"}
+
+
+def _missing(parts: list[str]) -> Invalid:
+    """"Write the year." for one empty box; for more, every part named at once."""
+    if len(parts) == 1:
+        return Invalid(_MISSING[parts[0]], parts=tuple(parts))
+    return Invalid("date_incomplete", parts=tuple(parts))
+
+
+def _year(number: int, text: str) -> int:
+    if len(ascii_digits(text).strip()) != 4:
+        raise Invalid("date_year_digits", parts=("year",))
+    if number < EARLIEST_YEAR:
+        raise Invalid("date_year_too_early", parts=("year",), min=EARLIEST_YEAR)
+    return number
+
+
+def _real_parts(year: int, month: int, day: int) -> date:
+    """The date of three numbers, or which box is wrong."""
+    if not 1 <= month <= 12:
+        bad = ("day", "month") if not 1 <= day <= 31 else ("month",)
+        raise Invalid("date_not_real", parts=bad)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise Invalid("date_not_real", parts=("day",)) from None
+
+
+def _not_future(value: date, parts: tuple[str, ...]) -> None:
+    if value > today():
+        raise Invalid("date_in_future", parts=parts)
+
+
+def whole_date_of(parts: DateParts) -> date:
+    """The date of three boxes that must all be filled (a birth date, a decision date)."""
+    numbers = _numbers(parts)
+    missing = [part for part in PARTS if numbers[part] is None]
+    if missing:
+        raise _missing(missing)
+    day, month, year = (int(numbers[part] or 0) for part in PARTS)
+    value = _real_parts(_year(year, parts.year), month, day)
+    _not_future(value, PARTS)
+    return value
+
+
+def partial_date_of(parts: DateParts) -> str:
+    """ISO text of the precision given: a year alone, a month and a year, or all three."""
+    numbers = _numbers(parts)
+    day, month, year = (numbers[part] for part in PARTS)
+    if year is None:
+        raise Invalid("date_needs_year", parts=("year",))
+    if day is not None and month is None:
+        raise Invalid("date_day_without_month", parts=("month",))
+    year = _year(year, parts.year)
+    if month is None:
+        _not_future(date(year, 1, 1), ("year",))
+        return f"{year:04d}"
+    if day is None:
+        if not 1 <= month <= 12:
+            raise Invalid("date_not_real", parts=("month",))
+        _not_future(date(year, month, 1), ("month", "year"))
+        return f"{year:04d}-{month:02d}"
+    value = _real_parts(year, month, day)
+    _not_future(value, PARTS)
+    return value.isoformat()
+
 
 def _real_date(year: int, month: int, day: int) -> date:
     try:
@@ -227,12 +345,19 @@ def _real_date(year: int, month: int, day: int) -> date:
 
 @dataclass(frozen=True)
 class Date(FieldType):
-    """A whole date, ISO (what <input type=date> sends) or day.month.year (what people type)."""
+    """A whole date: three boxes of the form, or text (ISO from the API, 14.3.2024 typed)."""
 
     required: bool = False
     past_only: bool = True
 
+    def parse(self, raw: object) -> Any:
+        if isinstance(raw, DateParts) and raw.blank:
+            raw = None
+        return super().parse(raw)
+
     def convert(self, raw: object) -> date:
+        if isinstance(raw, DateParts):
+            return whole_date_of(raw)
         if not isinstance(raw, str):
             raise Invalid("invalid_type")
         text = raw.strip()
@@ -268,7 +393,14 @@ class PartialDate(FieldType):
     def empty(self) -> str:
         return ""
 
+    def parse(self, raw: object) -> Any:
+        if isinstance(raw, DateParts) and raw.blank:
+            raw = None
+        return super().parse(raw)
+
     def convert(self, raw: object) -> str:
+        if isinstance(raw, DateParts):
+            return partial_date_of(raw)
         if not isinstance(raw, str):
             raise Invalid("invalid_type")
         text = raw.strip()

@@ -1,9 +1,13 @@
 """The HTML forms: form posts to the request dict `intake.validation` reads, and back.
 
 Form field names are the dotted paths of the request (`details.members.0.age`), so an error's
-key is also the name of the field it belongs to. Rows (family members, sought persons, contact
-times) work without JavaScript: the form shows a few empty rows and an "add another" submit
-button that shows the same form again with one more row; empty rows are dropped.
+key is also the name of the field it belongs to. A date is typed into three boxes named after it
+(`details.decision_date.day`, `.month`, `.year`); they arrive at the parser together as one
+`DateParts`, and the error names the boxes that are wrong.
+
+Rows (family members, sought persons, contact times) work without JavaScript: the form shows a
+few empty rows and an "add another" submit button that shows the same form again with one more
+row; empty rows are dropped.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from starlette.datastructures import FormData
 from intake import questions
 from intake.choices import PHONE_CHANNELS
 from intake.errors import Errors
+from intake.fields import PARTS, DateParts
 
 CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add_row", "files"})
-_NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,3}$")
-
+_NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,4}$")
+DATE_INPUTS = frozenset({"date", "partial_date"})
 
 
 def rows(kind: str) -> dict[str, tuple[int, int]]:
@@ -32,7 +37,26 @@ def _multi_names(kind: str) -> set[str]:
     return {q.key for q in questions.questions(kind) if q.input == "checkboxes"}
 
 
+def _date_keys(kind: str) -> list[str]:
+    return [q.key for q in questions.questions(kind) if q.input in DATE_INPUTS]
+
+
+def _gather_dates(node: Any, path: list[str]) -> None:
+    """The boxes of the date at `path` ("*" for every row) become one DateParts."""
+    head, *rest = path
+    if head == "*":
+        for row in node if isinstance(node, list) else ():
+            _gather_dates(row, rest)
+    elif isinstance(node, dict) and head in node:
+        if rest:
+            _gather_dates(node[head], rest)
+        elif isinstance(node[head], dict):
+            node[head] = DateParts.from_form(node[head])
+
+
 def _blank(value: Any) -> bool:
+    if isinstance(value, DateParts):
+        return value.blank
     if isinstance(value, dict):
         return all(_blank(v) for v in value.values())
     if isinstance(value, list):
@@ -70,6 +94,8 @@ def payload_from_form(kind: str, form: FormData) -> dict[str, Any]:
         else:
             node[leaf] = values if name in multi else values[0]
     payload = _listify(payload)
+    for key in _date_keys(kind):
+        _gather_dates(payload, key.split("."))
     payload["kind"] = kind
     for address in ADDRESS_FIELDS.values():
         payload[address] = payload.get(_address_input(address, payload), "")
@@ -93,6 +119,17 @@ def _address_input(address: str, payload: Mapping[str, Any]) -> str:
     return f"{address}_email"
 
 
+def invalid_parts(errors: Errors) -> dict[str, tuple[str, ...]]:
+    """The boxes of each date that are wrong: only they are marked invalid."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key, entries in errors:
+        for entry in entries:
+            parts = entry.params.get("parts")
+            if isinstance(parts, tuple):
+                found[key] = tuple(p for p in PARTS if p in parts or p in found.get(key, ()))
+    return found
+
+
 def html_errors(errors: Errors, payload: Mapping[str, Any]) -> dict[str, list[str]]:
     """Messages by form field: an address error belongs to the input that was used."""
     messages = errors.messages()
@@ -114,6 +151,8 @@ def form_values(payload: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
             for index, child in enumerate(value):
                 walk(child, f"{name}.{index}")
+        elif isinstance(value, DateParts):
+            values.update((f"{name}.{part}", getattr(value, part)) for part in PARTS)
         elif isinstance(value, bool):
             values[name] = "yes" if value else ""
         elif value is None:
@@ -166,8 +205,16 @@ def _form_position(key: str, order: list[str]) -> int:
     return order.index(first) if first in order else len(order)
 
 
-def error_summary(messages: Mapping[str, list[str]]) -> list[tuple[str, str]]:
-    """(link target, message) for the summary at the top of the form, in the form's order."""
+def error_summary(
+    messages: Mapping[str, list[str]], parts: Mapping[str, tuple[str, ...]] | None = None
+) -> list[tuple[str, str]]:
+    """(link target, message) for the summary at the top of the form, in the form's order; a
+    date's message links to its first wrong box."""
     order = [*questions.form_order(), *AFTER_FORM]
     ordered = sorted(messages.items(), key=lambda item: _form_position(item[0], order))  # stable
-    return [(field_id(key), text) for key, texts in ordered for text in texts]
+    boxes = parts or {}
+
+    def target(key: str) -> str:
+        return field_id(f"{key}.{boxes[key][0]}") if boxes.get(key) else field_id(key)
+
+    return [(target(key), text) for key, texts in ordered for text in texts]

@@ -195,7 +195,7 @@ NOT_SOCIAL = ALL_KINDS - SOCIAL
 # An address is typed into a phone input or an email input (the right keyboard on a phone).
 PHONE_LABEL = lazy_gettext("Phone number")
 EMAIL_LABEL = lazy_gettext("Email address")
-YEAR_MONTH_DAY = lazy_gettext("A year, a month or a day: 2019, 3.2019 or 14.3.2019.")
+YEAR_MONTH_DAY = lazy_gettext("Year is enough if you do not know the day or month.")
 
 # --- The common part: every kind asks it ---------------------------------------------------------
 
@@ -356,7 +356,7 @@ FAMILY_REUNIFICATION = (
         Question(
             "details.decision_date", lazy_gettext("Date the decision on this status was received"),
             Date(), "date", kinds=FR,
-            hint=lazy_gettext("For example 14.3.2024. Leave empty if you do not know."),
+            hint=lazy_gettext("For example 27 3 2024. Leave empty if you do not know."),
             doc="The day the sponsor received the decision on that status.",
             urgency=Urgency("fr_deadline", "urgent"), whatsapp=True,
         ),
@@ -408,7 +408,7 @@ FAMILY_REUNIFICATION = (
         ),
         Question(
             "details.applied_on", lazy_gettext("Date of the application"), Date(), "date",
-            kinds=FR, hint=lazy_gettext("If you have applied. For example 14.3.2024."),
+            kinds=FR, hint=lazy_gettext("If you have applied. For example 27 3 2024."),
             doc="When the application was made, if it was.",
         ),
         Question(
@@ -451,7 +451,7 @@ TRACING_QUESTIONS = (
                     privacy=STATISTICAL),
             _person(
                 "birth_date", lazy_gettext("Date of birth"), Date(), "date",
-                hint=lazy_gettext("For example 14.3.1990."),
+                hint=lazy_gettext("For example 27 3 1990."),
                 urgency=Urgency("sought_minor", "urgent"),
             ),
             _person(

@@ -90,6 +90,7 @@ def _render_form(
     headers: dict[str, str] | None = None,
 ) -> Response:
     messages = forms.html_errors(errors or Errors(), payload)
+    parts = forms.invalid_parts(errors or Errors())
     context = {
         "kind": kind,
         "slug": choices.KIND_SLUGS[kind],
@@ -97,7 +98,8 @@ def _render_form(
         "languages_all": INTERPRETER_LANGUAGES,
         "values": forms.form_values(payload),
         "errors": messages,
-        "summary": forms.error_summary(messages),
+        "summary": forms.error_summary(messages, parts),
+        "date_parts": parts,
         "rows": rows or forms.row_counts(kind, payload),
         "rows_max": {name: most for name, (_shown, most) in forms.rows(kind).items()},
         "questions": questions.form(kind),

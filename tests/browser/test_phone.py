@@ -8,7 +8,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 FORMS = ["family-reunification", "tracing", "social-services", "other"]
-PAGES = ["/fi/", "/en/", *[f"/fi/request/{slug}" for slug in FORMS], "/fi/hours"]
+# A right-to-left form too: its date boxes flow the other way.
+PAGES = ["/fi/", "/en/", *[f"/fi/request/{slug}" for slug in FORMS], "/ar/request/tracing",
+         "/fi/hours"]
 
 # Controls a finger must hit. Links inside running text are exempt (WCAG 2.5.8 "inline"); the
 # honeypot and the hidden submit for the Enter key are not for people.

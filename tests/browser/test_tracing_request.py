@@ -1,8 +1,9 @@
 """A person asks the Red Cross to trace a missing brother, in Finnish, in real Chromium.
 
-They first send the form half-filled and get the errors beside the fields with what they typed
-kept, then complete it, get a reference and a private status link, and open it. Every page on the
-way (form, error page, confirmation, status) passes axe-core and loads nothing from another host.
+They first send the form half-filled (and a day of last contact without its month) and get the
+errors beside the fields with what they typed kept, then complete it, get a reference and a
+private status link, and open it. Every page on the way (form, error page, confirmation, status)
+passes axe-core and loads nothing from another host.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 from intake.models import Case
 from tests.browser.helpers import assert_accessible, assert_no_third_party_requests, guard_of
 from yhteys.db import get_engine
-from yhteys.i18n import translate, use_locale
+from yhteys.i18n import translate, translate_in_context, use_locale
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -23,6 +24,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 def finnish(message: str) -> str:
     with use_locale("fi"):
         return translate("intake", message)  # the form's own domain
+
+
+def pgettext_fi(message: str) -> str:
+    with use_locale("fi"):
+        return translate_in_context("intake", "part of a date", message)
 
 
 def send(page) -> None:  # noqa: ANN001
@@ -38,13 +44,31 @@ def test_a_tracing_request_in_finnish_from_form_to_status_page(page, live_settin
     # Half-filled: a name and a message, no consent, no sought person.
     page.fill("#f-name", "Mariam")
     page.fill("#f-message", "Etsin veljeäni, joka katosi Libyassa 2015.")
+    # Dates go in three boxes, day, month and year; Arabic-Indic digits count.
+    page.get_by_role("group", name=finnish("Date of birth")).get_by_label(
+        pgettext_fi("Day")).fill("٣")
+    page.fill("#f-details-persons-0-birth_date-month", "2")
+    page.fill("#f-details-persons-0-birth_date-year", "1991")
+    page.fill("#f-details-persons-0-last_contact_date-day", "14")
+    page.fill("#f-details-persons-0-last_contact_date-year", "2016")
     send(page)
     summary = page.locator(".error-summary")
     assert summary.is_visible()
     assert page.locator("#f-name").input_value() == "Mariam"  # what was typed is kept
     assert "Libyassa" in page.locator("#f-message").input_value()
     assert page.locator("#f-consents-process").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-details-persons-0-birth_date-day").input_value() == "٣"
+    contact = "#f-details-persons-0-last_contact_date"
+    assert finnish("Write the month too, or leave the day empty.") in page.locator(
+        f"{contact}-error").inner_text()
+    invalid = [p for p in ("day", "month", "year")
+               if page.locator(f"{contact}-{p}").get_attribute("aria-invalid") == "true"]
+    assert invalid == ["month"]
+    assert page.locator(f"{contact}-day").input_value() == "14"
     assert_accessible(page)
+    summary.locator(f'a[href="{contact}-month"]').click()  # the summary leads to the box
+    assert page.evaluate("document.activeElement.id") == contact.removeprefix("#") + "-month"
+    page.fill(f"{contact}-month", "5")
 
     page.fill("#f-details-persons-0-name", "Karim Haddad")
     page.fill("#f-details-persons-0-name_original", "كريم حداد")
@@ -82,3 +106,5 @@ def test_a_tracing_request_in_finnish_from_form_to_status_page(page, live_settin
         "tracing", "Mariam", "mariam@example.org",
     )
     assert case.details["persons"][0]["name_original"] == "كريم حداد"
+    person = case.details["persons"][0]
+    assert (person["birth_date"], person["last_contact_date"]) == ("1991-02-03", "2016-05-14")
