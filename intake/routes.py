@@ -15,6 +15,7 @@ public_routes = [
     Route("/status/{secret}", views.status, methods=["GET"], name="status"),
     Route("/status/{secret}", views.status_message, methods=["POST"], name="status_message"),
     Route("/status/{secret}/end", views.status_end, methods=["POST"], name="status_end"),
+    Route("/status/{secret}/urgent", views.status_urgent, methods=["POST"], name="status_urgent"),
     *hours_routes,
 ]
 

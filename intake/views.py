@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import attachments, choices, forms, questions, service, uploads
+from intake import attachments, choices, forms, questions, service, uploads, urgency
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
@@ -290,10 +290,9 @@ def _confirmation(
     # Here the secret only travels in this no-store body; a reload resends the post, and the
     # idempotency key makes that show this same page without a second case.
     details = submission.details if submission is not None else None
-    urgent = (
-        kind == "social_services"
-        and details is not None
-        and (details.health_emergency or details.in_danger)
+    # Every kind asks the urgency questions now (intake.questions.URGENT_NOW).
+    urgent = details is not None and any(
+        getattr(details, name, False) for name in ("health_emergency", "in_danger")
     )
     channel = submission.case.contact_channel if submission is not None else "none"
     whatsapp = {"whatsapp": None}
@@ -327,6 +326,7 @@ def _pretend_success(request: Request, kind: str) -> Response:
 # --- The status page -----------------------------------------------------------------------------
 
 MESSAGE_BODY = Text(MESSAGE_MAX, required=True, multiline=True)
+URGENT_BODY = Text(MESSAGE_MAX, multiline=True)  # "I need help today" may come without words
 
 
 def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
@@ -405,6 +405,7 @@ def _render_status(
     found: dict[str, Any],
     *,
     body: str = "",
+    urgent: dict[str, str] | None = None,
     errors: Errors | None = None,
     notice: str = "",
     files_lost: bool = False,
@@ -413,6 +414,7 @@ def _render_status(
 ) -> Response:
     messages = (errors or Errors()).messages()
     case = found["case"]
+    urgent = urgent or {}
     context = {
         **_whatsapp_context(case, request.path_params["secret"]),
         "contact": mask_address(case.contact_channel, case.contact_address),
@@ -422,7 +424,11 @@ def _render_status(
         "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
         "kind_label": choices.KINDS.get(case.kind, ""),
         "told": case_summary(case),
-        "values": {"body": body},
+        "values": {"body": body, **urgent},
+        "reasons": urgency.reasons(),
+        # The page's own address, also when it answers a post to one of its actions.
+        "page_path": f"/{get_locale()}/status/{request.path_params['secret']}",
+        "raised": request.query_params.get("urgent") == "1" and not messages and not notice,
         "errors": messages,
         "summary": forms.error_summary(messages),
         "notice": notice,
@@ -499,6 +505,46 @@ async def status_message(request: Request) -> Response:
     # person is already on, so the redirect shows no secret that was not already in the address.
     return RedirectResponse(
         f"{request.url.path}?sent=1#messages", status_code=303, headers=NO_STORE
+    )
+
+
+async def status_urgent(request: Request) -> Response:
+    """"I need help today": the case rises at once, whatever its state (intake.urgency)."""
+    posted = await _status_and_form(request)
+    if isinstance(posted, Response):
+        return posted
+    found, form = posted
+    raw_reason, raw_body = form.get("reason"), form.get("urgent_body")
+    # An unknown reason is not refused: her call for help counts even when the choice is odd.
+    reason = raw_reason if isinstance(raw_reason, str) and raw_reason in urgency.reasons() else ""
+    body = raw_body if isinstance(raw_body, str) else ""
+
+    def again(**kwargs: Any) -> Response:
+        return _render_status(
+            request, found, urgent={"reason": reason, "urgent_body": body}, **kwargs
+        )
+
+    if not csrf.check(request, form).ok:
+        return again(notice="csrf", status_code=403)
+    errors = Errors()
+    text = ""
+    try:
+        text = URGENT_BODY.parse(body)
+    except Invalid as exc:
+        errors.add("urgent_body", exc.code, **exc.params)
+    if errors:
+        return again(errors=errors, status_code=422)
+    decision = ratelimit.check_submission(request, scope="urgent", factor=3)
+    if not decision.allowed:
+        return _rate_limited(again, decision)
+    case_id = found["case"].id
+    try:
+        await run_in_threadpool(urgency.ask_for_help_today, case_id, reason, text)
+    except SQLAlchemyError as exc:
+        return _not_saved(again, exc, "urgency")
+    return RedirectResponse(
+        f"{request.url.path.removesuffix('/urgent')}?urgent=1#help-today", status_code=303,
+        headers=NO_STORE,
     )
 
 

@@ -11,10 +11,11 @@ def register() -> None:
     Idempotent: the event lists ignore a handler that is already subscribed.
     """
     from triage.accounts import api_keys
-    from triage.casework import arrival
+    from triage.casework import arrival, raised
 
     events.on_case_created(arrival.case_created)
     events.on_client_message(arrival.client_message)
     events.on_transition(arrival.case_transitioned)
     events.on_first_response(arrival.first_response_given)
+    events.on_urgency_raised(raised.urgency_raised)
     api_keys.register()  # refused partner-API requests go to the audit trail
