@@ -550,8 +550,7 @@ async def status_urgent(request: Request) -> Response:
 
 def _end_link(secret: str) -> bool:
     with session_scope() as session:
-        case = service.case_for_secret(session, secret)
-        return case is not None and service.end_status_link(session, case, by="client")
+        return service.end_link_of_secret(session, secret, by="client")
 
 
 async def status_end(request: Request) -> Response:

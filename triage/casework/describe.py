@@ -240,7 +240,10 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         ),
     }
     text = texts.get(action)
-    return text() if text else action
+    said = text() if text else action
+    if data.get("merged_from"):
+        said += " " + _("(from %(ref)s)", ref=data["merged_from"])
+    return said
 
 
 # Why an action was refused (`actions.NotAllowed.code`), as the case page says it.
