@@ -16,11 +16,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import attachments, choices, forms, questions, service, uploads, urgency
+from intake import attachments, choices, expectations, forms, questions, service, uploads, urgency
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
 from intake.masking import mask_address
+from intake.models import Case
 from intake.references import (
     new_idempotency_key,
     new_reference,
@@ -243,7 +244,15 @@ async def request_submit(request: Request) -> Response:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
-    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
+    expectation = await run_in_threadpool(_expectation, outcome.case.id)
+    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission,
+                         expectation)
+
+
+def _expectation(case_id: int | None) -> expectations.Expectation | None:
+    with session_scope() as session:
+        case = session.get(Case, case_id) if case_id is not None else None
+        return expectations.for_case(session, case) if case is not None else None
 
 
 async def _save(
@@ -283,7 +292,8 @@ async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa
 
 
 def _confirmation(
-    request: Request, kind: str, reference: str, link: str, submission: Any
+    request: Request, kind: str, reference: str, link: str, submission: Any,
+    expectation: expectations.Expectation | None = None,
 ) -> Response:
     # Rendered on the POST response itself rather than redirected to: a redirect would have to
     # carry the secret in a URL (the Location header, then a GET request line that proxies log).
@@ -309,6 +319,7 @@ def _confirmation(
             "channel_label": choices.CHANNELS.get(channel, ""),
             "urgent": urgent,
             "no_place": bool(details is not None and getattr(details, "no_place_tonight", False)),
+            "expectation": expectation,
         },
         headers=NO_STORE,
     )
@@ -336,7 +347,11 @@ def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
             return None, state
         case = service.case_for_secret(session, secret)
         assert case is not None
-        return {"case": case, "entries": service.conversation(session, case)}, state
+        return {
+            "case": case,
+            "entries": service.conversation(session, case),
+            "expectation": expectations.for_case(session, case),
+        }, state
 
 
 async def _status_or_404(request: Request) -> dict[str, Any] | Response:
@@ -425,6 +440,7 @@ def _render_status(
         "kind_label": choices.KINDS.get(case.kind, ""),
         "told": case_summary(case),
         "values": {"body": body, **urgent},
+        "expectation": found.get("expectation"),
         "reasons": urgency.reasons(),
         # The page's own address, also when it answers a post to one of its actions.
         "page_path": f"/{get_locale()}/status/{request.path_params['secret']}",
