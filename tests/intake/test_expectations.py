@@ -54,8 +54,10 @@ def test_the_targets_come_from_the_configuration(browser, settings):
 
 
 @pytest.mark.parametrize(("locale", "expected"), [
-    ("fi", "torstaina 3. joulukuuta"),
-    ("sv", "torsdag 3 december"),
+    ("fi", "Neuvoja vastaa yleensä 2 työpäivän kuluessa. "
+           "Voit odottaa vastausta viimeistään torstaina 3. joulukuuta."),
+    ("sv", "En rådgivare svarar oftast inom 2 arbetsdagar. "
+           "Räkna med ett svar senast torsdag 3 december."),
     ("ar", "الخميس"),
     ("ti", "ሓሙስ"),
     ("ckb", "پێنجشەممە"),
