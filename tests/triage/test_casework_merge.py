@@ -157,3 +157,24 @@ def test_ending_a_link_of_a_merged_case_ends_that_link(client, advisor, login_fa
     assert response.status_code == 200
     assert client.get(original_path).status_code == 410
     assert client.get(again_path).status_code == 200  # her other link still opens the case
+
+
+def test_a_merged_case_keeps_its_data_while_the_survivor_is_kept(client, advisor, login_fast,
+                                                                  settings):
+    from datetime import timedelta
+
+    from intake.retention import anonymise_case, due_for_anonymisation
+    from yhteys.clock import now
+
+    original, original_path = _send(client, "First.")
+    again, _again_path = _send(client, "Second.")
+    assert _merge(client, login_fast, advisor, survivor=again, merged=original).status_code == 303
+    later = now() + timedelta(days=settings.retention_days + 1)
+    with Session(get_engine()) as db:
+        assert due_for_anonymisation(db, later, settings.retention_days) == []
+    assert client.get(original_path).status_code == 200
+    with Session(get_engine()) as db:
+        anonymise_case(db, db.get(Case, again.id))
+        db.commit()
+        assert [c.id for c in due_for_anonymisation(db, later, settings.retention_days)] == [
+            original.id]
