@@ -10,6 +10,7 @@ from intake import lifecycle
 from intake.urgency import raise_urgency
 from notify.models import Notification
 from tests.triage.casework_factories import fresh, make_case
+from triage.accounts.models import AuditEvent
 from triage.casework import history, sla
 from triage.casework.models import RoutingRule
 from yhteys.db import get_engine
@@ -65,6 +66,11 @@ def test_a_high_case_becomes_urgent_with_her_reason_and_a_sooner_due_time(settin
         target = sla.targets(db)["urgent"].first_response_minutes
     assert target == sla.DEFAULT_TARGETS["urgent"].first_response_minutes
     assert _alerts(case.id) == ["queue@example.org"]
+    with Session(get_engine()) as db:
+        trail = db.scalars(select(AuditEvent).where(col(AuditEvent.case_id) == case.id)
+                           .where(col(AuditEvent.action) == "case.urgency_raised")).one()
+    assert trail.actor_id is None
+    assert trail.detail == {"from": "high", "channel": "web", "notified": 1}
 
 
 def test_the_assigned_advisor_and_the_team_are_both_alerted(settings, team, make_staff):

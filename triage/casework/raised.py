@@ -15,6 +15,7 @@ from intake import lifecycle
 from intake.lifecycle import State
 from intake.models import PRIORITY_RANK, Case
 from intake.urgency import UrgencyRaised
+from triage.accounts import audit
 from triage.casework import describe, history, notices, sla
 
 RAISED = "urgent"
@@ -59,4 +60,7 @@ def urgency_raised(session: Session, case: Case, raised: UrgencyRaised) -> None:
     session.add(case)
     session.flush()
     session.refresh(case)
-    notices.urgency_raised(session, case, f"case:{case.id}:urgent:{event.id}")
+    notified = notices.urgency_raised(session, case, f"case:{case.id}:urgent:{event.id}")
+    # The trail names no reason: health or danger is said in the case's own history only.
+    audit.record(session, actor=None, action="case.urgency_raised", case_id=case.id,
+                 detail={"from": before, "channel": raised.source, "notified": notified})
