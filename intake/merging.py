@@ -67,11 +67,27 @@ def move_to_survivor(session: Session, merged: Case, survivor: Case) -> Moved:
         .execution_options(synchronize_session=False)
     )
     merged.merged_into_id = survivor_id
+    _carry_whatsapp_proof(merged, survivor)
     survivor.client_replied = survivor.client_replied or merged.client_replied
     session.add_all([merged, survivor])
     session.flush()
     session.expire_all()  # rows moved behind the session's back: read them again
     return Moved(messages=messages + 1, files=files, consents=consents)
+
+
+def _carry_whatsapp_proof(merged: Case, survivor: Case) -> None:
+    """The same number, proven on the merged case, is proven for her: her WhatsApp messages go
+    on reaching her advisor without a new code."""
+    from intake.inbound import whatsapp_number
+
+    number = whatsapp_number(survivor)
+    if (
+        survivor.whatsapp_proven_at is None
+        and merged.whatsapp_proven_at is not None
+        and number
+        and number == whatsapp_number(merged)
+    ):
+        survivor.whatsapp_proven_at = merged.whatsapp_proven_at
 
 
 def survivor_of(session: Session, case: Case) -> Case | None:

@@ -25,6 +25,7 @@ from intake.models import Case
 from intake.references import (
     new_idempotency_key,
     new_reference,
+    secret_hash,
     status_url,
     valid_idempotency_key,
     whatsapp_code,
@@ -349,6 +350,8 @@ def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
         assert case is not None
         return {
             "case": case,
+            # The link of a case merged into this one: its WhatsApp code is not this case's.
+            "own_link": case.status_secret_hash == secret_hash(secret),
             "entries": service.conversation(session, case),
             "expectation": expectations.for_case(session, case),
         }, state
@@ -430,8 +433,11 @@ def _render_status(
     messages = (errors or Errors()).messages()
     case = found["case"]
     urgent = urgent or {}
+    whatsapp = _whatsapp_context(case, request.path_params["secret"])
+    if whatsapp["whatsapp"] and not (found.get("own_link", True) or whatsapp["whatsapp"]["proven"]):
+        whatsapp = {"whatsapp": None}  # a code that would prove nothing: her other link has it
     context = {
-        **_whatsapp_context(case, request.path_params["secret"]),
+        **whatsapp,
         "contact": mask_address(case.contact_channel, case.contact_address),
         "contact_label": choices.CHANNELS.get(case.contact_channel, ""),
         "case": case,

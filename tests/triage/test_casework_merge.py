@@ -178,3 +178,37 @@ def test_a_merged_case_keeps_its_data_while_the_survivor_is_kept(client, advisor
         db.commit()
         assert [c.id for c in due_for_anonymisation(db, later, settings.retention_days)] == [
             original.id]
+
+
+def _send_whatsapp(client, message: str) -> tuple[Case, str]:  # noqa: ANN001
+    browser = Browser(client)
+    data = form_data("other", message=message, contact_channel="whatsapp")
+    response = browser.send("other", data)
+    assert response.status_code == 200, response.text[:500]
+    path = status_link(response.text).replace("http://testserver", "")
+    with Session(get_engine(), expire_on_commit=False) as db:
+        case = db.exec(select(Case).order_by(col(Case.id).desc())).first()
+    return case, path
+
+
+def test_her_whatsapp_stays_connected_and_no_useless_code_is_shown(client, advisor, login_fast):
+    from yhteys.clock import now
+
+    original, original_path = _send_whatsapp(client, "First.")
+    again, again_path = _send_whatsapp(client, "Second.")
+    assert "send this code" in client.get(original_path).text
+    assert _merge(client, login_fast, advisor, survivor=again, merged=original).status_code == 303
+    # Not proven anywhere: the old link's code would prove nothing, so it is not shown.
+    assert "send this code" not in client.get(original_path).text
+    assert "send this code" in client.get(again_path).text
+
+    third, third_path = _send_whatsapp(client, "Third.")
+    with Session(get_engine()) as db:
+        row = db.get(Case, again.id)
+        row.whatsapp_proven_at = now()
+        db.add(row)
+        db.commit()
+    assert _merge(client, login_fast, advisor, survivor=third, merged=again).status_code == 303
+    assert fresh(third.id).whatsapp_proven_at is not None  # the same number, proven before
+    for path in (original_path, again_path, third_path):
+        assert "is connected to this request" in client.get(path).text
