@@ -15,11 +15,13 @@ if TYPE_CHECKING:
 
     from intake.lifecycle import FirstResponse, Transition
     from intake.models import Case, CaseMessage
+    from intake.urgency import UrgencyRaised
 
 CaseHandler = Callable[["Session", "Case"], None]
 MessageHandler = Callable[["Session", "Case", "CaseMessage"], None]
 TransitionHandler = Callable[["Session", "Case", "Transition"], None]
 FirstResponseHandler = Callable[["Session", "Case", "FirstResponse"], None]
+UrgencyHandler = Callable[["Session", "Case", "UrgencyRaised"], None]
 
 H = TypeVar("H")
 
@@ -27,6 +29,7 @@ _case_created: list[CaseHandler] = []
 _client_message: list[MessageHandler] = []
 _transition: list[TransitionHandler] = []
 _first_response: list[FirstResponseHandler] = []
+_urgency_raised: list[UrgencyHandler] = []
 
 
 def _subscribe(handlers: list[H], handler: H) -> H:
@@ -52,6 +55,20 @@ def on_transition(handler: TransitionHandler) -> TransitionHandler:
 
 def on_first_response(handler: FirstResponseHandler) -> FirstResponseHandler:
     return _subscribe(_first_response, handler)
+
+
+def on_urgency_raised(handler: UrgencyHandler) -> UrgencyHandler:
+    """The client says she needs help today (intake.urgency): triage raises the priority, moves
+    the SLA clock and alerts the staff."""
+    return _subscribe(_urgency_raised, handler)
+
+
+def require_urgency_handlers() -> None:
+    """Her call for help must not be stored unheard: refuse it when nobody raises the case."""
+    if not _urgency_raised:
+        from intake.lifecycle import NotWired
+
+        raise NotWired("no handler subscribed to raised urgency (triage.hooks.register)")
 
 
 def require_transition_handlers() -> None:
@@ -80,3 +97,8 @@ def case_transitioned(session: Session, case: Case, change: Transition) -> None:
 def first_response_given(session: Session, case: Case, response: FirstResponse) -> None:
     for handler in _first_response:
         handler(session, case, response)
+
+
+def urgency_raised(session: Session, case: Case, raised: UrgencyRaised) -> None:
+    for handler in _urgency_raised:
+        handler(session, case, raised)

@@ -97,6 +97,9 @@ class Case(SQLModel, table=True):
     first_response_business_minutes: int | None = None
     client_replied: bool = False  # a client message the advisor has not seen yet
     outcome: str = Field(default="", max_length=32)
+    # Merged into another case (triage.casework.merge): everything moved there, and this case's
+    # status link opens that one. A plain integer like the team ids: no cascade can reach it.
+    merged_into_id: int | None = Field(default=None, index=True)
     version: int = Field(default=1)  # optimistic concurrency for staff edits
 
     created_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)

@@ -519,21 +519,27 @@ TRACING_QUESTIONS = (
 
 def _urgent_now(name: str, label: Any, doc: str) -> Question:
     return Question(
-        f"details.{name}", label, Boolean(), "checkbox", kinds=SOCIAL, doc=doc,
+        f"details.{name}", label, Boolean(), "checkbox", doc=doc,
         privacy=SENSITIVE, urgency=Urgency(name, "urgent", when=True), whatsapp=True,
     )
 
 
+# Asked on every form, and the reasons she may give later on her status page for needing help
+# today (intake.urgency): the same four, so what she says then reads as what the form asks.
+URGENT_NOW = Section(lazy_gettext("Is it urgent?"), (
+    _urgent_now("no_place_tonight", lazy_gettext("I have no safe place to sleep tonight"),
+                "No safe place to sleep tonight."),
+    _urgent_now("health_emergency", lazy_gettext("I have an urgent health problem"),
+                "An urgent health problem."),
+    _urgent_now("in_danger", lazy_gettext("I am in danger or threatened"),
+                "In danger or threatened."),
+    _urgent_now("child_without_care", lazy_gettext("A child is left without care"),
+                "A child is left without care."),
+))
+
 SOCIAL_SERVICES = (
-    Include("intake/_emergency_notice.html", kinds=SOCIAL),
-    Section(lazy_gettext("Is it urgent?"), (
-        _urgent_now("no_place_tonight", lazy_gettext("I have no safe place to sleep tonight"),
-                    "No safe place to sleep tonight."),
-        _urgent_now("health_emergency", lazy_gettext("I have an urgent health problem"),
-                    "An urgent health problem."),
-        _urgent_now("in_danger", lazy_gettext("I am in danger or threatened"),
-                    "In danger or threatened."),
-    ), kinds=SOCIAL),
+    Include("intake/_emergency_notice.html"),
+    URGENT_NOW,
     Section(lazy_gettext("Your situation"), (
         Question(
             "details.topics", lazy_gettext("What do you need help with?"),

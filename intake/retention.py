@@ -12,7 +12,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from intake import attachments
@@ -53,15 +54,21 @@ def anonymise_case(session: Session, case: Case) -> None:
 def due_for_anonymisation(
     session: Session, now: datetime, retention_days: int, limit: int = 500
 ) -> list[Case]:
-    """Closed cases whose retention period has passed and that still hold personal data."""
+    """Closed cases whose retention period has passed and that still hold personal data.
+
+    A case merged into another waits for that one: its status link opens the survivor, and
+    anonymising it would end the link while her conversation goes on."""
     cutoff = now - timedelta(days=retention_days)
+    survivor = aliased(Case)
     query = (
         select(Case)
+        .outerjoin(survivor, col(survivor.id) == col(Case.merged_into_id))
         .where(
             Case.state == "closed",
             col(Case.closed_at).is_not(None),
             col(Case.closed_at) < cutoff,
             col(Case.anonymised_at).is_(None),
+            or_(col(Case.merged_into_id).is_(None), col(survivor.anonymised_at).is_not(None)),
         )
         .order_by(col(Case.closed_at), col(Case.id))
         .limit(limit)

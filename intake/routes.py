@@ -17,6 +17,7 @@ public_routes = [
     Route("/status/{secret}/end", views.status_end, methods=["POST"], name="status_end"),
     Route("/status/{secret}/files/{token}", status_files.status_file, methods=["GET"],
           name="status_file"),
+    Route("/status/{secret}/urgent", views.status_urgent, methods=["POST"], name="status_urgent"),
     *hours_routes,
 ]
 

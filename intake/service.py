@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from intake import events
 from intake.attachments import CleanFile
 from intake.attachments import save as save_attachments
+from intake.merging import survivor_of
 from intake.models import Attachment, Case, CaseMessage, Consent
 from intake.notifications import queue_acknowledgement
 from intake.privacy import PRIVACY_NOTICE_VERSION
@@ -178,47 +179,69 @@ def _create(
 LINK_TOUCH_EVERY = timedelta(hours=1)  # the last-used time is written at most this often
 
 
-def link_state(case: Case) -> str:
+def link_state(case: Case, survivor: Case | None = None) -> str:
     """"open", or why the link no longer opens the case: "ended" (by the client or staff),
-    "idle" (unused STATUS_LINK_IDLE_DAYS), "expired" (closed and due for anonymisation)."""
+    "idle" (unused STATUS_LINK_IDLE_DAYS), "expired" (closed and due for anonymisation).
+
+    `case` is the case the link was made for; `survivor` the case it opens, when that case was
+    merged into another (its data lives on there, so there it expires)."""
     settings = get_settings()
+    survivor = survivor or case
     if case.status_link_ended_at is not None:
         return "ended"
     idle_days = settings.status_link_idle_days
     last_used = case.status_link_used_at or case.created_at
     if idle_days > 0 and now() - as_utc(last_used) >= timedelta(days=idle_days):
         return "idle"
-    if case.closed_at is not None:
-        kept_until = as_utc(case.closed_at) + timedelta(days=settings.retention_days)
+    if survivor.closed_at is not None:
+        kept_until = as_utc(survivor.closed_at) + timedelta(days=settings.retention_days)
         if now() >= kept_until:
             return "expired"  # due for anonymisation: the link ends with the data
     return "open"
 
 
+def _link_and_case(session: Session, secret: str) -> tuple[Case | None, Case | None, str]:
+    """The case the link was made for, the case it opens (the survivor of a merge), the state."""
+    if not STATUS_SECRET.match(secret):
+        return None, None, "unknown"
+    row = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
+    if row is None:
+        return None, None, "unknown"
+    case = survivor_of(session, row)
+    if case is None or case.anonymised_at is not None:
+        return None, None, "unknown"
+    return row, case, link_state(row, case)
+
+
 def lookup_secret(session: Session, secret: str) -> tuple[Case | None, str]:
     """The case a status link names and the link's state; (None, "unknown") for a wrong or
-    anonymised link. Only a holder of the real link can tell "ended" from "unknown"."""
-    if not STATUS_SECRET.match(secret):
-        return None, "unknown"
-    case = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
-    if case is None or case.anonymised_at is not None:
-        return None, "unknown"
-    return case, link_state(case)
+    anonymised link. Only a holder of the real link can tell "ended" from "unknown". The link
+    of a case merged into another names the surviving case."""
+    _row, case, state = _link_and_case(session, secret)
+    return case, state
 
 
 def case_for_secret(session: Session, secret: str) -> Case | None:
     """The case a status link opens; None for a wrong, ended, idle or expired link. Opening it
-    counts as using it (written hourly at most)."""
-    case, state = lookup_secret(session, secret)
-    if case is None or state != "open":
+    counts as using it (written hourly at most, on the link's own case)."""
+    row, case, state = _link_and_case(session, secret)
+    if row is None or case is None or state != "open":
         return None
-    used = case.status_link_used_at
+    used = row.status_link_used_at
     if used is None or now() - as_utc(used) >= LINK_TOUCH_EVERY:
-        case.status_link_used_at = now()
-        if not case.whatsapp_code_hash:  # cases from before the code: set it on first sight
-            case.whatsapp_code_hash = whatsapp_code_hash(whatsapp_code(secret))
-        session.add(case)
+        row.status_link_used_at = now()
+        if not row.whatsapp_code_hash:  # cases from before the code: set it on first sight
+            row.whatsapp_code_hash = whatsapp_code_hash(whatsapp_code(secret))
+        session.add(row)
     return case
+
+
+def end_link_of_secret(session: Session, secret: str, *, by: str) -> bool:
+    """End the link itself (of a merged case too, whose link opens the survivor)."""
+    row, case, state = _link_and_case(session, secret)
+    if row is None or state != "open":
+        return False
+    return end_status_link(session, row, by=by)
 
 
 def end_status_link(session: Session, case: Case, *, by: str) -> bool:
@@ -258,6 +281,8 @@ def conversation(session: Session, case: Case) -> list[ConversationEntry]:
                 message.author, message.body, message.created_at, files.get(message.id, 0)
             )
         )
+    # A merged case's request is a message dated when she sent it, perhaps before this request.
+    entries.sort(key=lambda entry: as_utc(entry.created_at))  # type: ignore[arg-type]
     return entries
 
 

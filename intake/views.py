@@ -16,14 +16,26 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import attachments, case_files, choices, forms, questions, service, uploads
+from intake import (
+    attachments,
+    case_files,
+    choices,
+    expectations,
+    forms,
+    questions,
+    service,
+    uploads,
+    urgency,
+)
 from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
 from intake.masking import mask_address
+from intake.models import Case
 from intake.references import (
     new_idempotency_key,
     new_reference,
+    secret_hash,
     status_url,
     valid_idempotency_key,
     whatsapp_code,
@@ -245,7 +257,15 @@ async def request_submit(request: Request) -> Response:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
-    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
+    expectation = await run_in_threadpool(_expectation, outcome.case.id)
+    return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission,
+                         expectation)
+
+
+def _expectation(case_id: int | None) -> expectations.Expectation | None:
+    with session_scope() as session:
+        case = session.get(Case, case_id) if case_id is not None else None
+        return expectations.for_case(session, case) if case is not None else None
 
 
 async def _save(
@@ -285,17 +305,17 @@ async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa
 
 
 def _confirmation(
-    request: Request, kind: str, reference: str, link: str, submission: Any
+    request: Request, kind: str, reference: str, link: str, submission: Any,
+    expectation: expectations.Expectation | None = None,
 ) -> Response:
     # Rendered on the POST response itself rather than redirected to: a redirect would have to
     # carry the secret in a URL (the Location header, then a GET request line that proxies log).
     # Here the secret only travels in this no-store body; a reload resends the post, and the
     # idempotency key makes that show this same page without a second case.
     details = submission.details if submission is not None else None
-    urgent = (
-        kind == "social_services"
-        and details is not None
-        and (details.health_emergency or details.in_danger)
+    # Every kind asks the urgency questions now (intake.questions.URGENT_NOW).
+    urgent = details is not None and any(
+        getattr(details, name, False) for name in ("health_emergency", "in_danger")
     )
     channel = submission.case.contact_channel if submission is not None else "none"
     whatsapp = {"whatsapp": None}
@@ -312,6 +332,7 @@ def _confirmation(
             "channel_label": choices.CHANNELS.get(channel, ""),
             "urgent": urgent,
             "no_place": bool(details is not None and getattr(details, "no_place_tonight", False)),
+            "expectation": expectation,
         },
         headers=NO_STORE,
     )
@@ -329,6 +350,7 @@ def _pretend_success(request: Request, kind: str) -> Response:
 # --- The status page -----------------------------------------------------------------------------
 
 MESSAGE_BODY = Text(MESSAGE_MAX, required=True, multiline=True)
+URGENT_BODY = Text(MESSAGE_MAX, multiline=True)  # "I need help today" may come without words
 
 
 def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
@@ -340,8 +362,11 @@ def _load_status(secret: str) -> tuple[dict[str, Any] | None, str]:
         assert case is not None
         return {
             "case": case,
+            # The link of a case merged into this one: its WhatsApp code is not this case's.
+            "own_link": case.status_secret_hash == secret_hash(secret),
             "entries": service.conversation(session, case),
             "files": case_files.case_files(session, pk(case)),
+            "expectation": expectations.for_case(session, case),
         }, state
 
 
@@ -413,6 +438,7 @@ def _render_status(
     found: dict[str, Any],
     *,
     body: str = "",
+    urgent: dict[str, str] | None = None,
     errors: Errors | None = None,
     notice: str = "",
     files_lost: bool = False,
@@ -421,8 +447,12 @@ def _render_status(
 ) -> Response:
     messages = (errors or Errors()).messages()
     case = found["case"]
+    urgent = urgent or {}
+    whatsapp = _whatsapp_context(case, request.path_params["secret"])
+    if whatsapp["whatsapp"] and not (found.get("own_link", True) or whatsapp["whatsapp"]["proven"]):
+        whatsapp = {"whatsapp": None}  # a code that would prove nothing: her other link has it
     context = {
-        **_whatsapp_context(case, request.path_params["secret"]),
+        **whatsapp,
         "contact": mask_address(case.contact_channel, case.contact_address),
         "contact_label": choices.CHANNELS.get(case.contact_channel, ""),
         "case": case,
@@ -431,7 +461,12 @@ def _render_status(
         "state_text": choices.STATE_TEXTS.get(case.state, choices.STATE_TEXTS["new"]),
         "kind_label": choices.KINDS.get(case.kind, ""),
         "told": case_summary(case),
-        "values": {"body": body},
+        "values": {"body": body, **urgent},
+        "expectation": found.get("expectation"),
+        "reasons": urgency.reasons(),
+        # The page's own address, also when it answers a post to one of its actions.
+        "page_path": f"/{get_locale()}/status/{request.path_params['secret']}",
+        "raised": request.query_params.get("urgent") == "1" and not messages and not notice,
         "errors": messages,
         "summary": forms.error_summary(messages),
         "notice": notice,
@@ -526,10 +561,49 @@ def _add_message(case_id: int, text: str, files: list[attachments.CleanFile]) ->
         service.add_client_message(case_id, text)
 
 
+async def status_urgent(request: Request) -> Response:
+    """"I need help today": the case rises at once, whatever its state (intake.urgency)."""
+    posted = await _status_and_form(request)
+    if isinstance(posted, Response):
+        return posted
+    found, form = posted
+    raw_reason, raw_body = form.get("reason"), form.get("urgent_body")
+    # An unknown reason is not refused: her call for help counts even when the choice is odd.
+    reason = raw_reason if isinstance(raw_reason, str) and raw_reason in urgency.reasons() else ""
+    body = raw_body if isinstance(raw_body, str) else ""
+
+    def again(**kwargs: Any) -> Response:
+        return _render_status(
+            request, found, urgent={"reason": reason, "urgent_body": body}, **kwargs
+        )
+
+    if not csrf.check(request, form).ok:
+        return again(notice="csrf", status_code=403)
+    errors = Errors()
+    text = ""
+    try:
+        text = URGENT_BODY.parse(body)
+    except Invalid as exc:
+        errors.add("urgent_body", exc.code, **exc.params)
+    if errors:
+        return again(errors=errors, status_code=422)
+    decision = ratelimit.check_submission(request, scope="urgent", factor=3)
+    if not decision.allowed:
+        return _rate_limited(again, decision)
+    case_id = found["case"].id
+    try:
+        await run_in_threadpool(urgency.ask_for_help_today, case_id, reason, text)
+    except SQLAlchemyError as exc:
+        return _not_saved(again, exc, "urgency")
+    return RedirectResponse(
+        f"{request.url.path.removesuffix('/urgent')}?urgent=1#help-today", status_code=303,
+        headers=NO_STORE,
+    )
+
+
 def _end_link(secret: str) -> bool:
     with session_scope() as session:
-        case = service.case_for_secret(session, secret)
-        return case is not None and service.end_status_link(session, case, by="client")
+        return service.end_link_of_secret(session, secret, by="client")
 
 
 async def status_end(request: Request) -> Response:

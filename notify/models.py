@@ -25,7 +25,7 @@ REPLY_EVENTS = ("whatsapp_reply",)
 ACCOUNT_EVENTS = ("staff_account_created", "staff_password_reset", "staff_totp_reset",
                   "staff_role_granted", "staff_role_removed")
 STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach",
-                "staff_outbox_alert") + ACCOUNT_EVENTS
+                "staff_outbox_alert", "staff_urgency_raised") + ACCOUNT_EVENTS
 EVENTS = CLIENT_EVENTS + STAFF_EVENTS
 CHANNELS = ("email", "sms", "whatsapp")
 

@@ -138,8 +138,17 @@ EXPECTED_COLUMNS = {
     "message": "I need advice, please.\nThank you.",
 }
 
+# Every kind asks whether it is urgent today; unticked boxes are stored as False.
+NOT_URGENT = {
+    "no_place_tonight": False,
+    "health_emergency": False,
+    "in_danger": False,
+    "child_without_care": False,
+}
+
 EXPECTED_DETAILS = {
     "family_reunification": {
+        **NOT_URGENT,
         "sponsor_status": "refugee_status",
         "decision_date": "2026-05-12",
         "sponsor_minor": "no",
@@ -153,6 +162,7 @@ EXPECTED_DETAILS = {
         "help_wanted": ["embassy_visit", "costs"],
     },
     "tracing": {
+        **NOT_URGENT,
         "persons": [
             {
                 "name": "Karim Haddad",
@@ -179,11 +189,11 @@ EXPECTED_DETAILS = {
         "municipality": "Helsinki",
         "children_with_you": "yes",
         "children_count": 2,
+        **NOT_URGENT,
         "no_place_tonight": True,
-        "health_emergency": False,
         "in_danger": True,
     },
-    "other": {},
+    "other": dict(NOT_URGENT),
 }
 
 SLUGS = {

@@ -190,10 +190,10 @@ def test_export_columns_are_unique_and_can_leave_out_personal_data():
 
 def test_the_urgency_signals_of_plain_answers_come_from_the_questions():
     codes = {kind: [u.code for _q, u in questions.urgency_signals(kind)] for kind in KINDS}
-    assert codes["social_services"] == [
-        "no_place_tonight", "health_emergency", "in_danger", "children_with_client"
-    ]
-    assert codes["family_reunification"] == ["sponsor_minor"]
+    urgent_now = ["no_place_tonight", "health_emergency", "in_danger", "child_without_care"]
+    assert codes["social_services"] == [*urgent_now, "children_with_client"]
+    assert codes["family_reunification"] == ["sponsor_minor", *urgent_now]
+    assert codes["tracing"] == codes["other"] == urgent_now
 
 
 # --- (b) a new question shows up everywhere ------------------------------------------------------

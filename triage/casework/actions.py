@@ -24,7 +24,7 @@ from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser, Team
-from triage.casework import assign, duplicates, history, notices, sla
+from triage.casework import assign, duplicates, history, merge, notices, sla
 from triage.casework.routing import decision_data
 from yhteys.clock import now
 from yhteys.db import pk, rowcount
@@ -286,11 +286,16 @@ def mark_seen(session: Session, case: Case, version: int, actor: StaffUser,
 def end_link(session: Session, case: Case, version: int, actor: StaffUser,
              request: Request | None = None) -> None:
     """End the client's status link at once (she reports it lost, or it leaked)."""
+    from intake.merging import merged_into
     from intake.service import end_status_link
 
     _check_reader(actor, case)
     _take(session, case, version)
-    if end_status_link(session, case, by="staff"):
+    ended = end_status_link(session, case, by="staff")
+    # The links of cases merged into this one open it too: they end with it.
+    for merged in merged_into(session, case):
+        ended = end_status_link(session, merged, by="staff") or ended
+    if ended:
         history.add(session, case, "status_link_ended", actor.id, {})
     _audit(session, actor, "case.end_link", case, request)
 
@@ -311,12 +316,18 @@ def link_duplicate(session: Session, case: Case, version: int, actor: StaffUser,
     history.add(session, other, "duplicate_linked", actor.id,
                 {"reference": case.reference, "other_id": case.id})
     if close_other:
+        if case.anonymised_at is not None:
+            raise NotAllowed("closed")
         _take(session, other, other.version)
+        # Nothing stays behind on the closed case: she finds it all on this one (merge.py).
+        merged = merge.merge(session, case, other, actor.id)
         _close(session, other, actor, "duplicate")
         history.add(session, other, "merged_into", actor.id,
-                    {"reference": case.reference, "other_id": case.id})
+                    {"reference": case.reference, "other_id": case.id, "moved": True})
         _audit(session, actor, "case.close", other, request, outcome="duplicate",
                duplicate_of=case.id)
+        _audit(session, actor, "case.merge", case, request, merged_case_id=other.id,
+               **merged.as_data())
     _audit(session, actor, "case.link_duplicate", case, request, other_case_id=other.id,
            closed_other=close_other)
 

@@ -45,6 +45,7 @@ NOTIFICATION_EVENTS = {
     "staff_case_assigned": lazy_gettext("Assignment to the advisor"),
     "staff_sla_breach": lazy_gettext("Missed target to supervisors"),
     "staff_outbox_alert": lazy_gettext("Outbox alert"),
+    "staff_urgency_raised": lazy_gettext("Help needed today, to the advisor and the team"),
 }
 NOTIFICATION_STATES = {
     "pending": lazy_gettext("waiting to be sent"),
@@ -107,6 +108,10 @@ def signal_text(signal: Mapping[str, Any]) -> str:
         return _("an urgent health problem")
     if code == "in_danger":
         return _("in danger or threatened")
+    if code == "child_without_care":
+        return _("a child is left without care")
+    if code == "client_raised":
+        return _("the client asked for help today")
     if code == "children_with_client":
         return _("children with the client")
     return code
@@ -201,6 +206,15 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         "replied": lambda: _("Replied to the client."),
         "note": lambda: _("Internal note added."),
         "client_message": lambda: _("The client wrote a message."),
+        "urgency_raised": lambda: _(
+            "The client asked for help today: %(why)s",
+            why=signal_text({"code": data["reason"]}) if data.get("reason")
+            else _("no reason given"),
+        ),
+        "merged": lambda: _(
+            "%(ref)s was merged into this case: its messages, files, notes and history are here.",
+            ref=data.get("reference", "?"),
+        ),
         "duplicate_suggested": lambda: _(
             "Possible duplicate of %(ref)s: %(why)s", ref=data.get("reference", "?"),
             why=DUPLICATE_REASONS.get(data.get("reason", ""), ""),
@@ -213,7 +227,8 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         ),
         "merged_into": lambda: _(
             "Closed as a duplicate of %(ref)s.", ref=data.get("reference", "?")
-        ),
+        ) + (" " + _("Everything of it moved there; its status link opens that case.")
+             if data.get("moved") else ""),
         "sla_breach": lambda: _(
             "The %(target)s target was missed.",
             target=TARGET_LABELS.get(data.get("target", ""), "?"),
@@ -225,7 +240,10 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         ),
     }
     text = texts.get(action)
-    return text() if text else action
+    said = text() if text else action
+    if data.get("merged_from"):
+        said += " " + _("(from %(ref)s)", ref=data["merged_from"])
+    return said
 
 
 # Why an action was refused (`actions.NotAllowed.code`), as the case page says it.

@@ -47,6 +47,25 @@ def assigned(session: Session, case: Case, user: StaffUser, subject: str) -> Non
     )
 
 
+def urgency_raised(session: Session, case: Case, subject: str) -> int:
+    """The client needs help today: her advisor and the team's queue address hear at once."""
+    recipients: list[str] = []
+    if case.assignee_id is not None:
+        user = session.get(StaffUser, case.assignee_id)
+        if user is not None and user.is_active and user.email:
+            recipients.append(user.email)
+    team = session.get(Team, case.team_id) if case.team_id else None
+    address = _team_address(team)
+    if address and address not in recipients:
+        recipients.append(address)
+    for recipient in recipients:
+        queue_notification(
+            session, event="staff_urgency_raised", channel="email", recipient=recipient,
+            locale=DEFAULT_LOCALE, subject_key=subject, context=_staff_context(case),
+        )
+    return len(recipients)
+
+
 def supervisors_of(session: Session, team_id: int | None) -> list[StaffUser]:
     """The team's supervisors; with none, every active supervisor (a breach must reach someone)."""
     active = select(StaffUser).where(col(StaffUser.is_active).is_(True))

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from intake.expectations import Expectation, due_day
 from intake.models import PRIORITIES, Case
 from triage.casework import config_cache
 from triage.casework.calendar import BUSINESS_DAY_MINUTES, BusinessCalendar
@@ -193,3 +194,12 @@ def used_business_seconds(session: Session, case: Case, at: datetime) -> int:
     if clock is None:
         return 0
     return _elapsed_now(business_calendar(session), clock, at)
+
+
+def expectation(session: Session, case: Case) -> Expectation:
+    """What the client is told to expect: her priority's first-response target in working
+    hours (under a working day) or days, and the day her case's due time falls on."""
+    minutes = targets(session)[case.priority].first_response_minutes
+    if minutes < DAY:
+        return Expectation("hours", max(1, -(-minutes // 60)), due_day(case))
+    return Expectation("days", -(-minutes // DAY), due_day(case))
