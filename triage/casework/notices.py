@@ -84,6 +84,8 @@ def client_status_url(case: Case) -> str:
 
 def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
     """Tell the client, the way `intake.reach` says, that a reply waits."""
+    from intake.whatsapp_answers import sealed_answer
+
     way = reach(case, "advisor_replied")
     if way is None:
         return False
@@ -93,5 +95,6 @@ def advisor_replied(session: Session, case: Case, message_id: int) -> bool:
         subject_key=f"message:{message_id}",
         context={"reference": case.reference, "status_url": client_status_url(case)},
         fallback=list(way.fallback),
+        sealed=sealed_answer(session, case, way.channel, message_id),
     )
     return queued is not None
