@@ -36,9 +36,9 @@ def hours_text(spec: str, locale: str) -> str:
     if not spec or not HOURS_RE.match(spec):
         return ""
     try:
-        names = get_day_names("wide", "format", locale=i18n.format_locale(locale))
+        names = get_day_names("wide", "stand-alone", locale=i18n.format_locale(locale))
     except (ValueError, LookupError):
-        names = get_day_names("wide", "format", locale="en_GB")
+        names = get_day_names("wide", "stand-alone", locale="en_GB")
     parts = []
     for item in spec.split(","):
         day, start, end = (int(x) for x in item.split())
