@@ -75,7 +75,7 @@ def test_inside_the_window_her_advisors_answer_goes_as_text_in_her_language(
     assert body["type"] == "text"
     text = body["text"]["body"]
     assert ANSWER in text  # her advisor's words, line breaks and all
-    assert text.startswith(f"Din rådgivare svarade (referens {case.reference}):")
+    assert text.startswith(f"Din rådgivare svarade (referenskod {case.reference}):")
     # At rest the text was never in clear: only sealed, and blanked once sent and delivered.
     with Session(get_engine()) as db:
         row = db.scalars(select(Notification).where(Notification.event == "advisor_replied")).one()
