@@ -75,7 +75,9 @@ def test_inside_the_window_her_advisors_answer_goes_as_text_in_her_language(
     assert body["type"] == "text"
     text = body["text"]["body"]
     assert ANSWER in text  # her advisor's words, line breaks and all
-    assert text.startswith(f"Din rådgivare svarade (referenskod {case.reference}):")
+    # In Swedish, her language; what a lock screen shows first names no organisation or case.
+    assert text.startswith("Din rådgivare svarade:\n\nHej Amal,")
+    assert text.endswith(f"Referenskod {case.reference}. Du kan svara här på WhatsApp.")
     # At rest the text was never in clear: only sealed, and blanked once sent and delivered.
     with Session(get_engine()) as db:
         row = db.scalars(select(Notification).where(Notification.event == "advisor_replied")).one()
