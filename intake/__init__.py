@@ -18,7 +18,7 @@ def includeme(config: Config) -> None:
     config.subscribe(inbound.register)  # WhatsApp messages from clients
     config.add_job("attachment-sweep", 6 * 3600, jobs.sweep_attachments)
     config.add_job("whatsapp-held", 900, jobs.forget_held)
-    config.add_job("whatsapp-media", 15, jobs.fetch_whatsapp_media)
+    config.add_job("whatsapp-media", 60, jobs.fetch_whatsapp_media)
     config.add_resealer("attachments", jobs.reseal_attachments)
     config.add_resealer("whatsapp messages waiting", jobs.reseal_held)
     config.add_resealer("whatsapp files waiting", media.reseal_pending)
