@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email import parser as email_parser
+from email import policy as email_policy
 
 import pytest
 from sqlmodel import Session, select
@@ -19,6 +21,7 @@ from tests.notify.conftest import wait_for
 from tests.triage.casework_factories import make_case
 from yhteys.clock import now
 from yhteys.db import get_engine
+from yhteys.settings import get_settings
 
 HER = "+358501234567"
 ANSWER = "Hej Amal,\n\nvi har hittat ett boende åt er. Ring oss i morgon kl. 10."
@@ -130,3 +133,40 @@ def test_staff_can_play_a_voice_note_and_read_what_became_of_the_other_files(
     assert sound.status_code == 200
     assert sound.headers["content-type"] == "audio/ogg"
     assert sound.content.startswith(b"OggS")
+
+
+def test_an_answer_too_long_for_one_message_waits_on_her_page(client, advisor, cloud_api):  # noqa: ANN001, F811
+    case = _her_case()
+    _reply(client, case, "Pitkä vastaus. " * 300)
+    body = _sent(cloud_api)
+    assert "Pitkä vastaus" not in body["text"]["body"]
+    assert case.reference in body["text"]["body"]
+
+
+def test_the_answer_never_falls_back_to_another_channel_with_its_text(
+        client, advisor, cloud_api):  # noqa: ANN001, F811
+    from notify.outbox import sealed_values
+
+    case = _her_case()
+    with Session(get_engine()) as db:
+        row = db.get(type(case), case.id)
+        row.backup_channel, row.backup_address = "email", "amal@example.org"
+        db.add(row)
+        db.commit()
+    cloud_api.script = [(400, {"error": {"message": "not on WhatsApp", "code": 131026}}, {})]
+    _reply(client, case)
+
+    def fallen_back() -> list[Notification]:
+        with Session(get_engine()) as db:
+            return list(db.scalars(select(Notification).where(
+                Notification.event == "advisor_replied", Notification.channel == "email")))
+
+    wait_for(lambda: fallen_back() and fallen_back()[0].state == "sent", timeout=10)
+    [email] = fallen_back()
+    assert email.sealed == "" or "reply_text" not in sealed_values(email)
+    [mail] = get_settings().mail_dir.glob(f"{email.id:08d}-advisor_replied-email.*")
+    parsed = email_parser.BytesParser(policy=email_policy.default).parsebytes(mail.read_bytes())
+    written = " ".join(part.get_content() for part in parsed.walk()
+                       if part.get_content_maintype() == "text")
+    assert case.reference in written  # the notice went by mail...
+    assert "boende" not in written and "Hej Amal" not in written  # ...without the text
