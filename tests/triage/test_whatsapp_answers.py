@@ -16,6 +16,7 @@ from intake import media
 from intake.models import Consent
 from notify.models import Notification, WhatsAppWindow
 from tests.intake.cloud_api import cloud_api, cloud_settings, voice_note  # noqa: F401
+from tests.intake.test_attachments import jpeg_bytes
 from tests.intake.test_whatsapp_media import SECRET, _media_message, _post
 from tests.notify.conftest import wait_for
 from tests.triage.casework_factories import make_case
@@ -110,9 +111,10 @@ def test_without_her_agreement_whatsapp_carries_only_the_notice(client, advisor,
 def test_staff_can_play_a_voice_note_and_read_what_became_of_the_other_files(
         client, advisor, cloud_api):  # noqa: ANN001, F811
     case = _her_case()
-    cloud_api.media = {"M1": (voice_note(), "audio/ogg"),
+    cloud_api.media = {"M1": (voice_note(), "audio/ogg"), "M2": (jpeg_bytes(), "image/jpeg"),
                        "M4": (b"MZ\x90\x00 not a photo", "image/jpeg")}
     _post(client, _media_message(HER, "wamid.v", "audio", {"id": "M1", "voice": True}))
+    _post(client, _media_message(HER, "wamid.i", "image", {"id": "M2"}))
     _post(client, _media_message(HER, "wamid.x", "image", {"id": "M4"}))
     _post(client, _media_message(HER, "wamid.y", "image", {"id": "GONE"}))
     _post(client, _media_message(HER, "wamid.s", "sticker", {"id": "M5"}))
@@ -124,6 +126,7 @@ def test_staff_can_play_a_voice_note_and_read_what_became_of_the_other_files(
     assert "media-src 'self'" in page.headers["content-security-policy"]
     player = re.search(r'<audio controls preload="none" src="([^"]+)"', page.text)
     assert player is not None
+    assert re.search(r'<img src="/triage/cases/[^"]+/attachments/\d+" alt="photo.jpg"', page.text)
     assert "A photo sent on WhatsApp was refused: this kind of file is not accepted." in page.text
     assert "A photo sent on WhatsApp could not be fetched. Ask the client to send it again." \
         in page.text
