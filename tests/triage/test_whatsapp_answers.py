@@ -136,6 +136,14 @@ def test_staff_can_play_a_voice_note_and_read_what_became_of_the_other_files(
     assert sound.status_code == 200
     assert sound.headers["content-type"] == "audio/ogg"
     assert sound.content.startswith(b"OggS")
+    # The player asks for parts of it (to learn its length, to seek).
+    part = client.get(player.group(1), headers={"range": "bytes=0-3"})
+    assert (part.status_code, part.content) == (206, b"OggS")
+    assert part.headers["content-range"] == f"bytes 0-3/{len(sound.content)}"
+    tail = client.get(player.group(1), headers={"range": "bytes=-10"})
+    assert tail.content == sound.content[-10:]
+    outside = client.get(player.group(1), headers={"range": f"bytes={len(sound.content)}-"})
+    assert outside.status_code == 416
 
 
 def test_an_answer_too_long_for_one_message_waits_on_her_page(client, advisor, cloud_api):  # noqa: ANN001, F811

@@ -360,7 +360,9 @@ async def attachment_download(request: Request) -> Response:
     attachment, data = await run_in_threadpool(
         _attachment, reference, request.path_params["attachment_id"], request.state.staff,
         request)
-    return Response(data, media_type=attachment.content_type, headers={
+    from triage.casework.ranges import ranged
+
+    return ranged(data, request.headers.get("range"), attachment.content_type, {
         "content-disposition": content_disposition(attachment.filename),
         "x-content-type-options": "nosniff",
         "cache-control": "no-store",
