@@ -105,7 +105,7 @@ def _text_of(message: dict[str, Any]) -> str:
         reply = _part(message, "interactive")
         chosen = reply.get("button_reply") or reply.get("list_reply") or {}
         return str(chosen.get("title", "")) if isinstance(chosen, dict) else ""
-    if kind in MEDIA_KINDS:
+    if kind in MEDIA_KINDS and _part(message, kind).get("id"):
         return str(_part(message, kind).get("caption", ""))  # the file itself comes later
     # Locations, contacts: the advisor sees that something came and asks for it another way.
     return f"[{str(kind)[:20] or 'message'}]"

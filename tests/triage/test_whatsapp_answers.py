@@ -126,7 +126,8 @@ def test_staff_can_play_a_voice_note_and_read_what_became_of_the_other_files(
     assert "media-src 'self'" in page.headers["content-security-policy"]
     player = re.search(r'<audio controls preload="none" src="([^"]+)"', page.text)
     assert player is not None
-    assert re.search(r'<img src="/triage/cases/[^"]+/attachments/\d+" alt="photo.jpg"', page.text)
+    assert re.search(r'<img src="/triage/cases/[^"]+/attachments/\d+" alt="photo.jpg" dir="auto"',
+                     page.text)
     assert "A photo sent on WhatsApp was refused: this kind of file is not accepted." in page.text
     assert "A photo sent on WhatsApp could not be fetched. Ask the client to send it again." \
         in page.text
