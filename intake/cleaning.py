@@ -29,6 +29,10 @@ def clean(kind: str, data: bytes) -> tuple[str, bytes]:
     """The cleaned copy of a file of a sniffed kind, and its content type."""
     if kind == "application/pdf":
         return "application/pdf", clean_pdf(data)
+    if kind == "audio/ogg":  # a WhatsApp voice note (intake.media)
+        from intake.ogg import clean_opus
+
+        return "audio/ogg", clean_opus(data)
     return clean_image(kind, data)
 
 

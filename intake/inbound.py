@@ -24,11 +24,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
+from intake import media as media_files
 from intake.models import Case, WhatsAppThread
 from intake.references import split_whatsapp_code, whatsapp_code_hash
 from intake.schemas import MESSAGE_MAX
 from intake.service import append_client_message
-from notify.inbound import InboundMessage, reference_replied_to, reply
+from notify.inbound import InboundMedia, InboundMessage, reference_replied_to, reply
 from yhteys import crypto, ratelimit
 from yhteys.clock import as_utc, now
 from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
@@ -102,10 +103,14 @@ def _thread(session: Session, number: str) -> WhatsAppThread:
     return thread
 
 
-def _attach(session: Session, case: Case, text: str, received_at: datetime) -> None:
+def _attach(session: Session, case: Case, text: str, received_at: datetime,
+            media: InboundMedia | None = None) -> None:
     message = append_client_message(session, case, _clean(text) or "…", channel="whatsapp")
     message.created_at = received_at
     session.add(message)
+    if media is not None:  # fetched later by the media job, never in the webhook's request
+        session.flush()
+        media_files.record(session, case, message, media)
     log.info("WhatsApp message %s added to case %s", message.id, case.id)
 
 
@@ -117,7 +122,8 @@ def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> None:
     """The messages that waited for the choice go to the chosen case."""
     if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
         for item in json.loads(crypto.open_text(thread.held, HELD_PURPOSE)):
-            _attach(session, case, item["text"], datetime.fromisoformat(item["at"]))
+            _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
+                    media_files.from_held(item.get("media")))
     thread.held, thread.held_at = "", None
 
 
@@ -125,7 +131,9 @@ def _hold(thread: WhatsAppThread, message: InboundMessage) -> None:
     items = []
     if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
         items = json.loads(crypto.open_text(thread.held, HELD_PURPOSE))
-    items = (items + [{"text": message.text, "at": message.received_at.isoformat()}])[-10:]
+    item = {"text": message.text, "at": message.received_at.isoformat(),
+            "media": media_files.held_form(message.media)}
+    items = (items + [item])[-10:]
     thread.held = crypto.seal_text(json.dumps(items), HELD_PURPOSE)
     thread.held_at = now()
 
@@ -174,10 +182,14 @@ def _chosen(message: InboundMessage, proven: list[Case], thread: WhatsAppThread,
 
 
 def _not_linked(session: Session, message: InboundMessage) -> None:
+    """One answer a day, in every language of the service: where the form is and when the chat
+    is open. The same whether or not some case names the number; what it sent is not kept."""
     thread = _thread(session, message.number)
     if thread.replied_at is None or now() - as_utc(thread.replied_at) >= NOT_LINKED_EVERY:
         thread.replied_at = now()
-        reply(session, message, "not_linked", locale=_locale(None))
+        from intake.unknown_number import answer_context
+
+        reply(session, message, "unknown", locale=_locale(None), **answer_context())
 
 
 def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
@@ -205,7 +217,7 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
     if message.choice.startswith("case:"):  # a tap on a reference is a choice, not a message
         reply(session, message, "chosen", locale=_locale(case), reference=case.reference)
     else:
-        _attach(session, case, message.text, message.received_at)
+        _attach(session, case, message.text, message.received_at, message.media)
     return True
 
 
@@ -218,6 +230,16 @@ def forget_held(session: Session) -> int:
             col(WhatsAppThread.held) == "",
             func.coalesce(WhatsAppThread.chosen_at, idle) <= idle,
             func.coalesce(WhatsAppThread.replied_at, idle) <= idle,
+        )
+    )
+    # A number that proved no case needs its thread only to answer it once a day.
+    answered = now() - NOT_LINKED_EVERY
+    session.execute(
+        delete(WhatsAppThread).where(
+            col(WhatsAppThread.held) == "",
+            col(WhatsAppThread.case_id).is_(None),
+            col(WhatsAppThread.chosen_at).is_(None),
+            func.coalesce(WhatsAppThread.replied_at, answered) <= answered,
         )
     )
     cutoff = now() - HELD_FOR

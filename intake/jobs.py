@@ -23,6 +23,13 @@ def forget_held() -> int:
         return forget_held(session)
 
 
+def fetch_whatsapp_media() -> int:
+    """Files clients sent on WhatsApp: fetched, checked and stored on their case."""
+    from intake.media import fetch_due
+
+    return fetch_due()
+
+
 def reseal_attachments(session: Session) -> dict[str, int]:
     from dataclasses import asdict
 

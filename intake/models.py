@@ -145,7 +145,7 @@ class Consent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
-    purpose: str = Field(max_length=32)  # process | search | share_contact
+    purpose: str = Field(max_length=32)  # process | search | share_contact | whatsapp_answers
     notice_version: str = Field(max_length=32)
     given_at: datetime = Field(default_factory=now, sa_type=_tz())
 
@@ -187,3 +187,28 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=_tz())
     revoked_at: datetime | None = Field(default=None, sa_type=_tz())
     revoked_by: int | None = None
+
+
+class WhatsAppMedia(SQLModel, table=True):
+    """A file a client sent on WhatsApp, to be fetched from the provider and checked like any
+    upload (intake.media). The provider's media id rests sealed and only until the file is
+    fetched or given up; `state` and `reason` leave the line staff read on the case."""
+
+    __tablename__ = "whatsapp_media"
+    __table_args__ = (Index("ix_whatsapp_media_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    message_id: int = Field(foreign_key="case_message.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # voice | audio | image | document | video | sticker
+    sealed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # pending -> fetching -> done | refused (the file) | failed (the fetch) | not_kept
+    state: str = Field(default="pending", max_length=16)
+    reason: str = Field(default="", max_length=32)  # an attachments.MESSAGES code, or ours
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=now, sa_type=_tz())
+    lease_until: datetime | None = Field(default=None, sa_type=_tz())
+    attachment_id: int | None = Field(default=None, foreign_key="attachment.id",
+                                      ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz())

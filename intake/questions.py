@@ -290,6 +290,21 @@ CONTACT = Section(lazy_gettext("How can we contact you?"), (
         doc="A voicemail or a text message may be left if nobody answers.",
         privacy=STATISTICAL, status_page=False, case_page=False,
     ),
+    Question(
+        "consents.whatsapp_answers",
+        lazy_gettext("My advisor's answers may come to me on WhatsApp."),
+        Boolean(), "checkbox",
+        hint=lazy_gettext(
+            "WhatsApp belongs to the company Meta, and Meta processes the messages. Without "
+            "this, WhatsApp only tells you that an answer is waiting, and you read it on the "
+            "page of your request."
+        ),
+        doc="Optional, with WhatsApp as the way of contact: the advisor's answers may be sent "
+        "as WhatsApp messages, which Meta processes. Without it, WhatsApp carries only a notice.",
+        shown_if=Shown("contact_channel", frozenset({"whatsapp"})),
+        privacy=STATISTICAL, export="consent_whatsapp_answers", status_page=False,
+        case_page=False,
+    ),
     CONTACT_WINDOWS,
     Section(lazy_gettext("Another way to reach you"), (
         Question(

@@ -157,6 +157,8 @@ def _check_common(case: Any, errors: Errors) -> None:
         case.consents = _no_consents()
     if not case.consents.process and not errors.has("consents.process"):
         errors.add("consents.process", "consent_required")
+    if case.contact_channel != "whatsapp":
+        case.consents.whatsapp_answers = False  # asked only with WhatsApp as the way of contact
 
 
 def _no_consents() -> Any:
@@ -247,7 +249,8 @@ class Submission:
 
     def consent_purposes(self) -> list[str]:
         consents = self.case.consents
-        return [name for name in ("process", "search", "share_contact") if getattr(consents, name)]
+        names = ("process", "search", "share_contact", "whatsapp_answers")
+        return [name for name in names if getattr(consents, name)]
 
     def notification_locale(self, page_locale: str) -> str:
         return self.case.language if self.case.language in LANGUAGES else page_locale

@@ -305,7 +305,10 @@ def queue_fallback(session: Session, row: Notification) -> Notification | None:
             subject_key=row.subject_key,
             context=dict(row.context),
             fallback=[(c, r) for c, r in rest],
-            sealed=sealed_values(row),
+            # The advisor's own text was agreed for WhatsApp only: elsewhere the notice says
+            # a reply waits, as it always did.
+            sealed={k: v for k, v in sealed_values(row).items()
+                    if k != "reply_text" or channel == "whatsapp"},
         )
     except NotificationError as exc:  # e.g. BASE_URL changed since: the failure still stands
         log.warning("outbox row %d: no fallback (%s)", row.id, exc)

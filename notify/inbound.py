@@ -26,13 +26,24 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class InboundMedia:
+    """A file sent with the message: only its provider id, fetched later (intake.media)."""
+
+    kind: str  # voice | audio | image | document | video | sticker
+    id: str  # the provider's media id: GET {api_base}/{id} gives a short-lived URL
+    mime_type: str = ""  # as declared by WhatsApp: a hint, the content decides
+    filename: str = ""  # a document's name as sent
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     id: str  # the provider's message id ("wamid....")
     number: str  # E.164, "+358..."
-    text: str  # the text, a button's or list row's title, or "[audio]" for media
+    text: str  # the text, a button's or list row's title, or a file's caption
     received_at: datetime
     reply_to: str = ""  # the id of our message the person replied to (swipe to reply)
     choice: str = ""  # the id of the interactive button or list row chosen
+    media: InboundMedia | None = None  # a voice note, photo, document, ...
 
 
 # handler(session, message) -> True when it took care of the message.
@@ -107,6 +118,7 @@ def reply(
     locale: str,
     reference: str = "",
     choices: Sequence[str] = (),
+    hours: str = "",
 ) -> Notification | None:
     """Answer an inbound message in the open window: a short fixed text (`kind`), and for a
     choice, the references to choose from as an interactive list. Never case details."""
@@ -115,6 +127,8 @@ def reply(
         context["reference"] = reference
     if choices:
         context["choices"] = ",".join(choices)
+    if hours:
+        context["hours"] = hours  # the chat's weekly hours (notify.whatsapp_texts.HOURS_RE)
     return queue_notification(
         session, event="whatsapp_reply", channel="whatsapp", recipient=message.number,
         locale=locale, subject_key=f"reply:{message.id or message.received_at.isoformat()}",

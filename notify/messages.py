@@ -51,4 +51,16 @@ def render(event: str, locale: str, context: dict[str, str]) -> Message:
         short = ""
         if event in CLIENT_EVENTS:
             short = " ".join(render_string(f"notify/{event}/{SHORT}", values).split())
-    return Message(subject=subject, text=text, html=html, short=short)
+    return Message(subject=subject, text=text, html=html, short=_long_short(event, locale,
+                                                                             values, short))
+
+
+def _long_short(event: str, locale: str, values: dict[str, str], short: str) -> str:
+    """The WhatsApp texts that keep their lines (notify.whatsapp_texts), else `short`."""
+    from notify import whatsapp_texts
+
+    if event == "advisor_replied" and values.get("reply_text"):
+        return whatsapp_texts.advisor_text(locale, values)
+    if event == "whatsapp_reply" and values.get("reply") == "unknown":
+        return whatsapp_texts.unknown_number_text(values)
+    return short

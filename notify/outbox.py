@@ -27,6 +27,7 @@ from notify.models import (
     REPLY_EVENTS,
     Notification,
 )
+from notify.whatsapp_texts import HOURS_RE
 from yhteys import crypto
 from yhteys.clock import now
 from yhteys.db import pk, rowcount, table_of
@@ -35,7 +36,10 @@ from yhteys.settings import get_settings
 log = logging.getLogger(__name__)
 
 CLIENT_KEYS = frozenset({"reference", "status_url"})
-REPLY_KEYS = frozenset({"reply", "reference", "choices"})
+REPLY_KEYS = frozenset({"reply", "reference", "choices", "hours"})
+# The advisor's answer itself, for WhatsApp only when she agreed to it: it travels sealed only.
+SEALED_ONLY_KEYS = frozenset({"reply_text"})
+REPLY_TEXT_MAX = 3500  # with its two lines around it, within WhatsApp's 4096 characters
 STAFF_KEYS = frozenset({"reference", "staff_url"})
 # Keys a client event may add, each with its few fixed values: nothing the person or staff wrote.
 OPTIONAL_KEYS = {"advisor_replied": {"attached": frozenset({"one", "several"})}}
@@ -53,7 +57,7 @@ class NotificationError(ValueError):
     """A call that would put something other than a reference and a link in a notification."""
 
 
-REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen"})
+REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen", "unknown"})
 
 
 def _check_reply(context: dict[str, str]) -> None:
@@ -65,6 +69,8 @@ def _check_reply(context: dict[str, str]) -> None:
     references = [context.get("reference", "")] + context.get("choices", "").split(",")
     if any(r and not REFERENCE_RE.match(r) for r in references):
         raise NotificationError("reference is not a case reference code")
+    if context.get("hours") and not HOURS_RE.match(context["hours"]):
+        raise NotificationError("hours must be weekday and minutes, nothing else")
 
 
 def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[str]) -> None:
@@ -74,6 +80,12 @@ def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[s
     base_keys = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
     optional = OPTIONAL_KEYS.get(event, {})
     allowed = base_keys | set(optional)
+    if event == "advisor_replied" and "reply_text" in context:
+        if "reply_text" not in sealed_keys:
+            raise NotificationError("the advisor's text may only travel sealed")
+        if len(context["reply_text"]) > REPLY_TEXT_MAX:
+            raise NotificationError("the advisor's text is too long for WhatsApp")
+        allowed = allowed | SEALED_ONLY_KEYS
     keys = set(context)
     extra = keys - allowed
     if extra:
@@ -153,6 +165,8 @@ def queue_notification(
     if not subject_key or len(subject_key) > 120:
         raise NotificationError("subject_key must be 1-120 characters")
     sealed = dict(sealed or {})
+    if "reply_text" in sealed and channel != "whatsapp":
+        raise NotificationError("the advisor's text goes only by WhatsApp")
     if overlap := set(sealed) & set(context):
         raise NotificationError(f"{sorted(overlap)} given both in context and sealed")
     _check_context(event, {**context, **sealed}, frozenset(sealed))

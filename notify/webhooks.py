@@ -85,6 +85,7 @@ def _message(session: Session, message: dict[str, Any]) -> None:
             received_at=_timestamp(message.get("timestamp")),
             reply_to=str(context.get("id", "")) if isinstance(context, dict) else "",
             choice=_choice_of(message),
+            media=_media_of(message),
         ),
     )
 
@@ -104,8 +105,31 @@ def _text_of(message: dict[str, Any]) -> str:
         reply = _part(message, "interactive")
         chosen = reply.get("button_reply") or reply.get("list_reply") or {}
         return str(chosen.get("title", "")) if isinstance(chosen, dict) else ""
-    # Media, locations, contacts: the advisor sees that something came and asks for it another way.
+    if kind in MEDIA_KINDS and _part(message, kind).get("id"):
+        return str(_part(message, kind).get("caption", ""))  # the file itself comes later
+    # Locations, contacts: the advisor sees that something came and asks for it another way.
     return f"[{str(kind)[:20] or 'message'}]"
+
+
+MEDIA_KINDS = ("audio", "voice", "image", "document", "video", "sticker")
+
+
+def _media_of(message: dict[str, Any]) -> Any:
+    from notify.inbound import InboundMedia
+
+    kind = str(message.get("type", ""))
+    if kind not in MEDIA_KINDS:
+        return None
+    part = _part(message, kind)
+    media_id = str(part.get("id", ""))[:128]
+    if not media_id:
+        return None
+    if kind == "audio" and part.get("voice") is True:
+        kind = "voice"  # a voice note recorded in the chat, not an audio file
+    return InboundMedia(
+        kind=kind, id=media_id, mime_type=str(part.get("mime_type", ""))[:100],
+        filename=str(part.get("filename", ""))[:200],
+    )
 
 
 def _choice_of(message: dict[str, Any]) -> str:

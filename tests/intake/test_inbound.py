@@ -95,7 +95,7 @@ def test_a_case_opened_with_her_number_by_someone_else_never_gets_her_messages(c
     _webhook(client, HER, "I am hiding at my friend's place in Tampere", "wamid.1")
     assert _bodies(hooks, relatives.reference) == []
     # She is told, neutrally, how to connect her own request; nothing names the other case.
-    assert _replies(hooks, HER) == [{"reply": "not_linked"}]
+    assert _replies(hooks, HER) == [{"reply": "unknown"}]
     # Staff replies on the relative's case do not go to her phone either.
     with Session(engine_for(hooks.database_url)) as db:
         from triage.casework.notices import advisor_replied

@@ -27,6 +27,7 @@ class Line:
     body: str
     mine: bool = False
     files: list[Attachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files sent on WhatsApp not (yet) here
 
 
 def find(session: Session, reference: str) -> Case | None:
@@ -68,6 +69,13 @@ def conversation(session: Session, case: Case, names: Mapping[int | None, str]) 
         select(Attachment).where(col(Attachment.case_id) == case.id).order_by(col(Attachment.id))
     ):
         files.setdefault(attachment.message_id, []).append(attachment)
+    from intake.media import for_case
+    from triage.casework.media_lines import line
+
+    notes: dict[int | None, list[str]] = {}
+    for media in for_case(session, pk(case)):
+        if text := line(media):
+            notes.setdefault(media.message_id, []).append(text)
     client = _("Client")
     lines = [Line(case.created_at, client, case.message, files=files.get(None, []))]
     query = select(CaseMessage).where(col(CaseMessage.case_id) == case.id).order_by(
@@ -77,7 +85,7 @@ def conversation(session: Session, case: Case, names: Mapping[int | None, str]) 
         author = client if message.author == "client" else names.get(
             message.staff_user_id, _("Advisor"))
         lines.append(Line(message.created_at, author, message.body, message.author == "staff",
-                          files.get(message.id, [])))
+                          files.get(message.id, []), notes.get(message.id, [])))
     return lines
 
 

@@ -425,5 +425,7 @@ async def attachment_download(request: Request) -> Response:
     attachment, data = await run_in_threadpool(
         _attachment, reference, request.path_params["attachment_id"], request.state.staff,
         request)
-    return Response(data, media_type=attachment.content_type,
-                    headers=download_headers(attachment))
+    from triage.casework.ranges import ranged
+
+    return ranged(data, request.headers.get("range"), attachment.content_type,
+                  download_headers(attachment))

@@ -104,6 +104,8 @@ def client_status_url(case: Case) -> str:
 def advisor_replied(session: Session, case: Case, message_id: int, files: int = 0) -> bool:
     """Tell the client, the way `intake.reach` says, that a reply waits (and that it has files,
     never which)."""
+    from intake.whatsapp_answers import sealed_answer
+
     way = reach(case, "advisor_replied")
     if way is None:
         return False
@@ -116,5 +118,6 @@ def advisor_replied(session: Session, case: Case, message_id: int, files: int = 
         subject_key=f"message:{message_id}",
         context=context,
         fallback=list(way.fallback),
+        sealed=sealed_answer(session, case, way.channel, message_id),
     )
     return queued is not None
