@@ -34,6 +34,10 @@ def _serve(args: argparse.Namespace) -> int:
     if workers > 1 and not settings.redis_url:
         log.warning("WEB_WORKERS > 1 needs REDIS_URL (shared rate limits and jobs); using 1")
         workers = 1
+    from yhteys.metrics import prepare_multiprocess
+
+    # Before uvicorn starts the workers: they inherit the folder where they share metrics.
+    prepare_multiprocess(settings, workers, prune=True)
     uvicorn.run(
         "yhteys.app:create_app",
         factory=True,
@@ -149,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        from yhteys.metrics import prepare_multiprocess
         from yhteys.registry import configure
 
+        prepare_multiprocess(get_settings())  # before any metric is first counted
         configure()  # every command runs with the same handlers as the web app
         return int(args.func(args) or 0)
     except SettingsError as exc:
