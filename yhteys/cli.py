@@ -90,6 +90,39 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yhteys import backup
+
+    folder = Path(args.to) if args.to else backup.default_folder()
+    try:
+        manifest = backup.backup(folder)
+    except backup.BackupError as exc:
+        if not (folder / backup.MANIFEST).exists():
+            backup.remove_partial(folder)
+        print(f"yhteys backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {folder}")
+    print(backup.summary(manifest))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yhteys import backup
+
+    try:
+        manifest = backup.restore(Path(args.source))
+    except backup.BackupError as exc:
+        print(f"yhteys restore: {exc}", file=sys.stderr)
+        return 1
+    print("restored; the row counts match the backup's manifest")
+    print(backup.summary(manifest))
+    return 0
+
+
 def _translations(args: argparse.Namespace) -> int:
     """How far each language is, per part: for translators and whoever decides to offer one."""
     from yhteys import catalogs
@@ -141,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seal files and secrets again with the first DATA_KEYS key (after a new key is "
         "put first; also seals what was stored before encryption at rest)",
     ).set_defaults(func=_rotate_keys)
+
+    backup = sub.add_parser(
+        "backup", help="copy the database and the upload folder into a new folder, with a "
+        "manifest (the keys are not included: keep DATA_KEYS and SECRET_KEY apart)")
+    backup.add_argument("--to", help="the new folder (default: var/backups/yhteys-<time>)")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty database and upload folder")
+    restore.add_argument("--from", dest="source", required=True, help="the backup folder")
+    restore.set_defaults(func=_restore)
 
     from yhteys.registry import registry
 
