@@ -122,3 +122,27 @@ def test_the_processes_of_a_host_add_up(scraper, use_settings, tmp_path):  # noq
     assert value(samples, "yhteys_submissions_total", kind="tracing", channel="web") == 2
     assert value(samples, "yhteys_deliveries_total", channel="email", result="sent") == 4
     assert ("yhteys_outbox_unsent", ()) in samples  # read from the database as well
+
+
+def test_serve_with_several_workers_shares_a_folder_and_prunes_dead_processes(
+        settings, monkeypatch):  # noqa: ANN001
+    import os
+
+    from prometheus_client import values
+
+    from yhteys.metrics import MULTIPROC_ENV, multiprocess_dir, prepare_multiprocess
+
+    monkeypatch.setattr(values, "ValueClass", values.ValueClass)  # put back afterwards
+    monkeypatch.setenv(MULTIPROC_ENV, "unset")
+    monkeypatch.delenv(MULTIPROC_ENV)
+    assert multiprocess_dir(settings) is None  # one process: its own memory
+    folder = settings.var_dir / "metrics"
+    folder.mkdir(parents=True)
+    gone = subprocess.Popen(["true"])  # noqa: S607
+    gone.wait()
+    (folder / f"counter_{gone.pid}.db").write_bytes(b"")
+    (folder / f"counter_{os.getpid()}.db").write_bytes(b"")
+    assert prepare_multiprocess(settings, workers=4, prune=True) == folder
+    assert os.environ[MULTIPROC_ENV] == str(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [f"counter_{os.getpid()}.db"]
+    assert values.ValueClass is not values.MutexValue  # counted in the shared files from now on
