@@ -18,9 +18,10 @@ from yhteys import i18n
 from yhteys.bodylimit import BodyLimitMiddleware
 from yhteys.compression import CompressionMiddleware
 from yhteys.health import readyz
-from yhteys.logs import configure_logging, redact_path
+from yhteys.logs import configure_logging, current_request_id, redact_path
 from yhteys.metrics import metrics_view
 from yhteys.middleware import (
+    REQUEST_ID_HEADER,
     LocaleMiddleware,
     RequestMiddleware,
     SecurityHeadersMiddleware,
@@ -93,8 +94,13 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(("/api/", "/hooks/")):
         from yhteys.problems import problem
 
-        return problem(500, "Internal error")
-    return render(request, "errors/error.html", {"status": 500}, status_code=500)
+        response: Response = problem(500, "Internal error")
+    else:
+        response = render(request, "errors/error.html", {"status": 500}, status_code=500)
+    request_id = current_request_id()
+    if request_id:  # this handler answers outside RequestMiddleware: the header is set here
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 def collect_routes() -> list[BaseRoute]:

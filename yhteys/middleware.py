@@ -125,7 +125,7 @@ class RequestMiddleware:
             return
         import time
 
-        from yhteys.logs import request_id_bound
+        from yhteys.logs import REQUEST_ID
         from yhteys.metrics import REQUEST_SECONDS
 
         request_id = self._request_id(scope)
@@ -136,13 +136,17 @@ class RequestMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        with request_id_bound(request_id):
-            try:
-                await self.app(scope, receive, send_wrapper)
-            finally:
-                REQUEST_SECONDS.labels(self.route_name(scope), scope["method"]).observe(
-                    time.perf_counter() - started
-                )
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            REQUEST_SECONDS.labels(self.route_name(scope), scope["method"]).observe(
+                time.perf_counter() - started
+            )
+        # Reset only on success: an error goes on to the server-error handler, outside this
+        # middleware, which logs it and answers 500 under the same id (yhteys.app.server_error).
+        # Each request runs in a task of its own, so the id never outlives it.
+        REQUEST_ID.reset(token)
 
 
 def route_names(routes: list) -> dict[int, str]:  # noqa: ANN001 - Starlette routes

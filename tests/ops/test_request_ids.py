@@ -112,3 +112,18 @@ def test_the_id_travels_through_redis_to_the_worker(use_settings, redis_url, jso
         worker.stop(timeout=5000)
         broker.configure(use_settings(redis_url=""))
     assert "amal.k@example.org" not in json_lines.getvalue()
+
+
+def test_an_unhandled_error_is_logged_and_answered_under_the_requests_id(app, json_lines):  # noqa: ANN001
+    from starlette.routing import Route
+
+    async def boom(request):  # noqa: ANN001, ANN202
+        raise RuntimeError("could not save amal.k@example.org")
+
+    app.router.routes.append(Route("/boom", boom, name="boom"))
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status_code == 500
+    request_id = response.headers["x-request-id"]
+    logged = [line for line in parsed(json_lines) if line["message"].startswith("unhandled error")]
+    assert [line["request_id"] for line in logged] == [request_id]
+    assert "amal.k@example.org" not in json_lines.getvalue()
