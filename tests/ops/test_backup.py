@@ -144,6 +144,8 @@ def test_the_command_writes_a_manifest_and_never_a_key(browser, quiet_client, se
     for path in folder.iterdir():
         assert secret not in path.read_bytes(), path.name
     assert main(["backup", "--to", str(folder)]) == 1  # never over an existing backup
+    assert main(["restore", "--from", str(folder)]) == 1  # never over a database in use
+    assert "not empty" in capsys.readouterr().err
     # A changed file is caught before anything is restored.
     (folder / "uploads.tar").write_bytes(b"tampered")
     with pytest.raises(backup.BackupError, match="differs"):
