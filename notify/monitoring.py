@@ -4,6 +4,7 @@ asked. Counts and ages only: no recipient, no reference."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from yhteys.db import get_engine, table_of
 from yhteys.settings import get_settings
 
 T = table_of(Notification).c
+log = logging.getLogger(__name__)
 
 
 def unsent(session: Session) -> tuple[int, datetime | None]:
@@ -44,8 +46,12 @@ class OutboxCollector:
     """The outbox as gauges, read at each scrape (one indexed query)."""
 
     def collect(self) -> Iterator[Metric]:
-        with Session(get_engine()) as session:
-            count, oldest = unsent(session)
+        try:
+            with Session(get_engine()) as session:
+                count, oldest = unsent(session)
+        except Exception as exc:  # noqa: BLE001 - the other metrics still answer; /readyz says why
+            log.warning("outbox metrics unavailable: %s", type(exc).__name__)
+            return
         depth = GaugeMetricFamily("yhteys_outbox_unsent", "Notifications not yet sent")
         depth.add_metric([], count)
         yield depth

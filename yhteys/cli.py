@@ -45,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=workers,
         access_log=False,  # paths carry status-link secrets
+        log_config=None,  # uvicorn's lines go through our handler: JSON in production, redacted
         proxy_headers=False,  # client addresses come from TRUSTED_PROXIES, see yhteys/client.py
         server_header=False,
     )

@@ -153,6 +153,8 @@ def configure_logging(level: str = "INFO", json_lines: bool | None = None) -> No
         root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic announces its plugins each time the migration files are read (/readyz does once).
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if HIDE_ROWS not in logging.getLogger(SQL_LOGGER).filters:
         logging.getLogger(SQL_LOGGER).addFilter(HIDE_ROWS)
     # uvicorn and dramatiq bring handlers of their own: every handler gets the filters.

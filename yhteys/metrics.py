@@ -122,13 +122,13 @@ def exposition() -> bytes:
 
 
 def _allowed_address(request: Request) -> bool:
-    from yhteys.client import _trusted, client_ip
+    from yhteys.client import client_ip, trusted_proxy
 
     peer = request.client.host if request.client else ""
     forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
     # A proxy on this host makes every public request come from loopback: a forwarded request
     # counts only through a proxy we trust to name the real client.
-    if forwarded and not _trusted(peer):
+    if forwarded and not trusted_proxy(peer):
         return False
     try:
         address = ipaddress.ip_address(client_ip(request))

@@ -100,11 +100,11 @@ class RequestMiddleware:
         self.route_names = route_names or {}
 
     def _request_id(self, scope: Scope) -> str:
-        from yhteys.client import _trusted
+        from yhteys.client import trusted_proxy
         from yhteys.logs import new_request_id, well_formed_request_id
 
         client = scope.get("client")
-        if client and _trusted(client[0]):
+        if client and trusted_proxy(client[0]):
             for key, value in scope.get("headers") or []:
                 if key == REQUEST_ID_HEADER.encode():
                     given = well_formed_request_id(value.decode("latin-1"))
