@@ -97,6 +97,13 @@ DELIVERIES = Counter(
 )
 SLA_BREACHES = Counter("yhteys_sla_breaches", "Missed SLA targets, by target", ["target"])
 LOGIN_FAILURES = Counter("yhteys_login_failures", "Failed staff login steps", ["step"])
+# A label value a client chooses must come from a fixed set, or it could grow the series forever.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else "other"
+
 
 class _Default:
     """This process's own metrics, when no other process shares them."""

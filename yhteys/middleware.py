@@ -126,7 +126,7 @@ class RequestMiddleware:
         import time
 
         from yhteys.logs import REQUEST_ID
-        from yhteys.metrics import REQUEST_SECONDS
+        from yhteys.metrics import REQUEST_SECONDS, method_label
 
         request_id = self._request_id(scope)
         started = time.perf_counter()
@@ -140,7 +140,7 @@ class RequestMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            REQUEST_SECONDS.labels(self.route_name(scope), scope["method"]).observe(
+            REQUEST_SECONDS.labels(self.route_name(scope), method_label(scope["method"])).observe(
                 time.perf_counter() - started
             )
         # Reset only on success: an error goes on to the server-error handler, outside this

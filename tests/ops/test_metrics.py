@@ -70,6 +70,7 @@ def test_routes_are_named_never_by_their_path(browser, quiet_client, scraper):  
     path = status_link(response.text).replace("http://testserver", "")
     assert quiet_client.get(path).status_code == 200
     quiet_client.get("/no/such/page")
+    quiet_client.request("BREW", "/no/such/pot")  # a method the client makes up
     text = scraper.get("/metrics").text
     secret = path.rsplit("/", 1)[1]
     assert secret not in text and "/status/" not in text
@@ -77,6 +78,9 @@ def test_routes_are_named_never_by_their_path(browser, quiet_client, scraper):  
               for sample in family.samples for labels in [sample.labels] if "route" in labels}
     assert {"request_submit", "unmatched"} <= routes
     assert any("status" in r for r in routes), routes
+    methods = {sample.labels["method"] for family in text_string_to_metric_families(text)
+               for sample in family.samples if "method" in sample.labels}
+    assert "BREW" not in methods and "other" in methods
 
 
 def test_the_outbox_is_read_at_scrape_time(browser, scraper):  # noqa: ANN001
