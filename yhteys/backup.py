@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -51,11 +50,21 @@ def default_folder() -> Path:
 
 def backup(folder: Path) -> dict:
     """Write a backup into `folder` (which must not exist yet); returns the manifest."""
-    settings = get_settings()
-    if folder.exists() and any(folder.iterdir()):
-        raise BackupError(f"{folder} is not empty")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupError(f"{folder} is not an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)  # what it holds is sealed or personal: readable by this account only
+    try:
+        return _write(folder)
+    except BaseException:
+        # Nothing half-written may pass for a backup; the folder was empty or new.
+        for path in folder.iterdir():
+            path.unlink()
+        raise
+
+
+def _write(folder: Path) -> dict:
+    settings = get_settings()
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite"):
         database = "sqlite"
@@ -89,6 +98,8 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _sqlite_backup(source: Path, target: Path) -> tuple[list[str], dict[str, int]]:
+    if not source.is_file():
+        raise BackupError(f"no SQLite database at {source}")
     # The online backup API copies a consistent database while the service keeps writing. The
     # copy is one self-contained file (no write-ahead log beside it).
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
@@ -232,7 +243,3 @@ def summary(manifest: dict) -> str:
     lines.append(manifest["keys"])
     return "\n".join(lines)
 
-
-def remove_partial(folder: Path) -> None:
-    """A failed backup leaves nothing half-written that could pass for a backup."""
-    shutil.rmtree(folder, ignore_errors=True)

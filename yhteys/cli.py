@@ -100,8 +100,6 @@ def _backup(args: argparse.Namespace) -> int:
     try:
         manifest = backup.backup(folder)
     except backup.BackupError as exc:
-        if not (folder / backup.MANIFEST).exists():
-            backup.remove_partial(folder)
         print(f"yhteys backup: {exc}", file=sys.stderr)
         return 1
     print(f"backup written to {folder}")

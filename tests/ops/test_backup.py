@@ -144,9 +144,21 @@ def test_the_command_writes_a_manifest_and_never_a_key(browser, quiet_client, se
     for path in folder.iterdir():
         assert secret not in path.read_bytes(), path.name
     assert main(["backup", "--to", str(folder)]) == 1  # never over an existing backup
+    assert (folder / "manifest.json").is_file()  # and the existing one is left alone
     assert main(["restore", "--from", str(folder)]) == 1  # never over a database in use
     assert "not empty" in capsys.readouterr().err
     # A changed file is caught before anything is restored.
     (folder / "uploads.tar").write_bytes(b"tampered")
     with pytest.raises(backup.BackupError, match="differs"):
         backup.read_manifest(folder)
+
+
+def test_a_failed_backup_leaves_nothing_that_passes_for_one(settings, tmp_path):  # noqa: ANN001
+    folder = tmp_path / "failed"
+    set_settings(replace(settings, database_url=f"sqlite:///{tmp_path / 'missing.db'}"))
+    try:
+        with pytest.raises(backup.BackupError, match="no SQLite database"):
+            backup.backup(folder)
+    finally:
+        set_settings(settings)
+    assert list(folder.iterdir()) == []
