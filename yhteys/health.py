@@ -23,6 +23,7 @@ from yhteys.db import engine_for
 from yhteys.settings import Settings, get_settings
 
 CACHE_SECONDS = 2.0
+STALE_SECONDS = 10.0
 REDIS_TIMEOUT = 0.5
 
 Facts = dict[str, object]
@@ -87,17 +88,28 @@ def check_database(settings: Settings) -> dict[str, Facts]:
 
 
 def readiness() -> tuple[bool, dict[str, Facts]]:
-    """(ready, checks), at most CACHE_SECONDS old."""
+    """(ready, checks), at most CACHE_SECONDS old.
+
+    One check runs at a time. While it runs, other probes get the last result if it is recent
+    (STALE_SECONDS), else "not ready": a database that hangs instead of refusing must neither
+    look ready nor hold a thread of the server's pool for every probe waiting behind it."""
     global _cached
     settings = get_settings()
     key = (settings.database_url, settings.redis_url)
-    with _lock:
+    if not _lock.acquire(blocking=False):
+        last = _cached
+        if last and last[1] == key and time.monotonic() - last[0] < STALE_SECONDS:
+            return last[2]
+        return False, {"database": {"ok": False, "error": "check still running"}}
+    try:
         if _cached and _cached[1] == key and time.monotonic() - _cached[0] < CACHE_SECONDS:
             return _cached[2]
         checks = {**check_database(settings), "redis": check_redis(settings)}
         result = (all(bool(c.get("ok")) for c in checks.values()), checks)
         _cached = (time.monotonic(), key, result)
         return result
+    finally:
+        _lock.release()
 
 
 def forget() -> None:

@@ -140,3 +140,13 @@ def test_the_result_is_cached_and_cheap(quiet_client, settings):  # noqa: ANN001
     cached = (time.perf_counter() - started) / 100
     assert checked < 0.5  # a few ms in practice; generous on a shared machine
     assert cached < 0.001
+
+
+def test_probes_do_not_queue_behind_a_check_that_hangs(quiet_client, monkeypatch):  # noqa: ANN001
+    assert quiet_client.get("/readyz").status_code == 200
+    with health._lock:  # a check under way, stuck on a database that does not answer
+        assert quiet_client.get("/readyz").status_code == 200  # the last result, still recent
+        monkeypatch.setattr(health, "STALE_SECONDS", 0.0)
+        response = quiet_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {"ok": False, "error": "check still running"}
