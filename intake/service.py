@@ -35,6 +35,7 @@ from intake.references import (
     whatsapp_code_hash,
 )
 from intake.validation import Submission
+from yhteys import metrics
 from yhteys.clock import as_utc, now
 from yhteys.db import pk, session_scope, table_of
 from yhteys.settings import get_settings
@@ -118,6 +119,7 @@ def submit(
                     files=files,
                 )
             log.info("case %s created (%s, %s)", case.id, case.kind, source)
+            metrics.SUBMISSIONS.labels(case.kind, source).inc()
             return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
         except IntegrityError:
             # A reference already taken, or the same key committed by a concurrent request:

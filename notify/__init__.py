@@ -13,13 +13,15 @@ if TYPE_CHECKING:
 
 def includeme(config: Config) -> None:
     """What notifications add to the product (see yhteys.registry)."""
-    from notify import commands, jobs, outbox
+    from notify import commands, jobs, monitoring, outbox
     from notify.routes import routes
 
     config.add_routes(routes)
     config.add_job("outbox-secrets", 3600, jobs.forget_sealed)
     config.add_commands(commands.register)
     config.add_resealer("notification links", outbox.reseal_pending)
+    config.add_check("outbox", monitoring.outbox_check)
+    config.add_collector(monitoring.OutboxCollector)
     config.add_catalog("notify", [
         ("notify", [("**.py", "python")]),
         ("templates/notify", [("staff_*/**", "ignore"), ("_staff_*", "ignore"),

@@ -21,6 +21,7 @@ from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
     CurrentMessage,
+    Middleware,
     ShutdownNotifications,
     TimeLimit,
 )
@@ -34,10 +35,39 @@ _broker_url: str | None = None
 _actors: list[dramatiq.Actor] = []
 
 
+class RequestIds(Middleware):
+    """A job's log lines carry the id of the request that enqueued it (yhteys.logs): the id
+    travels in the message's options, on Redis and in the in-process queue alike. A job no
+    request enqueued (the relay's, a retry's) gets one of its own."""
+
+    OPTION = "request_id"
+
+    def before_enqueue(self, broker, message, delay) -> None:  # noqa: ANN001
+        from yhteys.logs import current_request_id
+
+        request_id = current_request_id()
+        if request_id and self.OPTION not in message.options:
+            message.options[self.OPTION] = request_id
+
+    def before_process_message(self, broker, message) -> None:  # noqa: ANN001
+        from yhteys.logs import REQUEST_ID, new_request_id, well_formed_request_id
+
+        given = well_formed_request_id(message.options.get(self.OPTION))
+        REQUEST_ID.set(given or new_request_id())
+
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:  # noqa: ANN001
+        from yhteys.logs import REQUEST_ID
+
+        REQUEST_ID.set(None)
+
+    after_skip_message = after_process_message
+
+
 def _middleware() -> list:
     # No Retries middleware: attempts and backoff live in the outbox row, where a SIGKILLed
-    # worker cannot lose count of them. No Prometheus: it opens a port.
-    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), CurrentMessage()]
+    # worker cannot lose count of them. No Prometheus: it opens a port (yhteys.metrics counts).
+    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), CurrentMessage(),
+            RequestIds()]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:

@@ -33,6 +33,7 @@ from notify.channels import channel_for
 from notify.channels.base import Outgoing, Permanent, SendError, Sent, Transient
 from notify.messages import message_locale, render
 from notify.models import Notification, WhatsAppWindow
+from yhteys import metrics
 from yhteys.clock import as_utc, now
 from yhteys.db import get_engine, rowcount, table_of
 from yhteys.settings import get_settings
@@ -46,6 +47,8 @@ BACKOFF_CAP_SECONDS = 3600.0
 WINDOW = timedelta(hours=24)
 
 T = table_of(Notification).c
+# The delivery metric's result for each state a send leaves a row in.
+RESULTS = {"sent": "sent", "pending": "retry", "failed": "failed", "dead": "dead"}
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ def record(session: Session, taken: Claim, result: Sent | SendError) -> str | No
         queue_fallback(session, row)
     session.commit()
     _log_result(row.id or 0, values["state"], result)
+    metrics.DELIVERIES.labels(row.channel, RESULTS[values["state"]]).inc()
     if delay_ms is not None:
         from notify.outbox import hand_over_later
 

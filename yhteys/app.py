@@ -17,8 +17,16 @@ from starlette.staticfiles import StaticFiles
 from yhteys import i18n
 from yhteys.bodylimit import BodyLimitMiddleware
 from yhteys.compression import CompressionMiddleware
-from yhteys.logs import configure_logging, redact_path
-from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from yhteys.health import readyz
+from yhteys.logs import configure_logging, current_request_id, redact_path
+from yhteys.metrics import metrics_view
+from yhteys.middleware import (
+    REQUEST_ID_HEADER,
+    LocaleMiddleware,
+    RequestMiddleware,
+    SecurityHeadersMiddleware,
+    route_names,
+)
 from yhteys.settings import Settings, get_settings, set_settings
 from yhteys.templating import STATIC_DIR, render
 
@@ -86,8 +94,13 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(("/api/", "/hooks/")):
         from yhteys.problems import problem
 
-        return problem(500, "Internal error")
-    return render(request, "errors/error.html", {"status": 500}, status_code=500)
+        response: Response = problem(500, "Internal error")
+    else:
+        response = render(request, "errors/error.html", {"status": 500}, status_code=500)
+    request_id = current_request_id()
+    if request_id:  # this handler answers outside RequestMiddleware: the header is set here
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 def collect_routes() -> list[BaseRoute]:
@@ -97,6 +110,8 @@ def collect_routes() -> list[BaseRoute]:
     return [
         Route("/", root, name="root"),
         Route("/healthz", healthz, name="healthz"),
+        Route("/readyz", readyz, name="readyz"),
+        Route("/metrics", metrics_view, name="metrics"),
         Route("/favicon.ico", favicon, name="favicon"),
         Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
         *parts.routes,
@@ -108,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings is not None:
         set_settings(settings)
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.json_logs)
     from yhteys.registry import configure
     from yhteys.routing import register_convertors
 
@@ -128,10 +143,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             periodic.stop()
             runtime.stop()
 
+    routes = collect_routes()
     return Starlette(
         debug=False,
-        routes=collect_routes(),
+        routes=routes,
         middleware=[
+            # outermost: the request id covers every line and header, the timing every layer
+            Middleware(RequestMiddleware, route_names=route_names(routes)),
             Middleware(CompressionMiddleware),  # outermost: it sees the final cache-control
             Middleware(LocaleMiddleware),
             Middleware(SecurityHeadersMiddleware),

@@ -34,6 +34,10 @@ def _serve(args: argparse.Namespace) -> int:
     if workers > 1 and not settings.redis_url:
         log.warning("WEB_WORKERS > 1 needs REDIS_URL (shared rate limits and jobs); using 1")
         workers = 1
+    from yhteys.metrics import prepare_multiprocess
+
+    # Before uvicorn starts the workers: they inherit the folder where they share metrics.
+    prepare_multiprocess(settings, workers, prune=True)
     uvicorn.run(
         "yhteys.app:create_app",
         factory=True,
@@ -41,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=workers,
         access_log=False,  # paths carry status-link secrets
+        log_config=None,  # uvicorn's lines go through our handler: JSON in production, redacted
         proxy_headers=False,  # client addresses come from TRUSTED_PROXIES, see yhteys/client.py
         server_header=False,
     )
@@ -84,6 +89,37 @@ def _rotate_keys(args: argparse.Namespace) -> int:
         # Counts only: no file names, keys or case references.
         print(f"{name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 1 if failed else 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yhteys import backup
+
+    folder = Path(args.to) if args.to else backup.default_folder()
+    try:
+        manifest = backup.backup(folder)
+    except backup.BackupError as exc:
+        print(f"yhteys backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {folder}")
+    print(backup.summary(manifest))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yhteys import backup
+
+    try:
+        manifest = backup.restore(Path(args.source))
+    except backup.BackupError as exc:
+        print(f"yhteys restore: {exc}", file=sys.stderr)
+        return 1
+    print("restored; the row counts match the backup's manifest")
+    print(backup.summary(manifest))
+    return 0
 
 
 def _translations(args: argparse.Namespace) -> int:
@@ -138,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
         "put first; also seals what was stored before encryption at rest)",
     ).set_defaults(func=_rotate_keys)
 
+    backup = sub.add_parser(
+        "backup", help="copy the database and the upload folder into a new folder, with a "
+        "manifest (the keys are not included: keep DATA_KEYS and SECRET_KEY apart)")
+    backup.add_argument("--to", help="the new folder (default: var/backups/yhteys-<time>)")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty database and upload folder")
+    restore.add_argument("--from", dest="source", required=True, help="the backup folder")
+    restore.set_defaults(func=_restore)
+
     from yhteys.registry import registry
 
     for register in registry().commands:
@@ -149,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        from yhteys.metrics import prepare_multiprocess
         from yhteys.registry import configure
 
+        prepare_multiprocess(get_settings())  # before any metric is first counted
         configure()  # every command runs with the same handlers as the web app
         return int(args.func(args) or 0)
     except SettingsError as exc:

@@ -12,7 +12,8 @@ from yhteys import csrf
 from yhteys.settings import get_settings
 
 
-def _trusted(peer: str) -> bool:
+def trusted_proxy(peer: str) -> bool:
+    """The peer is one of TRUSTED_PROXIES: its forwarding headers are believed."""
     proxies = get_settings().trusted_proxies
     if not proxies or not peer:
         return False
@@ -26,12 +27,12 @@ def _trusted(peer: str) -> bool:
 def client_ip(request: Request) -> str:
     """The client's address; X-Forwarded-For is believed only from TRUSTED_PROXIES."""
     peer = request.client.host if request.client else ""
-    if not _trusted(peer):
+    if not trusted_proxy(peer):
         return peer
     hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
     # Walk from the nearest hop back; the first untrusted one is the client.
     for hop in reversed(hops):
-        if not _trusted(hop):
+        if not trusted_proxy(hop):
             return hop
     return hops[0] if hops else peer
 

@@ -7,10 +7,18 @@ every handler logs an exception as its type and where it happened, never its mes
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
+import secrets
+import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 _STATUS_SECRET = re.compile(r"/status/[^/?#]+")
 
@@ -57,19 +65,101 @@ HIDE_ROWS = HideResultRows()
 SQL_LOGGER = "sqlalchemy.engine.Engine"
 
 
-def configure_logging(level: str = "INFO") -> None:
+# The request a line belongs to: set per request by yhteys.middleware, carried into the jobs it
+# enqueues by notify.broker. Our own token, or one a trusted proxy sent in a strict shape: never
+# anything a client wrote freely.
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def well_formed_request_id(value: str | None) -> str | None:
+    return value if value and _WELL_FORMED_ID.match(value) else None
+
+
+def current_request_id() -> str | None:
+    return REQUEST_ID.get()
+
+
+@contextmanager
+def request_id_bound(value: str | None) -> Iterator[None]:
+    token = REQUEST_ID.set(value)
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
+
+
+class AddRequestId(logging.Filter):
+    """Give every record the id of the request (or job) it was written for."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get()
+        return True
+
+
+ADD_REQUEST_ID = AddRequestId()
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; the message is already free of exception texts (REDACT)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        return json.dumps(line, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{line} [request {request_id}]" if request_id else line
+
+
+def make_handler(stream: TextIO, json_lines: bool) -> logging.Handler:
+    """A handler that writes our lines: exceptions redacted, the request id added."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    handler.addFilter(REDACT)
+    handler.addFilter(ADD_REQUEST_ID)
+    return handler
+
+
+def configure_logging(level: str = "INFO", json_lines: bool | None = None) -> None:
+    """Our handler on the root logger; `json_lines` None means LOG_FORMAT (yhteys.settings)."""
+    if json_lines is None:
+        from yhteys.settings import get_settings
+
+        json_lines = get_settings().json_logs
     root = logging.getLogger()
-    if not any(getattr(h, "_yhteys", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    ours = [h for h in root.handlers if getattr(h, "_yhteys", False)]
+    if ours:
+        ours[0].setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    else:
+        handler = make_handler(sys.stderr, json_lines)
         handler._yhteys = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic announces its plugins each time the migration files are read (/readyz does once).
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if HIDE_ROWS not in logging.getLogger(SQL_LOGGER).filters:
         logging.getLogger(SQL_LOGGER).addFilter(HIDE_ROWS)
-    # uvicorn and dramatiq bring handlers of their own: every handler gets the filter.
+    # uvicorn and dramatiq bring handlers of their own: every handler gets the filters.
     for name in (None, "uvicorn", "uvicorn.error", "dramatiq"):
         for each in logging.getLogger(name).handlers:
-            if REDACT not in each.filters:
-                each.addFilter(REDACT)
+            for wanted in (REDACT, ADD_REQUEST_ID):
+                if wanted not in each.filters:
+                    each.addFilter(wanted)

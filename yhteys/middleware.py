@@ -85,3 +85,82 @@ class LocaleMiddleware:
             scope.setdefault("state", {})["locale"] = locale
             i18n.set_locale(locale)
         await self.app(scope, receive, send)
+
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestMiddleware:
+    """Outermost: gives the request its id (for its log lines, its jobs and the response) and
+    times it by route name. A trusted proxy's X-Request-ID is kept when it is well formed, so
+    one id follows the request from the proxy's log to ours; anything else gets a new one."""
+
+    def __init__(self, app: ASGIApp, route_names: dict[int, str] | None = None) -> None:
+        self.app = app
+        self.route_names = route_names or {}
+
+    def _request_id(self, scope: Scope) -> str:
+        from yhteys.client import trusted_proxy
+        from yhteys.logs import new_request_id, well_formed_request_id
+
+        client = scope.get("client")
+        if client and trusted_proxy(client[0]):
+            for key, value in scope.get("headers") or []:
+                if key == REQUEST_ID_HEADER.encode():
+                    given = well_formed_request_id(value.decode("latin-1"))
+                    if given:
+                        return given
+        return new_request_id()
+
+    def route_name(self, scope: Scope) -> str:
+        """A route's name, never its path: paths carry status-link secrets."""
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return "unmatched"
+        return self.route_names.get(id(endpoint)) or str(getattr(endpoint, "__name__", "other"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        from yhteys.logs import REQUEST_ID
+        from yhteys.metrics import REQUEST_SECONDS, method_label
+
+        request_id = self._request_id(scope)
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            REQUEST_SECONDS.labels(self.route_name(scope), method_label(scope["method"])).observe(
+                time.perf_counter() - started
+            )
+        # Reset only on success: an error goes on to the server-error handler, outside this
+        # middleware, which logs it and answers 500 under the same id (yhteys.app.server_error).
+        # Each request runs in a task of its own, so the id never outlives it.
+        REQUEST_ID.reset(token)
+
+
+def route_names(routes: list) -> dict[int, str]:  # noqa: ANN001 - Starlette routes
+    """id(endpoint) -> route name, through mounts, for RequestMiddleware."""
+    names: dict[int, str] = {}
+    for route in routes:
+        endpoint = getattr(route, "endpoint", None)
+        name = getattr(route, "name", None)
+        if endpoint is not None and name:
+            names.setdefault(id(endpoint), name)
+        inner = getattr(route, "routes", None)
+        if inner:
+            for key, value in route_names(list(inner)).items():
+                names.setdefault(key, value)
+        elif getattr(route, "app", None) is not None and endpoint is None and name:
+            names.setdefault(id(route.app), name)  # a mounted app: static files
+    return names

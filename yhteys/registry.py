@@ -31,6 +31,8 @@ CommandRegistrar = Callable[[argparse._SubParsersAction], None]
 # Reseal what a package keeps sealed with the first DATA_KEYS key; returns counts to print
 # ("resealed", and "failed" for what could not be opened).
 Resealer = Callable[["Session"], dict[str, int]]
+# A readiness check of /readyz (yhteys.health): facts to show, "ok" among them; counts only.
+ReadinessCheck = Callable[["Session"], dict[str, object]]
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Config:
     staff_catalogs: set[str] = field(default_factory=set)  # domains only staff read
     migrations: dict[str, str] = field(default_factory=dict)  # branch -> models module
     resealers: dict[str, Resealer] = field(default_factory=dict)
+    checks: dict[str, ReadinessCheck] = field(default_factory=dict)  # name -> check
+    collectors: list[Callable[[], object]] = field(default_factory=list)  # metrics at scrape
     included: list[str] = field(default_factory=list)
 
     def include(self, module: str) -> None:
@@ -97,6 +101,14 @@ class Config:
     def add_resealer(self, name: str, reseal: Resealer) -> None:
         """What `yhteys rotate-keys` must seal again after a new key is put first."""
         self.resealers[name] = reseal
+
+    def add_check(self, name: str, check: ReadinessCheck) -> None:
+        """A check `/readyz` runs (with a database session) besides the database and Redis."""
+        self.checks[name] = check
+
+    def add_collector(self, make: Callable[[], object]) -> None:
+        """A Prometheus collector (made per scrape) for what is read at scrape time."""
+        self.collectors.append(make)
 
     def add_migrations(self, branch: str, models: str) -> None:
         """An Alembic branch (`migrations/<branch>/`) and the module declaring its tables."""

@@ -69,10 +69,21 @@ class Settings:
     rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
     # attachments
     keep_original_pdf: bool = False  # KEEP_ORIGINAL_PDF
+    # operations: logs, readiness, metrics
+    log_format: str = ""  # LOG_FORMAT
+    ready_outbox_minutes: int = 60  # READY_OUTBOX_MINUTES
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # METRICS_ALLOW
+    metrics_token: str = ""  # METRICS_TOKEN
+    metrics_dir: Path | None = None  # METRICS_DIR
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def json_logs(self) -> bool:
+        """LOG_FORMAT, or by default JSON lines in production and plain text elsewhere."""
+        return (self.log_format or ("json" if self.is_production else "text")) == "json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,6 +140,12 @@ ENV_NAMES: dict[str, str] = {
     "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
     # attachments
     "keep_original_pdf": "KEEP_ORIGINAL_PDF",
+    # operations: logs, readiness, metrics
+    "log_format": "LOG_FORMAT",
+    "ready_outbox_minutes": "READY_OUTBOX_MINUTES",
+    "metrics_allow": "METRICS_ALLOW",
+    "metrics_token": "METRICS_TOKEN",
+    "metrics_dir": "METRICS_DIR",
 }
 
 
@@ -167,6 +184,8 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         values.setdefault("mail_dir", var_dir / "mail")
         values.setdefault("database_url", f"sqlite:///{var_dir / 'yhteys.db'}")
     settings = Settings(**values)
+    if settings.log_format not in {"", "json", "text"}:
+        raise SettingsError("LOG_FORMAT must be json or text")
     if settings.is_production:
         check_production(settings)
     return settings

@@ -112,6 +112,13 @@ def test_a_priority_change_recomputes_due_times_from_the_time_used(clock, adviso
     assert as_utc(case.first_response_due_at) == at(2026, 11, 30, 14)
 
 
+def breaches_counted() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    return {target: REGISTRY.get_sample_value("yhteys_sla_breaches_total", {"target": target})
+            or 0.0 for target in ("first_response", "resolution")}
+
+
 def breach_rows(case_id: int) -> list[SlaBreach]:
     with Session(get_engine()) as db:
         return list(db.scalars(select(SlaBreach).where(SlaBreach.case_id == case_id)))
@@ -122,6 +129,7 @@ def test_a_breach_escalates_to_the_teams_supervisors_exactly_once(clock, advisor
     boss = make_staff(email="boss@example.org", roles=["supervisor"], teams=[team_id])
     clock(2026, 11, 30, 10)
     case = make_case(kind="social_services", details={"in_danger": True})
+    counted = breaches_counted()
     with Session(get_engine()) as db:
         assert check_breaches(db, at(2026, 11, 30, 13, 59)) == 0
         assert check_breaches(db, at(2026, 11, 30, 14, 0)) == 1
@@ -132,6 +140,7 @@ def test_a_breach_escalates_to_the_teams_supervisors_exactly_once(clock, advisor
         db.commit()
         assert check_breaches(db, at(2026, 12, 9)) == 0
     assert {b.target for b in breach_rows(case.id)} == {"first_response", "resolution"}
+    assert breaches_counted() == {t: n + 1 for t, n in counted.items()}  # the metric, once each
     with Session(get_engine()) as db:
         escalations = db.scalars(select(Notification).where(
             Notification.event == "staff_sla_breach", Notification.reference == case.reference))

@@ -63,3 +63,34 @@ def test_database_errors_do_not_quote_the_row(settings):
             {"case_id": 987654, "purpose": PERSONAL, "version": "1"},
         )
     assert PERSONAL not in str(failure.value)
+
+
+def test_a_json_line_is_redacted_and_carries_the_request_id():
+    import json
+
+    from yhteys.logs import make_handler, request_id_bound
+
+    stream = io.StringIO()
+    handler = make_handler(stream, json_lines=True)
+    logger = logging.getLogger("yhteys.test_json")
+    try:
+        raise ValueError(f"could not save {PERSONAL}")
+    except ValueError:
+        with request_id_bound("req-0a1b2c3d"):
+            record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "save failed",
+                                       (), exc_info=sys.exc_info())
+            handler.handle(record)
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] == "req-0a1b2c3d"
+    assert line["level"] == "ERROR" and line["logger"] == "yhteys.test_json"
+    assert line["message"].startswith("save failed [ValueError at test_logs.py:")
+    assert PERSONAL not in stream.getvalue()
+
+
+def test_production_logs_json_and_development_text():
+    from yhteys.settings import SettingsError, load
+
+    assert load({}).json_logs is False
+    assert load({"LOG_FORMAT": "json"}).json_logs is True
+    with pytest.raises(SettingsError, match="LOG_FORMAT"):
+        load({"LOG_FORMAT": "xml"})

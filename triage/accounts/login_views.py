@@ -16,7 +16,7 @@ from triage.accounts import audit, devices, login, sessions
 from triage.accounts.auth import TOTP_LOGIN_PATH, current_session, current_staff, safe_next
 from triage.accounts.models import StaffUser
 from triage.pages import clipped, csrf_message, db_session, page, raw, redirect
-from yhteys import csrf, ratelimit
+from yhteys import csrf, metrics, ratelimit
 from yhteys.client import client_key
 from yhteys.i18n import gettext as _
 
@@ -97,6 +97,7 @@ async def login_submit(request: Request) -> Response:
                            headers={"retry-after": str(wait)})
     outcome, token = await run_in_threadpool(_password_step, request, email, raw(form, "password"))
     if outcome.result is login.Result.FAILED:
+        metrics.LOGIN_FAILURES.labels("password").inc()
         response = _login_form(request, email=email, next_path=next_raw,
                                error=_failed_message(), status_code=400)
         if request.cookies.get(sessions.COOKIE_NAME):
@@ -170,6 +171,7 @@ async def totp_submit(request: Request) -> Response:
     outcome, token = await run_in_threadpool(_second_step, request, current,
                                              clipped(form, "code", 40))
     if outcome.result is not login.Result.OK:
+        metrics.LOGIN_FAILURES.labels("second_factor").inc()
         return _totp_form(
             request,
             error=_("That code did not work. Use the newest code of your authenticator app "

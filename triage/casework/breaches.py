@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from intake.models import Case
 from triage.casework import history, notices
 from triage.casework.models import SlaBreach
+from yhteys import metrics
 from yhteys.clock import as_utc
 from yhteys.db import table_of
 
@@ -69,6 +70,7 @@ def check_breaches(session: Session, at: datetime) -> int:
             if not _record(session, case, target, due, at):
                 continue
             history.add(session, case, "sla_breach", None, {"target": target})
+            metrics.SLA_BREACHES.labels(target).inc()
             sent = notices.breach(session, case, target)
             log.info("case %s missed its %s target; %s supervisors told", case.reference,
                      target, sent)
