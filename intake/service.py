@@ -33,6 +33,7 @@ from intake.references import (
     whatsapp_code,
     whatsapp_code_hash,
 )
+from intake.reopen import AccessChoice, end_keys, lookup_status_key, record_choice
 from intake.validation import Submission
 from yhteys.clock import as_utc, now
 from yhteys.db import pk, session_scope, table_of
@@ -90,6 +91,7 @@ def submit(
     source: str = "web",
     files: Sequence[CleanFile] = (),
     checked: bool = False,
+    access: AccessChoice | None = None,
 ) -> Outcome:
     """Make the case (or return the one this key made). Raises IdempotencyConflict.
 
@@ -115,6 +117,7 @@ def submit(
                     locale=locale,
                     source=source,
                     files=files,
+                    access=access,
                 )
             log.info("case %s created (%s, %s)", case.id, case.kind, source)
             return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
@@ -139,6 +142,7 @@ def _create(
     locale: str,
     source: str,
     files: Sequence[CleanFile],
+    access: AccessChoice | None = None,
 ) -> Case:
     secret = status_secret(key)
     case = Case(
@@ -166,7 +170,8 @@ def _create(
         session.execute(sa_insert(table_of(Consent)), consents)
     if files:
         save_attachments(session, case.id, list(files))
-    queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)
+    record_choice(session, case, access)  # before the acknowledgement: it may want no links
+    queue_acknowledgement(session, case, locale=locale)
     events.case_created(session, case)
     session.flush()
     return case
@@ -201,7 +206,10 @@ def lookup_secret(session: Session, secret: str) -> tuple[Case | None, str]:
     if not STATUS_SECRET.match(secret):
         return None, "unknown"
     case = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
-    if case is None or case.anonymised_at is not None:
+    if case is None:
+        # A fresh secret given when a single-use link or the PIN opened the case (intake/reopen.py).
+        return lookup_status_key(session, secret)
+    if case.anonymised_at is not None:
         return None, "unknown"
     return case, link_state(case)
 
@@ -212,6 +220,8 @@ def case_for_secret(session: Session, secret: str) -> Case | None:
     case, state = lookup_secret(session, secret)
     if case is None or state != "open":
         return None
+    if case.status_secret_hash != secret_hash(secret):
+        return case  # a fresh key: the original link's last use stays as it was
     used = case.status_link_used_at
     if used is None or now() - as_utc(used) >= LINK_TOUCH_EVERY:
         case.status_link_used_at = now()
@@ -223,7 +233,9 @@ def case_for_secret(session: Session, secret: str) -> Case | None:
 
 def end_status_link(session: Session, case: Case, *, by: str) -> bool:
     """End the link now ("I lost my phone", or staff): it opens nothing any more. False if it
-    had already ended."""
+    had already ended. Fresh keys and unused single-use links end with it, even then (a key
+    given after an earlier ending must not outlive this one)."""
+    end_keys(session, case)
     if case.status_link_ended_at is not None:
         return False
     case.status_link_ended_at, case.status_link_ended_by = now(), by

@@ -27,7 +27,9 @@ from intake.references import (
     status_url,
     valid_idempotency_key,
     whatsapp_code,
+    whatsapp_code_hash,
 )
+from intake.reopen import PIN, AccessChoice, clean_pin
 from intake.schemas import MESSAGE_MAX
 from intake.summary import case_summary
 from intake.validation import validate
@@ -88,6 +90,7 @@ def _render_form(
     files_lost: bool = False,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    access: AccessChoice | None = None,
 ) -> Response:
     messages = forms.html_errors(errors or Errors(), payload)
     context = {
@@ -110,6 +113,7 @@ def _render_form(
         "max_files": attachments.MAX_FILES,
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
         "message_max": MESSAGE_MAX,
+        "no_links": bool(access and access.no_links),  # the PIN is never shown again
     }
     return render(
         request,
@@ -202,10 +206,12 @@ async def request_submit(request: Request) -> Response:
     chosen = uploads.chosen_files(form)
     key = form.get("idempotency_key")
     key = key if valid_idempotency_key(key) else new_idempotency_key()
+    access, pin_error = _access_choice(form)
 
     def again(**kwargs: Any) -> Response:
         return _render_form(
-            request, kind, payload, rows=rows, key=key, files_lost=bool(chosen), **kwargs
+            request, kind, payload, rows=rows, key=key, files_lost=bool(chosen), access=access,
+            **kwargs,
         )
 
     if not csrf.check(request, form).ok:
@@ -223,6 +229,8 @@ async def request_submit(request: Request) -> Response:
     for name, entries in result.errors:
         for entry in entries:
             errors.add(name, entry.code, **entry.params)
+    if pin_error:
+        errors.add("pin", pin_error)
     checked = await uploads.check_files(chosen, errors)
     if errors or result.submission is None:
         return again(errors=errors, status_code=422)
@@ -238,7 +246,8 @@ async def request_submit(request: Request) -> Response:
     if errors:
         return again(errors=errors, status_code=422)
     try:
-        outcome = await _save(request, result.submission, key, files, counted=counted)
+        outcome = await _save(request, result.submission, key, files, counted=counted,
+                              access=access)
     except SQLAlchemyError as exc:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
@@ -246,8 +255,19 @@ async def request_submit(request: Request) -> Response:
     return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission)
 
 
+def _access_choice(form: FormData) -> tuple[AccessChoice, str]:
+    """The way-back choices of the contact part (intake/reopen.py): no links in messages, and
+    an optional PIN; with the error code of a PIN that is not 6 digits."""
+    raw = form.get("pin")
+    pin = clean_pin(raw if isinstance(raw, str) else "")[:64]
+    error = "invalid_pin" if pin and not PIN.match(pin) else ""
+    no_links = form.get("no_links") in {"yes", "on"}
+    return AccessChoice(no_links=no_links, pin="" if error else pin), error
+
+
 async def _save(
-    request: Request, submission: Any, key: str, files: list, *, counted: bool
+    request: Request, submission: Any, key: str, files: list, *, counted: bool,
+    access: AccessChoice | None = None,
 ) -> service.Outcome | ratelimit.Decision:
     """The case of a resent post, or a new one; the refusing Decision when over the limit."""
     fingerprint = submission.fingerprint(f.sha256 for f in files)
@@ -264,12 +284,14 @@ async def _save(
         if not decision.allowed:
             return decision
     try:
-        return await _submit(submission, key, files)
+        return await _submit(submission, key, files, access)
     except service.IdempotencyConflict:
-        return await _submit(submission, new_idempotency_key(), files)
+        return await _submit(submission, new_idempotency_key(), files, access)
 
 
-async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
+async def _submit(  # noqa: ANN001
+    submission, key: str, files: list, access: AccessChoice | None = None
+) -> service.Outcome:
     return await run_in_threadpool(
         lambda: service.submit(
             submission,
@@ -278,6 +300,7 @@ async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa
             source="web",
             files=files,
             checked=True,  # request_submit has just looked for this key's case
+            access=access,
         )
     )
 
@@ -306,6 +329,7 @@ def _confirmation(
             **whatsapp,
             "reference": reference,
             "status_url": link,
+            "status_secret": link.rsplit("/", 1)[1] if link else "",
             "channel": channel,
             "channel_label": choices.CHANNELS.get(channel, ""),
             "urgent": urgent,
@@ -388,9 +412,15 @@ def _whatsapp_context(case: Any, secret: str) -> dict[str, Any]:
     number = whatsapp_number(case)
     if not number:
         return {"whatsapp": None}
+    proven = getattr(case, "whatsapp_proven_at", None) is not None
+    stored = getattr(case, "whatsapp_code_hash", "")
+    if not proven and stored and whatsapp_code_hash(whatsapp_code(secret)) != stored:
+        # A page opened with a fresh key (intake/reopen.py): the code derives from the original
+        # link, which only its holder sees, so this page cannot show it.
+        return {"whatsapp": None}
     return {
         "whatsapp": {
-            "proven": getattr(case, "whatsapp_proven_at", None) is not None,
+            "proven": proven,
             "code": whatsapp_code(secret),
             "number": mask_address("whatsapp", number),
             "ours": get_settings().whatsapp_display_number,

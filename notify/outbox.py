@@ -34,7 +34,10 @@ from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-CLIENT_KEYS = frozenset({"reference", "status_url"})
+CLIENT_KEYS = frozenset({"reference", "status_url", "links"})
+# "links": "none" when the client asked for no links in messages; the text then says how to open
+# the request instead (status_url is then the page to do it, and is not shown).
+OPTIONAL_KEYS = frozenset({"links"})
 REPLY_KEYS = frozenset({"reply", "reference", "choices"})
 STAFF_KEYS = frozenset({"reference", "staff_url"})
 # The outbox alert is about the outbox, and account notices about a staff member, not about a
@@ -75,7 +78,7 @@ def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[s
     if extra:
         # Only the names: the values may be exactly the case detail this check keeps out.
         raise NotificationError(f"context may carry only {sorted(allowed)}, not {sorted(extra)}")
-    required = allowed - ({"reference"} if event in OPTIONAL_REFERENCE else set())
+    required = allowed - OPTIONAL_KEYS - ({"reference"} if event in OPTIONAL_REFERENCE else set())
     if missing := required - keys:
         raise NotificationError(f"context lacks {sorted(missing)}")
     for key, value in context.items():
@@ -83,6 +86,8 @@ def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[s
             raise NotificationError(f"context[{key!r}] must be a string")
         if key not in sealed_keys and any(part in value for part in SECRET_PATHS):
             raise NotificationError(f"context[{key!r}] is a secret link: pass it in `sealed`")
+    if context.get("links", "none") != "none":
+        raise NotificationError("links may only be \"none\"")
     reference = context.get("reference", "")
     if reference and not REFERENCE_RE.match(reference):
         raise NotificationError("reference is not a case reference code")
