@@ -242,7 +242,7 @@ def lookup_status_key(session: Session, secret: str) -> tuple[Case | None, str]:
     if case is None or case.anonymised_at is not None:
         return None, "unknown"
     ended = case.status_link_ended_at
-    if ended is not None and as_utc(ended) >= as_utc(key.created_at):
+    if ended is not None and as_utc(ended) > as_utc(key.created_at):
         return case, "ended"
     state = case_link_state(case)
     return case, "open" if state in {"ended", "idle"} else state

@@ -45,6 +45,16 @@ def _field(form: FormData, name: str, most: int = 64) -> str:
     return value.strip()[:most] if isinstance(value, str) else ""
 
 
+def _page(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A page of this part: never stored, with what `_notices.html` reads."""
+    values = {"notice": "", "summary": [], "files_lost": False, **context}
+    return render(request, name, values, status_code=status_code,
+                  headers={**(headers or {}), **NO_STORE})
+
+
 def _render_open(
     request: Request,
     *,
@@ -67,8 +77,7 @@ def _render_open(
         "fid": field_id,
         "minutes": get_settings().open_link_minutes,
     }
-    return render(request, "intake/open.html", context, status_code=status_code,
-                  headers={**(headers or {}), **NO_STORE})
+    return _page(request, "intake/open.html", context, status_code=status_code, headers=headers)
 
 
 async def open_page(request: Request) -> Response:
@@ -186,8 +195,7 @@ def _link_state(token: str) -> str:
 
 def _spent(request: Request, state: str) -> Response:
     status_code = 404 if state == "unknown" else 410
-    return render(request, "intake/open_spent.html", {"state": state}, status_code=status_code,
-                  headers=NO_STORE)
+    return _page(request, "intake/open_spent.html", {"state": state}, status_code=status_code)
 
 
 async def open_link(request: Request) -> Response:
@@ -195,11 +203,11 @@ async def open_link(request: Request) -> Response:
     token = request.path_params["token"]
     state = await run_in_threadpool(_link_state, token)
     if state == "unknown" and not views._guess_allowed(request):
-        return render(request, "intake/open_spent.html", {"state": state}, status_code=429,
-                      headers={**NO_STORE, "retry-after": "3600"})
+        return _page(request, "intake/open_spent.html", {"state": state}, status_code=429,
+                     headers={"retry-after": "3600"})
     if state != "open":
         return _spent(request, state)
-    return render(request, "intake/open_confirm.html", {}, headers=NO_STORE)
+    return _page(request, "intake/open_confirm.html", {})
 
 
 def _use(token: str) -> tuple[str, str]:
@@ -210,8 +218,7 @@ def _use(token: str) -> tuple[str, str]:
 async def open_link_use(request: Request) -> Response:
     form = await _form(request)
     if not csrf.check(request, form).ok:
-        return render(request, "intake/open_confirm.html", {"notice": "csrf"}, status_code=403,
-                      headers=NO_STORE)
+        return _page(request, "intake/open_confirm.html", {"notice": "csrf"}, status_code=403)
     state, secret = await run_in_threadpool(_use, request.path_params["token"])
     if state != "open":
         return _spent(request, state)
@@ -234,17 +241,17 @@ async def send_now(request: Request) -> Response:
     form = await _form(request)
     secret = _field(form, "status")
     if not csrf.check(request, form).ok:
-        return render(request, "intake/open_sent_now.html", {"notice": "csrf", "status_url": ""},
-                      status_code=403, headers=NO_STORE)
+        return _page(request, "intake/open_sent_now.html",
+                     {"notice": "csrf", "status_url": "", "sent": False, "reference": ""},
+                     status_code=403)
     case_reference, sent = "", False
     decision = _limited(request, "open-send", secret, LINKS_PER_REFERENCE)
     if decision.allowed:
         case_reference, sent = await run_in_threadpool(_send_now, secret, get_locale())
     link = status_url(secret, get_locale()) if case_reference else ""
-    return render(request, "intake/open_sent_now.html",
-                  {"sent": sent, "reference": case_reference, "status_url": link,
-                   "limited": not decision.allowed},
-                  status_code=200 if decision.allowed else 429, headers=NO_STORE)
+    return _page(request, "intake/open_sent_now.html",
+                 {"sent": sent, "reference": case_reference, "status_url": link},
+                 status_code=200 if decision.allowed else 429)
 
 
 # --- The status page, opened through a fresh key -------------------------------------------------
