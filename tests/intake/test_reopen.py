@@ -145,6 +145,17 @@ def test_writing_from_the_page_opened_by_the_link_reaches_the_case(browser, clie
     assert "marker-via-key-77c2" in client.get("/en/my-request").text
 
 
+def test_files_may_be_sent_from_the_page_opened_by_the_link(browser, client, settings):
+    reference = reference_on(_send(browser).text)
+    _ask(client, reference, "040 123 4567")
+    _open(client, _link_in(_message(settings, "open_link")))
+    page = client.get("/en/my-request")
+    # Larger than a staff form may be: the status page's own limit applies (files up to 10 MB).
+    big = client.post("/en/my-request", data={"csrf_token": hidden(page.text, "csrf_token"),
+                                               "body": "x" * 400_000})
+    assert big.status_code == 422
+
+
 def test_the_original_status_link_keeps_working(browser, client, settings):
     response = _send(browser)
     path = status_link(response.text).replace("http://testserver", "")
