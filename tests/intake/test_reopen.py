@@ -156,6 +156,15 @@ def test_files_may_be_sent_from_the_page_opened_by_the_link(browser, client, set
     assert big.status_code == 422
 
 
+def test_a_page_opened_by_a_fresh_key_shows_no_wrong_whatsapp_code(browser, client, settings):
+    response = _send(browser, contact_channel="whatsapp", backup_channel="email", pin="402913")
+    code = re.search(r"YH-[A-Z0-9]{4}-[A-Z0-9]{4}", response.text).group(0)
+    assert _pin(client, reference_on(response.text), "402913").status_code == 303
+    page = client.get("/en/my-request").text
+    # The code derives from the original link, which only its holder sees: no other code shows.
+    assert code not in page and not re.search(r"YH-[A-Z0-9]{4}-[A-Z0-9]{4}", page)
+
+
 def test_the_original_status_link_keeps_working(browser, client, settings):
     response = _send(browser)
     path = status_link(response.text).replace("http://testserver", "")
