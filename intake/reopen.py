@@ -33,6 +33,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from intake.models import Case, CaseAccess, OpenLink, PinBackoff, StatusKey
@@ -350,15 +352,18 @@ def pin_delay(failures: int) -> int:
 
 
 def _backoff(session: Session, key: str) -> PinBackoff:
+    """The reference's row, locked until the transaction ends (PostgreSQL; SQLite serialises
+    writers): two guesses at once cannot both pass the delay. Made if missing, without failing
+    when a concurrent guess made it first."""
+    values = {"reference_key": key, "failures": 0, "next_try_at": now(), "updated_at": now()}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(pg_insert(PinBackoff).values(**values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(PinBackoff).values(**values).on_conflict_do_nothing())
     query = select(PinBackoff).where(PinBackoff.reference_key == key).with_for_update()
-    row = session.exec(query).first()
-    if row is None or now() - as_utc(row.updated_at) >= BACKOFF_FORGOTTEN:
-        if row is not None:
-            session.delete(row)
-            session.flush()
-        row = PinBackoff(reference_key=key, failures=0, next_try_at=now(), updated_at=now())
-        session.add(row)
-        session.flush()
+    row = session.exec(query).one()
+    if now() - as_utc(row.updated_at) >= BACKOFF_FORGOTTEN:  # a day quiet: start afresh
+        row.failures, row.next_try_at, row.updated_at = 0, now(), now()
     return row
 
 

@@ -8,6 +8,7 @@ import email.policy
 import itertools
 import logging
 import re
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from intake import reopen, reopen_views
@@ -316,6 +318,38 @@ def test_wrong_pins_slow_guessing_but_lock_nobody_out_for_long(browser, client, 
     # The delay doubles, and stops growing at 15 minutes.
     assert [reopen.pin_delay(n) for n in (3, 4, 5, 6)] == [0, 30, 60, 120]
     assert reopen.pin_delay(40) == reopen.PIN_MAX_DELAY == 900
+
+
+def test_guesses_sent_at_once_cannot_slip_past_the_delay(browser, settings):
+    from yhteys.db import session_scope
+
+    reference = reference_on(_send(browser, pin="402913").text)
+    start = threading.Barrier(8)
+    states: list[str] = []
+    errors: list[BaseException] = []
+
+    def guess(n: int) -> None:
+        try:
+            start.wait()
+            for attempt in range(5):
+                try:
+                    with session_scope() as db:
+                        states.append(reopen.try_pin(db, reference, f"10000{n}").state)
+                    return
+                except OperationalError:  # SQLite: busy; a person would press again
+                    time.sleep(0.05 * (attempt + 1))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # The free tries and the one that starts the delay are checked; every other one waits.
+    assert states.count("wrong") == reopen.PIN_FREE_TRIES + 1
+    assert states.count("wait") == len(states) - states.count("wrong")
 
 
 def test_guessing_a_reference_without_a_case_looks_the_same(browser, client, settings):
