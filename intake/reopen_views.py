@@ -36,7 +36,6 @@ NO_STORE = views.NO_STORE
 # does not tell (the lookup and the queued message take a few milliseconds at most).
 ANSWER_AFTER_SECONDS = 0.5
 LINKS_PER_REFERENCE = 5  # an hour: enough for typos and a slow inbox; stops a flood to her
-PIN_TRIES_PER_CLIENT = 20  # an hour, over all references: the backoff is per reference
 MAX_FIELDS = 10
 
 
@@ -160,7 +159,8 @@ async def _open_with_pin(request: Request, form: FormData) -> Response:
     if messages:
         return again(messages=messages, status_code=422)
     reference = reopen.clean_reference(values["pin_reference"]) or values["pin_reference"].upper()
-    decision = _limited(request, "open-pin", reference, 10**6)  # the backoff is per reference
+    # Per browser and address only: per reference, the backoff in the database slows guessing.
+    decision = _limited(request, "open-pin", reference, 10**6)
     if not decision.allowed:
         return again(notice=views.WaitNotice(decision.retry_after), status_code=429,
                      headers={"retry-after": str(decision.retry_after)})
@@ -168,8 +168,9 @@ async def _open_with_pin(request: Request, form: FormData) -> Response:
     if result.state == "open":
         return _signed_in(request, result.secret)
     # Said the same way for a wrong PIN, a reference no case has, and a case without a PIN.
-    return again(state=result.state, wait_minutes=max(1, -(-result.wait // 60)) if result.wait
-                 else 0, status_code=429 if result.state == "wait" else 422)
+    minutes = max(1, -(-result.wait // 60)) if result.wait else 0
+    return again(state=result.state, wait_minutes=minutes,
+                 status_code=429 if result.state == "wait" else 422)
 
 
 def _try_pin(reference: str, pin: str) -> reopen.PinResult:
