@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -133,7 +134,11 @@ async def open_submit(request: Request) -> Response:
         return again(notice=views.WaitNotice(decision.retry_after), status_code=429,
                      headers={"retry-after": str(decision.retry_after)})
     started = time.monotonic()
-    await run_in_threadpool(_request_link, values["reference"], values["address"], get_locale())
+    try:
+        await run_in_threadpool(_request_link, values["reference"], values["address"],
+                                get_locale())
+    except SQLAlchemyError as exc:
+        return views._not_saved(again, exc, "link request")
     await asyncio.sleep(max(0.0, ANSWER_AFTER_SECONDS - (time.monotonic() - started)))
     # The same page whether or not anything was sent; nothing typed is shown again.
     return _render_open(request, state="sent")
@@ -164,7 +169,10 @@ async def _open_with_pin(request: Request, form: FormData) -> Response:
     if not decision.allowed:
         return again(notice=views.WaitNotice(decision.retry_after), status_code=429,
                      headers={"retry-after": str(decision.retry_after)})
-    result = await run_in_threadpool(_try_pin, values["pin_reference"], pin)
+    try:
+        result = await run_in_threadpool(_try_pin, values["pin_reference"], pin)
+    except SQLAlchemyError as exc:
+        return views._not_saved(again, exc, "PIN check")
     if result.state == "open":
         return _signed_in(request, result.secret)
     # Said the same way for a wrong PIN, a reference no case has, and a case without a PIN.

@@ -212,6 +212,18 @@ def test_the_answer_takes_as_long_whether_or_not_the_pair_exists(browser, client
     assert abs(timings["exists"] - timings["none"]) < 0.25
 
 
+def test_with_the_database_down_the_answer_says_nothing_was_done(client, monkeypatch):
+    def down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(reopen, "request_link", down)
+    monkeypatch.setattr(reopen, "try_pin", down)
+    for answer in (_ask(client, "CDF-HJK-MNP", "040 123 4567"),
+                   _pin(client, "CDF-HJK-MNP", "402913")):
+        assert answer.status_code == 503 and answer.headers["retry-after"]
+        assert "Nothing was saved" in answer.text
+
+
 def test_a_phone_without_leave_a_message_or_an_unproven_whatsapp_gets_nothing(browser, client,
                                                                                  settings):
     quiet = reference_on(_send(browser, may_leave_message=None, backup_channel="",
