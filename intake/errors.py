@@ -140,6 +140,7 @@ SPECIFIC = {
     ("details.stage", "required"): lazy_gettext("Choose where the application is now."),
     ("details.topics", "required"): lazy_gettext("Choose at least one topic."),
     ("contact_windows.*.day", "required"): lazy_gettext("Choose a day for these times."),
+    ("pin", "invalid_pin"): lazy_gettext("Write exactly 6 digits, for example 402913."),
     # Attachments: the codes of intake.attachments.AttachmentError.
     ("files", "too_large"): lazy_gettext(
         "“%(filename)s” is larger than %(mb)s MB. Send a smaller file or a photo."

@@ -23,7 +23,8 @@ from intake.choices import PHONE_CHANNELS
 from intake.errors import Errors
 from intake.fields import PARTS, DateParts
 
-CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add_row", "files"})
+CONTROL_FIELDS = frozenset({"csrf_token", "idempotency_key", "leave_empty", "add_row", "files",
+                            "no_links", "pin"})  # the last two: intake/reopen.py, not the case
 _NAME = re.compile(r"^[a-z_]{1,40}(\.([a-z_]{1,40}|\d{1,2})){0,4}$")
 DATE_INPUTS = frozenset({"date", "partial_date"})
 

@@ -57,3 +57,11 @@ def reseal_held(session: Session) -> dict[str, int]:
             counts["failed"] += 1
         session.add(thread)
     return counts
+
+
+def forget_spent_links() -> int:
+    """Long-expired single-use links, old status keys and idle PIN backoff rows."""
+    from intake.reopen import forget_spent
+
+    with session_scope() as session:
+        return forget_spent(session)

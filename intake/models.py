@@ -212,3 +212,59 @@ class WhatsAppMedia(SQLModel, table=True):
                                       ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
     updated_at: datetime = Field(default_factory=now, sa_type=_tz())
+
+
+# --- The way back to a case (intake/reopen.py) ---------------------------------------------------
+
+
+class CaseAccess(SQLModel, table=True):
+    """How the client chose to find her way back: no links in messages, and an optional PIN
+    (Argon2id hash only). One row per case that chose either."""
+
+    __tablename__ = "case_access"
+
+    case_id: int = Field(foreign_key="case.id", primary_key=True, ondelete="CASCADE")
+    no_links: bool = False
+    pin_hash: str = Field(default="", max_length=200)
+
+
+class OpenLink(SQLModel, table=True):
+    """A single-use link that opens a case (sent in a notice, or asked for with the reference and
+    the contact address). Only the SHA-256 of its secret is kept; it opens once, before it
+    expires."""
+
+    __tablename__ = "open_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # notice | asked
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    expires_at: datetime = Field(sa_type=_tz(), index=True)
+    used_at: datetime | None = Field(default=None, sa_type=_tz())
+
+
+class StatusKey(SQLModel, table=True):
+    """A fresh status secret issued when a single-use link or the PIN opened the case: it lives in
+    a browser-session cookie and works like the status link until it expires or the case's links
+    are ended. Only its SHA-256 is kept."""
+
+    __tablename__ = "status_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
+    expires_at: datetime = Field(sa_type=_tz(), index=True)
+
+
+class PinBackoff(SQLModel, table=True):
+    """Wrong PINs per reference, keyed by a keyed hash of the reference typed, whether or not a
+    case has it: the delay grows the same way for a reference that does not exist."""
+
+    __tablename__ = "pin_backoff"
+
+    reference_key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    next_try_at: datetime = Field(default_factory=now, sa_type=_tz())
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)

@@ -1,6 +1,6 @@
 """The client's acknowledgement of a new case, queued in the same transaction as the case.
 
-The message carries the reference and the status link only, never anything the person wrote:
+The message carries the reference and a link to the case only, never anything the person wrote:
 a phone can be read by someone else, and the channels (Meta for WhatsApp, the SMS operator) are
 third parties.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from intake.reach import reach
+from intake.reopen import notice_values
 from notify.outbox import queue_notification
 
 if TYPE_CHECKING:
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
     from notify.models import Notification
 
 
-def queue_acknowledgement(
-    session: Session, case: Case, *, status_url: str, locale: str
-) -> Notification | None:
-    """Queue "we received your request" the way `intake.reach` says; None when there is none."""
+def queue_acknowledgement(session: Session, case: Case, *, locale: str) -> Notification | None:
+    """Queue "we received your request" the way `intake.reach` says; None when there is none.
+
+    It carries a single-use link to the case (the status link itself is shown once, on the
+    confirmation page), or no link at all if she asked for none."""
     way = reach(case, "case_received", page_locale=locale)
     if way is None:
         return None
+    context, sealed = notice_values(session, case, way.locale)
     return queue_notification(
         session,
         event="case_received",
@@ -33,7 +36,7 @@ def queue_acknowledgement(
         recipient=way.address,
         locale=way.locale,
         subject_key=f"case:{case.id}",
-        context={"reference": case.reference},
-        sealed={"status_url": status_url},
+        context={"reference": case.reference, **context},
+        sealed=sealed,
         fallback=list(way.fallback) or None,
     )

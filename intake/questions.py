@@ -317,6 +317,8 @@ CONTACT = Section(lazy_gettext("How can we contact you?"), (
             autocomplete="off", doc="Required with `backup_channel`.", case_page=False,
         ),
     ), hint=lazy_gettext("If we cannot reach you the first way."), hint_tag="span", optional=True),
+    # Not questions about her: how she finds her way back to the case (intake/reopen.py).
+    Include("intake/_reopen_choices.html", key="pin"),
 ))
 
 AREA = Question(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from intake.models import Case
 from yhteys.i18n import DEFAULT_LOCALE, LANGUAGES
 
-NOTICES = ("case_received", "advisor_replied")
+NOTICES = ("case_received", "advisor_replied", "open_link")
 # Notices that may go to a WhatsApp number its owner has not yet proven for this case.
 UNPROVEN_WHATSAPP_ALLOWED = frozenset({"case_received"})
 
@@ -65,3 +65,21 @@ def reach(case: Case, notice: str, *, page_locale: str = "") -> Reach | None:
         return None
     (channel, address), rest = ways[0], tuple(ways[1:])
     return Reach(channel, address, rest, client_locale(case, page_locale))
+
+
+def reach_address(case: Case, notice: str, address: str) -> Reach | None:
+    """Where `notice` goes when it must go to this one of her addresses (the one she typed to
+    ask for a link), on that address's channel, by the same rules as `reach`; None if it may
+    not go there."""
+    if notice not in NOTICES:
+        raise ValueError(f"unknown client notice {notice!r}")
+    proven = case.whatsapp_proven_at is not None
+    for chosen, stored in ((case.contact_channel, case.contact_address),
+                           (case.backup_channel, case.backup_address)):
+        channel = _channel(chosen, case.may_leave_message)
+        if channel is None or not stored or stored != address:
+            continue
+        if channel == "whatsapp" and not proven and notice not in UNPROVEN_WHATSAPP_ALLOWED:
+            continue
+        return Reach(channel, stored, (), client_locale(case))
+    return None

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from intake import attachments
 from intake.models import Attachment, Case, CaseMessage
+from intake.reopen import forget_case
 from yhteys.clock import now
 
 ANONYMISED = "[anonymised]"
@@ -46,6 +47,7 @@ def anonymise_case(session: Session, case: Case) -> None:
     session.execute(
         update(CaseMessage).where(col(CaseMessage.case_id) == case.id).values(body="")
     )
+    forget_case(session, case)  # her PIN, single-use links and fresh keys
     files = session.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
     attachments.delete(session, files)
     session.flush()

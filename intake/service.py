@@ -34,6 +34,7 @@ from intake.references import (
     whatsapp_code,
     whatsapp_code_hash,
 )
+from intake.reopen import AccessChoice, end_keys, lookup_status_key, record_choice
 from intake.validation import Submission
 from yhteys import metrics
 from yhteys.clock import as_utc, now
@@ -92,6 +93,7 @@ def submit(
     source: str = "web",
     files: Sequence[CleanFile] = (),
     checked: bool = False,
+    access: AccessChoice | None = None,
 ) -> Outcome:
     """Make the case (or return the one this key made). Raises IdempotencyConflict.
 
@@ -117,6 +119,7 @@ def submit(
                     locale=locale,
                     source=source,
                     files=files,
+                    access=access,
                 )
             log.info("case %s created (%s, %s)", case.id, case.kind, source)
             metrics.SUBMISSIONS.labels(case.kind, source).inc()
@@ -142,6 +145,7 @@ def _create(
     locale: str,
     source: str,
     files: Sequence[CleanFile],
+    access: AccessChoice | None = None,
 ) -> Case:
     secret = status_secret(key)
     case = Case(
@@ -169,7 +173,8 @@ def _create(
         session.execute(sa_insert(table_of(Consent)), consents)
     if files:
         save_attachments(session, case.id, list(files))
-    queue_acknowledgement(session, case, status_url=status_url(secret, locale), locale=locale)
+    record_choice(session, case, access)  # before the acknowledgement: it may want no links
+    queue_acknowledgement(session, case, locale=locale)
     events.case_created(session, case)
     session.flush()
     return case
@@ -208,7 +213,12 @@ def _link_and_case(session: Session, secret: str) -> tuple[Case | None, Case | N
         return None, None, "unknown"
     row = session.exec(select(Case).where(Case.status_secret_hash == secret_hash(secret))).first()
     if row is None:
-        return None, None, "unknown"
+        # A fresh secret given when a single-use link or the PIN opened the case (intake/reopen.py).
+        row, state = lookup_status_key(session, secret)
+        case = survivor_of(session, row) if row is not None else None
+        if row is None or case is None or case.anonymised_at is not None:
+            return None, None, "unknown"
+        return row, case, state
     case = survivor_of(session, row)
     if case is None or case.anonymised_at is not None:
         return None, None, "unknown"
@@ -229,6 +239,8 @@ def case_for_secret(session: Session, secret: str) -> Case | None:
     row, case, state = _link_and_case(session, secret)
     if row is None or case is None or state != "open":
         return None
+    if row.status_secret_hash != secret_hash(secret):
+        return case  # a fresh key: the original link's last use stays as it was
     used = row.status_link_used_at
     if used is None or now() - as_utc(used) >= LINK_TOUCH_EVERY:
         row.status_link_used_at = now()
@@ -248,7 +260,9 @@ def end_link_of_secret(session: Session, secret: str, *, by: str) -> bool:
 
 def end_status_link(session: Session, case: Case, *, by: str) -> bool:
     """End the link now ("I lost my phone", or staff): it opens nothing any more. False if it
-    had already ended."""
+    had already ended. Fresh keys and unused single-use links end with it, even then (a key
+    given after an earlier ending must not outlive this one)."""
+    end_keys(session, case)
     if case.status_link_ended_at is not None:
         return False
     case.status_link_ended_at, case.status_link_ended_by = now(), by

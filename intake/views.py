@@ -39,7 +39,9 @@ from intake.references import (
     status_url,
     valid_idempotency_key,
     whatsapp_code,
+    whatsapp_code_hash,
 )
+from intake.reopen import PIN, AccessChoice, clean_pin
 from intake.schemas import MESSAGE_MAX
 from intake.summary import case_summary
 from intake.validation import validate
@@ -100,6 +102,7 @@ def _render_form(
     files_lost: bool = False,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    access: AccessChoice | None = None,
 ) -> Response:
     messages = forms.html_errors(errors or Errors(), payload)
     parts = forms.invalid_parts(errors or Errors())
@@ -124,6 +127,7 @@ def _render_form(
         "max_files": attachments.MAX_FILES,
         "max_mb": attachments.MAX_BYTES // (1024 * 1024),
         "message_max": MESSAGE_MAX,
+        "no_links": bool(access and access.no_links),  # the PIN is never shown again
     }
     return render(
         request,
@@ -216,10 +220,12 @@ async def request_submit(request: Request) -> Response:
     chosen = uploads.chosen_files(form)
     key = form.get("idempotency_key")
     key = key if valid_idempotency_key(key) else new_idempotency_key()
+    access, pin_error = _access_choice(form)
 
     def again(**kwargs: Any) -> Response:
         return _render_form(
-            request, kind, payload, rows=rows, key=key, files_lost=bool(chosen), **kwargs
+            request, kind, payload, rows=rows, key=key, files_lost=bool(chosen), access=access,
+            **kwargs,
         )
 
     if not csrf.check(request, form).ok:
@@ -237,6 +243,8 @@ async def request_submit(request: Request) -> Response:
     for name, entries in result.errors:
         for entry in entries:
             errors.add(name, entry.code, **entry.params)
+    if pin_error:
+        errors.add("pin", pin_error)
     checked = await uploads.check_files(chosen, errors)
     if errors or result.submission is None:
         return again(errors=errors, status_code=422)
@@ -252,7 +260,8 @@ async def request_submit(request: Request) -> Response:
     if errors:
         return again(errors=errors, status_code=422)
     try:
-        outcome = await _save(request, result.submission, key, files, counted=counted)
+        outcome = await _save(request, result.submission, key, files, counted=counted,
+                              access=access)
     except SQLAlchemyError as exc:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
@@ -268,8 +277,19 @@ def _expectation(case_id: int | None) -> expectations.Expectation | None:
         return expectations.for_case(session, case) if case is not None else None
 
 
+def _access_choice(form: FormData) -> tuple[AccessChoice, str]:
+    """The way-back choices of the contact part (intake/reopen.py): no links in messages, and
+    an optional PIN; with the error code of a PIN that is not 6 digits."""
+    raw = form.get("pin")
+    pin = clean_pin(raw if isinstance(raw, str) else "")[:64]
+    error = "invalid_pin" if pin and not PIN.match(pin) else ""
+    no_links = form.get("no_links") in {"yes", "on"}
+    return AccessChoice(no_links=no_links, pin="" if error else pin), error
+
+
 async def _save(
-    request: Request, submission: Any, key: str, files: list, *, counted: bool
+    request: Request, submission: Any, key: str, files: list, *, counted: bool,
+    access: AccessChoice | None = None,
 ) -> service.Outcome | ratelimit.Decision:
     """The case of a resent post, or a new one; the refusing Decision when over the limit."""
     fingerprint = submission.fingerprint(f.sha256 for f in files)
@@ -286,12 +306,14 @@ async def _save(
         if not decision.allowed:
             return decision
     try:
-        return await _submit(submission, key, files)
+        return await _submit(submission, key, files, access)
     except service.IdempotencyConflict:
-        return await _submit(submission, new_idempotency_key(), files)
+        return await _submit(submission, new_idempotency_key(), files, access)
 
 
-async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa: ANN001
+async def _submit(  # noqa: ANN001
+    submission, key: str, files: list, access: AccessChoice | None = None
+) -> service.Outcome:
     return await run_in_threadpool(
         lambda: service.submit(
             submission,
@@ -300,6 +322,7 @@ async def _submit(submission, key: str, files: list) -> service.Outcome:  # noqa
             source="web",
             files=files,
             checked=True,  # request_submit has just looked for this key's case
+            access=access,
         )
     )
 
@@ -328,6 +351,7 @@ def _confirmation(
             **whatsapp,
             "reference": reference,
             "status_url": link,
+            "status_secret": link.rsplit("/", 1)[1] if link else "",
             "channel": channel,
             "channel_label": choices.CHANNELS.get(channel, ""),
             "urgent": urgent,
@@ -421,9 +445,15 @@ def _whatsapp_context(case: Any, secret: str) -> dict[str, Any]:
     number = whatsapp_number(case)
     if not number:
         return {"whatsapp": None}
+    proven = getattr(case, "whatsapp_proven_at", None) is not None
+    stored = getattr(case, "whatsapp_code_hash", "")
+    if not proven and stored and whatsapp_code_hash(whatsapp_code(secret)) != stored:
+        # A page opened with a fresh key (intake/reopen.py): the code derives from the original
+        # link, which only its holder sees, so this page cannot show it.
+        return {"whatsapp": None}
     return {
         "whatsapp": {
-            "proven": getattr(case, "whatsapp_proven_at", None) is not None,
+            "proven": proven,
             "code": whatsapp_code(secret),
             "number": mask_address("whatsapp", number),
             "ours": get_settings().whatsapp_display_number,
@@ -465,7 +495,7 @@ def _render_status(
         "expectation": found.get("expectation"),
         "reasons": urgency.reasons(),
         # The page's own address, also when it answers a post to one of its actions.
-        "page_path": f"/{get_locale()}/status/{request.path_params['secret']}",
+        "page_path": status_page_path(request),
         "raised": request.query_params.get("urgent") == "1" and not messages and not notice,
         "errors": messages,
         "summary": forms.error_summary(messages),
@@ -552,6 +582,13 @@ async def status_message(request: Request) -> Response:
     return RedirectResponse(
         f"{request.url.path}?sent=1#messages", status_code=303, headers=NO_STORE
     )
+
+
+def status_page_path(request: Request) -> str:
+    """The status page's own address: under the link, or /my-request when a fresh key in a
+    cookie opened it (intake/reopen_views.py), so that its forms never put the key in a URL."""
+    own = request.scope.get("status_page_path")
+    return own or f"/{get_locale()}/status/{request.path_params['secret']}"
 
 
 def _add_message(case_id: int, text: str, files: list[attachments.CleanFile]) -> None:

@@ -42,7 +42,8 @@ def render(event: str, locale: str, context: dict[str, str]) -> Message:
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
     locale = message_locale(locale)
-    values = {**context, "locale": locale, "dir": i18n.text_direction(locale)}
+    # "links" is set only when the client wants no links in messages (see notify.outbox).
+    values = {"links": "", **context, "locale": locale, "dir": i18n.text_direction(locale)}
     with i18n.use_locale(locale):
         subject = " ".join(render_string(f"notify/{event}/subject.txt", values).split())
         values["subject"] = subject

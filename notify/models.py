@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
 
-CLIENT_EVENTS = ("case_received", "advisor_replied", "whatsapp_reply")
+CLIENT_EVENTS = ("case_received", "advisor_replied", "whatsapp_reply", "open_link")
 # Answers to a message the client has just sent: free text inside the 24-hour window, never the
 # template, and no link.
 REPLY_EVENTS = ("whatsapp_reply",)

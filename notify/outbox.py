@@ -43,6 +43,9 @@ REPLY_TEXT_MAX = 3500  # with its two lines around it, within WhatsApp's 4096 ch
 STAFF_KEYS = frozenset({"reference", "staff_url"})
 # Keys a client event may add, each with its few fixed values: nothing the person or staff wrote.
 OPTIONAL_KEYS = {"advisor_replied": {"attached": frozenset({"one", "several"})}}
+# "links": "none" when the client asked for no links in messages; the text then says how to open
+# the request instead (status_url is then the page to do it, and is not shown).
+CLIENT_OPTIONAL_KEYS = {"links": frozenset({"none"})}
 # The outbox alert is about the outbox, and account notices about a staff member, not about a
 # case: they have no reference.
 OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert", *ACCOUNT_EVENTS})
@@ -78,7 +81,8 @@ def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[s
         _check_reply(context)
         return
     base_keys = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
-    optional = OPTIONAL_KEYS.get(event, {})
+    optional = {**(CLIENT_OPTIONAL_KEYS if event in CLIENT_EVENTS else {}),
+                **OPTIONAL_KEYS.get(event, {})}
     allowed = base_keys | set(optional)
     if event == "advisor_replied" and "reply_text" in context:
         if "reply_text" not in sealed_keys:

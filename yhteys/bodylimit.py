@@ -64,7 +64,8 @@ def default_rules() -> list[Rule]:
 
     locales = "|".join(re.escape(code) for code in LANGUAGES)
     return [
-        Rule(re.compile(rf"^/(?:{locales})/(?:request|status)/[^/]+$"), MAX_BODY, _form_page),
+        Rule(re.compile(rf"^/(?:{locales})/(?:(?:request|status)/[^/]+|my-request)$"), MAX_BODY,
+             _form_page),
         Rule(re.compile(r"^/triage/cases/[^/]+/reply$"), REPLY_MAX_BODY, _page),
         Rule(re.compile(r"^/api/"), MAX_JSON, _problem),
         Rule(re.compile(r"^/hooks/"), HOOK_BODY, _problem),

@@ -62,6 +62,8 @@ class Settings:
     # client links and WhatsApp
     status_link_idle_days: int = 90  # STATUS_LINK_IDLE_DAYS
     whatsapp_display_number: str = ""  # WHATSAPP_DISPLAY_NUMBER
+    open_link_minutes: int = 30  # OPEN_LINK_MINUTES
+    notice_link_days: int = 7  # NOTICE_LINK_DAYS
     # Partner API and mail transport
     api_anonymous: bool = False  # API_ANONYMOUS
     smtp_ca_file: str = ""  # SMTP_CA_FILE
@@ -133,6 +135,8 @@ ENV_NAMES: dict[str, str] = {
     "data_keys": "DATA_KEYS",
     "status_link_idle_days": "STATUS_LINK_IDLE_DAYS",
     "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
+    "open_link_minutes": "OPEN_LINK_MINUTES",
+    "notice_link_days": "NOTICE_LINK_DAYS",
     # Partner API and mail transport
     "api_anonymous": "API_ANONYMOUS",
     "smtp_ca_file": "SMTP_CA_FILE",

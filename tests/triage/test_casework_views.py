@@ -121,7 +121,11 @@ def test_case_view_and_reply(client, advisor):
         sent = db.scalars(select(Notification).where(Notification.event == "advisor_replied")).one()
     assert message.author == "staff" and message.staff_user_id == advisor.id
     assert sent.channel == "sms" and sent.subject_key == f"message:{message.id}"
-    assert sent.context == {"reference": case.reference, "status_url": "http://testserver/fi/"}
+    # The link rests sealed: a single-use link to her case (tests/intake/test_reopen.py).
+    assert sent.context == {"reference": case.reference}
+    from notify.outbox import message_context
+
+    assert message_context(sent)["status_url"].startswith("http://testserver/fi/open/")
     assert "case.reply" in audit_actions(case.id)
 
 

@@ -74,7 +74,7 @@ def _aged(path: Path, days: float) -> None:
 def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
     jobs = {job.name: job for job in periodic.default_jobs()}
     assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets",
-                         "whatsapp-held", "whatsapp-media"}
+                         "whatsapp-held", "whatsapp-media", "open-links"}
     assert all(job.every >= 60 for job in jobs.values())  # never a busy loop at boot
 
     boss = _advice_team_with_a_supervisor()
@@ -157,3 +157,20 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
         states = [(m.kind, m.state) for m in db.exec(select(WhatsAppMedia)
                                                      .order_by(WhatsAppMedia.id))]
     assert states == [("voice", "failed"), ("image", "pending")]
+
+    from intake.models import OpenLink, PinBackoff
+
+    with Session(get_engine()) as db:
+        db.add_all([
+            OpenLink(case_id=in_time.id, token_hash="a" * 64, purpose="notice",
+                     expires_at=now() - timedelta(days=31)),
+            OpenLink(case_id=in_time.id, token_hash="b" * 64, purpose="notice",
+                     expires_at=now() + timedelta(days=1)),
+            PinBackoff(reference_key="c" * 64, failures=4, next_try_at=now(),
+                       updated_at=now() - timedelta(days=2)),
+        ])
+        db.commit()
+    assert jobs["open-links"].run() == 2
+    with Session(get_engine()) as db:
+        assert [link.token_hash[0] for link in db.exec(select(OpenLink))] == ["b"]
+        assert db.exec(select(PinBackoff)).all() == []

@@ -41,6 +41,7 @@ TARGET_LABELS = {
 NOTIFICATION_EVENTS = {
     "case_received": lazy_gettext("Receipt to the client"),
     "advisor_replied": lazy_gettext("Reply notice to the client"),
+    "open_link": lazy_gettext("Link asked for by the client"),
     "staff_new_case": lazy_gettext("New case to the team"),
     "staff_case_assigned": lazy_gettext("Assignment to the advisor"),
     "staff_sla_breach": lazy_gettext("Missed target to supervisors"),

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from intake.models import Case
-from intake.reach import client_locale, reach
+from intake.reach import reach
+from intake.reopen import notice_values
 from notify.outbox import queue_notification
 from triage.accounts.models import StaffUser, Team, TeamMembership
 from yhteys.i18n import DEFAULT_LOCALE
@@ -95,12 +96,6 @@ def breach(session: Session, case: Case, target: str) -> int:
     return len(recipients)
 
 
-def client_status_url(case: Case) -> str:
-    # The status link's secret exists only as a hash, so the message points to the public start
-    # page in the client's language and names the reference; their own link still opens the case.
-    return f"{get_settings().base_url.rstrip('/')}/{client_locale(case)}/"
-
-
 def advisor_replied(session: Session, case: Case, message_id: int, files: int = 0) -> bool:
     """Tell the client, the way `intake.reach` says, that a reply waits (and that it has files,
     never which)."""
@@ -109,15 +104,18 @@ def advisor_replied(session: Session, case: Case, message_id: int, files: int = 
     way = reach(case, "advisor_replied")
     if way is None:
         return False
-    context = {"reference": case.reference, "status_url": client_status_url(case)}
+    # The status link exists only as a hash: the notice carries a fresh single-use link to the
+    # case (sealed), or, if she wants no links in messages, says how to open it.
+    context, sealed = notice_values(session, case, way.locale)
+    context = {"reference": case.reference, **context}
     if files:
         context["attached"] = "one" if files == 1 else "several"
+    sealed = {**sealed, **sealed_answer(session, case, way.channel, message_id)}
     queued = queue_notification(
         session, event="advisor_replied", channel=way.channel,
         recipient=way.address, locale=way.locale,
         subject_key=f"message:{message_id}",
-        context=context,
+        context=context, sealed=sealed,
         fallback=list(way.fallback),
-        sealed=sealed_answer(session, case, way.channel, message_id),
     )
     return queued is not None
