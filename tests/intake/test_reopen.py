@@ -545,13 +545,40 @@ def test_the_upkeep_forgets_spent_links_and_idle_backoff(browser, client, settin
 def test_the_migration_adds_and_removes_the_tables(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = alembic_config(url)
-    command.upgrade(config, "heads")
+    command.upgrade(config, "d8f357743662")  # this revision alone on its line, before any merge
     engine = create_engine(url)
     tables = {"case_access", "open_link", "status_key", "pin_backoff"}
     assert tables <= set(inspect(engine).get_table_names())
-    command.downgrade(config, "intake@38ac529eb729")
+    command.downgrade(config, "38ac529eb729")
     assert not tables & set(inspect(engine).get_table_names())
     command.upgrade(config, "heads")
     assert tables <= set(inspect(engine).get_table_names())
     engine.dispose()
 
+
+def test_the_page_opened_by_the_pin_keeps_the_key_out_of_every_address(browser, client, settings):
+    """Its forms and file links stay under /my-request: the fresh key lives in the cookie only."""
+    from tests.intake.test_form_uploads import PDF
+
+    reference = reference_on(_send(browser, pin="402913").text)
+    assert _pin(client, reference, "402913").status_code == 303
+    page = client.get("/en/my-request").text
+    assert "/status/" not in page
+    assert 'action="/en/my-request/urgent#help-today"' in page
+    sent = client.post("/en/my-request", data={"csrf_token": hidden(page, "csrf_token"),
+                                                "body": ""},
+                       files=[("files", ("decision.pdf", PDF, "application/pdf"))])
+    assert sent.status_code == 303
+    page = client.get("/en/my-request").text
+    [link] = re.findall(r'<a href="(/en/my-request/files/[0-9a-f]+)" download', page)
+    download = client.get(link)
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+
+    raised = client.post("/en/my-request/urgent", data={
+        "csrf_token": hidden(page, "csrf_token"), "reason": "no_place_tonight",
+        "urgent_body": "marker-tonight-5d1e"})
+    assert raised.status_code == 303
+    assert raised.headers["location"] == "/en/my-request?urgent=1#help-today"
+    with Session(engine_for(settings.database_url)) as db:
+        case = db.exec(select(Case)).one()
+    assert case.priority == "urgent"
