@@ -31,8 +31,8 @@ UPDATE "case" SET first_response_business_minutes = 30 + (id::bigint * 7919) % 1
     WHERE first_response_at IS NOT NULL;
 INSERT INTO case_clock (case_id, elapsed, running_since, stopped_at)
     SELECT id,
-           CASE WHEN state IN ('closed', 'waiting_client') THEN 60 * (60 + (id::bigint * 104729) % 6000)
-                ELSE 0 END,
+           CASE WHEN state IN ('closed', 'waiting_client')
+                THEN 60 * (60 + (id::bigint * 104729) % 6000) ELSE 0 END,
            CASE WHEN state IN ('closed', 'waiting_client') THEN NULL ELSE created_at END,
            CASE WHEN state IN ('closed', 'waiting_client') THEN coalesce(closed_at, created_at)
                 END
