@@ -11,8 +11,8 @@ Definitions (the page shows them in words; the tests compute them by hand):
   into another case, matching the filters;
 - first response: the first advisor reply or logged call to the client (intake.lifecycle), in
   business minutes on the case's SLA clock (stored when it was given) and in calendar minutes;
-- resolution: arrival to closing, business minutes on the SLA clock (stopped at closing) and
-  calendar minutes; closed cases only;
+- resolution: arrival to closing, business minutes on the SLA clock (stored when the case
+  closed) and calendar minutes; closed cases only;
 - median and 90th percentile: linear interpolation between the closest ranks (PostgreSQL's
   percentile_cont);
 - compliance: of the cases whose target has come (answered, or still running past the due time),
@@ -36,7 +36,7 @@ from intake.hours.store import load_schedule
 from intake.models import CHANNELS, KINDS, OUTCOMES, PRIORITIES, STATES, Case
 from triage.accounts.models import StaffUser
 from triage.casework import sla
-from triage.casework.models import CaseClock, SlaBreach
+from triage.casework.models import SlaBreach
 from yhteys.clock import HELSINKI, as_utc
 from yhteys.db import is_postgres
 
@@ -190,27 +190,33 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def compute(session: Session, filters: Filters, at: datetime) -> Figures:
-    """Every figure of the dashboard for `filters`, as of the instant `at`."""
+    """Every figure of the dashboard for `filters`, as of the instant `at`.
+
+    Six queries, each one pass over the period's cases (or the open ones) in the narrow
+    `ix_case_stats_*` indexes: the counts by hour, state and outcome; first responses; resolutions;
+    breaches; the open cases by assignee and age; the first responses by assignee.
+    """
     at = as_utc(at)
     targets = sla.targets(session)
-    demand, per_day, per_week = _arrivals(session, filters)
-    by_state = _grouped(session, filters, col(Case.state), STATES)
+    demand, per_day, per_week, by_state, outcomes = _arrivals(session, filters)
+    first, first_met = _first_response(session, filters, targets, at)
+    resolution, resolution_met = _resolution(session, filters, targets, at)
+    backlog, open_load = _open_cases(session, filters, at)
     return Figures(
         filters=filters,
         at=at,
         cases=sum(by_state.values()),
-        first_response=_first_response(session, filters),
-        resolution=_resolution(session, filters),
-        first_response_compliance=_first_compliance(session, filters, targets, at),
-        resolution_compliance=_resolution_compliance(session, filters, targets, at),
+        first_response=first,
+        resolution=resolution,
+        first_response_compliance=first_met,
+        resolution_compliance=resolution_met,
         breaches=_breaches(session, filters),
-        backlog=_backlog(session, filters, at),
+        backlog=backlog,
         by_state=by_state,
-        outcomes=_grouped(session, filters, col(Case.outcome), OUTCOMES,
-                          col(Case.state) == "closed"),
+        outcomes=outcomes,
         per_day=per_day,
         per_week=per_week,
-        advisors=_advisors(session, filters),
+        advisors=_advisors(session, filters, open_load),
         demand=demand,
         open_hours=_open_hours(session),
     )
@@ -244,51 +250,37 @@ def _minutes(session: Session, later: Any, earlier: Any) -> Any:
     return (func.julianday(later) - func.julianday(earlier)) * 1440.0
 
 
-def _durations(session: Session, business: Any, calendar: Any,
-               where: list[ColumnElement[bool]], join: Any = None) -> Durations:
-    if is_postgres(session):
-        stmt = select(
-            func.count(),
-            func.percentile_cont(0.5).within_group(business),
-            func.percentile_cont(0.9).within_group(business),
-            func.percentile_cont(0.5).within_group(calendar),
-            func.percentile_cont(0.9).within_group(calendar),
-        ).select_from(Case)
-        if join is not None:
-            stmt = stmt.join(*join)
-        n, bm, b90, cm, c90 = session.execute(stmt.where(*where)).one()
-        return Durations(n, _num(bm), _num(b90), _num(cm), _num(c90))
-    stmt = select(business, calendar).select_from(Case)
-    if join is not None:
-        stmt = stmt.join(*join)
-    rows = session.execute(stmt.where(*where)).all()
-    biz = [float(r[0]) for r in rows if r[0] is not None]
-    cal = [float(r[1]) for r in rows]
-    return Durations(len(rows), percentile(biz, .5), percentile(biz, .9),
-                     percentile(cal, .5), percentile(cal, .9))
-
-
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _first_response(session: Session, filters: Filters) -> Durations:
-    return _durations(
-        session,
-        col(Case.first_response_business_minutes),
-        _minutes(session, col(Case.first_response_at), col(Case.created_at)),
-        [*_cohort(filters), col(Case.first_response_at).is_not(None)],
-    )
-
-
-def _resolution(session: Session, filters: Filters) -> Durations:
-    return _durations(
-        session,
-        col(CaseClock.elapsed) / 60.0,
-        _minutes(session, col(Case.closed_at), col(Case.created_at)),
-        [*_cohort(filters), col(Case.state) == "closed", col(Case.closed_at).is_not(None)],
-        join=(CaseClock, col(CaseClock.case_id) == col(Case.id)),
-    )
+def _measured(session: Session, counted: Any, business: Any, calendar: Any, met: Any, due: Any,
+              where: list[ColumnElement[bool]]) -> tuple[Durations, Compliance]:
+    """Durations of the rows where `counted` (NULL elsewhere) and the compliance sums, in one
+    pass: percentile_cont on PostgreSQL, the same interpolation in Python on SQLite."""
+    business = case((counted, business))
+    calendar = case((counted, calendar))
+    met_sum = func.sum(case((and_(due, met), 1), else_=0))
+    due_sum = func.sum(case((due, 1), else_=0))
+    if is_postgres(session):
+        row = session.execute(select(
+            func.count(calendar),
+            func.percentile_cont(0.5).within_group(business),
+            func.percentile_cont(0.9).within_group(business),
+            func.percentile_cont(0.5).within_group(calendar),
+            func.percentile_cont(0.9).within_group(calendar),
+            met_sum, due_sum,
+        ).where(*where)).one()
+        n, bm, b90, cm, c90, met_n, due_n = row
+        return (Durations(int(n), _num(bm), _num(b90), _num(cm), _num(c90)),
+                Compliance(int(met_n or 0), int(due_n or 0)))
+    rows = session.execute(select(business, calendar, case((and_(due, met), 1), else_=0),
+                                  case((due, 1), else_=0)).where(*where)).all()
+    biz = [float(r[0]) for r in rows if r[0] is not None]
+    cal = [float(r[1]) for r in rows if r[1] is not None]
+    return (Durations(len(cal), percentile(biz, .5), percentile(biz, .9), percentile(cal, .5),
+                      percentile(cal, .9)),
+            Compliance(sum(r[2] for r in rows), sum(r[3] for r in rows)))
 
 
 def _target_of(targets: Mapping[str, sla.Target], attribute: str) -> Any:
@@ -298,34 +290,27 @@ def _target_of(targets: Mapping[str, sla.Target], attribute: str) -> Any:
     )
 
 
-def _counted(session: Session, met: Any, due: Any, where: list[ColumnElement[bool]],
-             join: Any = None) -> Compliance:
-    stmt = select(func.sum(case((and_(due, met), 1), else_=0)),
-                  func.sum(case((due, 1), else_=0))).select_from(Case)
-    if join is not None:
-        stmt = stmt.outerjoin(*join)
-    met_n, due_n = session.execute(stmt.where(*where)).one()
-    return Compliance(int(met_n or 0), int(due_n or 0))
-
-
-def _first_compliance(session: Session, filters: Filters,
-                      targets: Mapping[str, sla.Target], at: datetime) -> Compliance:
+def _first_response(session: Session, filters: Filters, targets: Mapping[str, sla.Target],
+                    at: datetime) -> tuple[Durations, Compliance]:
     answered = col(Case.first_response_at).is_not(None)
     overdue = and_(col(Case.first_response_at).is_(None), col(Case.state).in_(RUNNING_STATES),
                    col(Case.first_response_due_at) <= at)
-    met = and_(answered, col(Case.first_response_business_minutes)
-               <= _target_of(targets, "first_response_minutes"))
-    return _counted(session, met, or_(answered, overdue), _cohort(filters))
+    business = col(Case.first_response_business_minutes)
+    met = and_(answered, business <= _target_of(targets, "first_response_minutes"))
+    return _measured(session, answered, business,
+                     _minutes(session, col(Case.first_response_at), col(Case.created_at)),
+                     met, or_(answered, overdue), _cohort(filters))
 
 
-def _resolution_compliance(session: Session, filters: Filters,
-                           targets: Mapping[str, sla.Target], at: datetime) -> Compliance:
-    closed = col(Case.state) == "closed"
+def _resolution(session: Session, filters: Filters, targets: Mapping[str, sla.Target],
+                at: datetime) -> tuple[Durations, Compliance]:
+    closed = and_(col(Case.state) == "closed", col(Case.closed_at).is_not(None))
     overdue = and_(col(Case.state).in_(RUNNING_STATES), col(Case.resolution_due_at) <= at)
-    met = and_(closed, col(CaseClock.elapsed)
-               <= _target_of(targets, "resolution_minutes") * 60)
-    return _counted(session, met, or_(closed, overdue), _cohort(filters),
-                    join=(CaseClock, col(CaseClock.case_id) == col(Case.id)))
+    business = col(Case.resolution_business_minutes)
+    met = and_(closed, business <= _target_of(targets, "resolution_minutes"))
+    return _measured(session, closed, business,
+                     _minutes(session, col(Case.closed_at), col(Case.created_at)),
+                     met, or_(closed, overdue), _cohort(filters))
 
 
 def _breaches(session: Session, filters: Filters) -> dict[str, int]:
@@ -338,45 +323,50 @@ def _breaches(session: Session, filters: Filters) -> dict[str, int]:
     return found
 
 
-def _open(filters: Filters) -> list[ColumnElement[bool]]:
-    return [col(Case.state) != "closed", *_matching(filters)]
-
-
-def _backlog(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
+def _open_cases(session: Session, filters: Filters, at: datetime
+                ) -> tuple[dict[str, int], dict[int, int]]:
+    """The open cases now: by age (the backlog) and by assignee (their load), in one pass."""
     edges = [at - timedelta(days=d) for d in (1, 3, 7)]
     created = col(Case.created_at)
     bucket = [created > edges[0], and_(created <= edges[0], created > edges[1]),
               and_(created <= edges[1], created > edges[2]), created <= edges[2]]
-    stmt = select(*[func.sum(case((b, 1), else_=0)) for b in bucket]).where(*_open(filters))
-    row = session.execute(stmt).one()
-    return {name: int(n or 0) for name, n in zip(BACKLOG_BUCKETS, row, strict=True)}
+    assignee = col(Case.assignee_id)
+    stmt = (select(assignee, *[func.sum(case((b, 1), else_=0)) for b in bucket])
+            .where(col(Case.state) != "closed", *_matching(filters)).group_by(assignee))
+    backlog = dict.fromkeys(BACKLOG_BUCKETS, 0)
+    load: dict[int, int] = {}
+    for who, *counts in session.execute(stmt).all():
+        for name, n in zip(BACKLOG_BUCKETS, counts, strict=True):
+            backlog[name] += int(n or 0)
+        if who is not None:
+            load[int(who)] = sum(int(n or 0) for n in counts)
+    return backlog, load
 
 
-def _grouped(session: Session, filters: Filters, column: Any, known: Sequence[str],
-             *extra: ColumnElement[bool]) -> dict[str, int]:
-    stmt = select(column, func.count()).where(*_cohort(filters), *extra).group_by(column)
-    found = dict.fromkeys(known, 0)
-    for value, n in session.execute(stmt).all():
-        found[value or ""] = found.get(value or "", 0) + int(n)
-    return {k: v for k, v in found.items() if k in known or v}
-
-
-def _arrivals(session: Session, filters: Filters
-              ) -> tuple[list[list[int]], list[tuple[date, int]], list[tuple[date, int]]]:
-    """Arrivals counted per UTC hour in SQL, then placed on Helsinki days, weeks and the hours
-    of the week (Helsinki's offset is whole hours, so an hour maps to one local hour)."""
+def _arrivals(session: Session, filters: Filters) -> tuple[
+        list[list[int]], list[tuple[date, int]], list[tuple[date, int]], dict[str, int],
+        dict[str, int]]:
+    """The cohort counted per UTC hour, state and outcome in SQL, then placed on Helsinki days,
+    weeks and hours of the week (Helsinki's offset is whole hours: an hour maps to one local
+    hour), and summed by state and by outcome."""
     created = col(Case.created_at)
     hour = (func.date_trunc("hour", created) if is_postgres(session)
             else func.strftime("%Y-%m-%d %H:00:00", created))
-    rows = session.execute(select(hour, func.count()).where(*_cohort(filters))
-                           .group_by(hour)).all()
+    state, outcome = col(Case.state), col(Case.outcome)
+    rows = session.execute(select(hour, state, outcome, func.count()).where(*_cohort(filters))
+                           .group_by(hour, state, outcome)).all()
     demand = [[0] * 24 for _ in range(7)]
     days: Counter[date] = Counter()
-    for value, n in rows:
+    states: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    for value, in_state, result, n in rows:
         instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
         local = as_utc(instant).astimezone(HELSINKI)
         demand[local.weekday()][local.hour] += int(n)
         days[local.date()] += int(n)
+        states[in_state] += int(n)
+        if in_state == "closed":
+            outcomes[result or ""] += int(n)
     per_day = []
     day = filters.start
     while day <= filters.end:
@@ -385,16 +375,21 @@ def _arrivals(session: Session, filters: Filters
     weeks: Counter[date] = Counter()
     for day, n in per_day:
         weeks[day - timedelta(days=day.weekday())] += n
-    return demand, per_day, sorted(weeks.items())
+    return (demand, per_day, sorted(weeks.items()), _known(states, STATES),
+            _known(outcomes, OUTCOMES))
 
 
-def _advisors(session: Session, filters: Filters) -> list[AdvisorRow]:
+def _known(counts: Counter[str], known: Sequence[str]) -> dict[str, int]:
+    """Every known value (zero when absent), then any other value that occurs."""
+    found = {k: counts.get(k, 0) for k in known}
+    found.update({k: n for k, n in counts.items() if k not in found and n})
+    return found
+
+
+def _advisors(session: Session, filters: Filters, load: dict[int, int]) -> list[AdvisorRow]:
     """Open cases held now, and first-response times of the cohort's cases, per assignee."""
     assignee = col(Case.assignee_id)
-    open_rows = session.execute(
-        select(assignee, func.count()).where(*_open(filters), assignee.is_not(None))
-        .group_by(assignee)).all()
-    rows: dict[int, dict[str, Any]] = {int(a): {"open": int(n)} for a, n in open_rows}
+    rows: dict[int, dict[str, Any]] = {a: {"open": n} for a, n in load.items()}
     business = col(Case.first_response_business_minutes)
     calendar = _minutes(session, col(Case.first_response_at), col(Case.created_at))
     where = [*_cohort(filters), col(Case.first_response_at).is_not(None), assignee.is_not(None)]
