@@ -34,8 +34,8 @@ OUTCOMES = (
 
 # What the dashboard's figures read of a case (all of it kept when a case is anonymised).
 STATS_COLUMNS = [
-    "merged_into_id", "team_id", "kind", "language", "priority", "contact_channel", "state",
-    "outcome", "assignee_id", "first_response_at", "first_response_business_minutes",
+    "id", "merged_into_id", "team_id", "kind", "language", "priority", "contact_channel",
+    "state", "outcome", "assignee_id", "first_response_at", "first_response_business_minutes",
     "first_response_due_at", "resolution_due_at", "closed_at", "resolution_business_minutes",
 ]
 

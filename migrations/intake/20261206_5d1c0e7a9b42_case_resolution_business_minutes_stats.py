@@ -21,8 +21,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = '9506380916a4'  # case_clock, read by the backfill
 
 STATS_COLUMNS = [
-    "merged_into_id", "team_id", "kind", "language", "priority", "contact_channel", "state",
-    "outcome", "assignee_id", "first_response_at", "first_response_business_minutes",
+    "id", "merged_into_id", "team_id", "kind", "language", "priority", "contact_channel",
+    "state", "outcome", "assignee_id", "first_response_at", "first_response_business_minutes",
     "first_response_due_at", "resolution_due_at", "closed_at", "resolution_business_minutes",
 ]
 

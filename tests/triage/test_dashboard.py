@@ -211,3 +211,10 @@ def test_the_page_shows_the_hand_counted_numbers(january, client, login_fast, cl
 def test_only_supervisors_see_it(january, client, login_fast) -> None:  # noqa: ANN001
     login_fast(client, january["advisor"])
     assert client.get("/triage/dashboard").status_code == 403
+
+
+def test_resolution_minutes_are_stored_at_closing_and_cleared_on_reopening(january) -> None:  # noqa: ANN001
+    a = january["closed"][0]
+    assert fresh(a).resolution_business_minutes == 180  # Fri 15-16 and Mon 9-11
+    act(actions.change_state, a, january["advisor"], "in_progress")
+    assert fresh(a).resolution_business_minutes is None

@@ -37,7 +37,7 @@ from intake.models import CHANNELS, KINDS, OUTCOMES, PRIORITIES, STATES, Case
 from triage.accounts.models import StaffUser
 from triage.casework import sla
 from triage.casework.models import SlaBreach
-from yhteys.clock import HELSINKI, as_utc
+from yhteys.clock import HELSINKI, as_utc, now
 from yhteys.db import is_postgres
 
 DEFAULT_DAYS = 30
@@ -189,14 +189,14 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def compute(session: Session, filters: Filters, at: datetime) -> Figures:
-    """Every figure of the dashboard for `filters`, as of the instant `at`.
+def compute(session: Session, filters: Filters, at: datetime | None = None) -> Figures:
+    """Every figure of the dashboard for `filters`, as of the instant `at` (default: now).
 
     Six queries, each one pass over the period's cases (or the open ones) in the narrow
     `ix_case_stats_*` indexes: the counts by hour, state and outcome; first responses; resolutions;
     breaches; the open cases by assignee and age; the first responses by assignee.
     """
-    at = as_utc(at)
+    at = as_utc(at) if at is not None else now()
     targets = sla.targets(session)
     demand, per_day, per_week, by_state, outcomes = _arrivals(session, filters)
     first, first_met = _first_response(session, filters, targets, at)
