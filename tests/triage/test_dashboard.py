@@ -206,6 +206,8 @@ def test_the_page_shows_the_hand_counted_numbers(january, client, login_fast, cl
         assert svg and "<title" in svg.group(0) and "<desc" in svg.group(0)
     assert 'id="def-first-response"' in html and 'href="#def-first-response"' in html
     assert "<script" not in html
+    finnish = client.get(f"/triage/dashboard?{JANUARY}", headers={"accept-language": "fi"}).text
+    assert "Tilannekuva" in finnish and "Ensivastaus" in finnish
 
 
 def test_only_supervisors_see_it(january, client, login_fast) -> None:  # noqa: ANN001
