@@ -22,3 +22,4 @@ def includeme(config: Config) -> None:
     config.add_demo(30, "casework on the demo cases", demo.seed_after_cases)
     config.include("triage.accounts")
     config.include("triage.casework")
+    config.include("triage.dashboard")

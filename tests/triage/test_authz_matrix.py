@@ -106,6 +106,7 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.saved_replies_save": SUPERVISORS,
     "casework.saved_reply_delete": SUPERVISORS,
     "casework.sla": SUPERVISORS,
+    "dashboard.page": SUPERVISORS,
     "casework.sla_save": SUPERVISORS,
     # hours
     "hours.edit": SUPERVISORS,

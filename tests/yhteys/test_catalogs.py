@@ -62,7 +62,7 @@ def test_no_translation_changes_a_placeholder_or_stays_fuzzy(locale, domain):
 def test_staff_texts_are_asked_only_in_the_staff_languages():
     from yhteys.i18n import STAFF_LANGUAGES, staff_domains
 
-    assert staff_domains() == {"accounts", "casework", "staff_notices"}
+    assert staff_domains() == {"accounts", "casework", "dashboard", "staff_notices"}
     for domain in staff_domains():
         assert set(languages_of(domain)) == set(STAFF_LANGUAGES)
     assert set(languages_of("intake")) == set(LANGUAGES)

@@ -55,7 +55,7 @@ def test_every_package_declares_its_catalogs_and_migrations():
     parts = registry()
     assert set(PACKAGES) <= set(parts.included)
     assert set(parts.catalogs) == {"yhteys", "intake", "hours", "notify", "accounts", "casework",
-                                   "staff_notices"}
+                                   "dashboard", "staff_notices"}
     for domain in parts.catalogs:
         assert (PROJECT_ROOT / "locales" / "en" / "LC_MESSAGES" / f"{domain}.po").exists()
     # alembic.ini's version locations are exactly the declared branches.

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 def includeme(config: Config) -> None:
     config.add_catalog("casework", [
-        ("triage", [("accounts/**", "ignore"), ("**.py", "python")]),
-        ("templates/triage", [("accounts/**", "ignore"), ("**.html", "jinja2")]),
+        ("triage", [("accounts/**", "ignore"), ("dashboard/**", "ignore"), ("**.py", "python")]),
+        ("templates/triage", [("accounts/**", "ignore"), ("dashboard/**", "ignore"),
+                          ("**.html", "jinja2")]),
     ], staff=True)
     config.add_migrations("casework", "triage.casework.models")

@@ -86,6 +86,11 @@ def case_transitioned(session: Session, case: Case, change: Transition) -> None:
                 {"state": change.to_state.value, "from": change.from_state.value, **data},
                 at=change.at)
     sla.follow_state(session, case, change.from_state.value, change.at)
+    # The resolution time the dashboard reads: the business time on the clock, just stopped.
+    if change.to_state is State.CLOSED:
+        case.resolution_business_minutes = sla.business_minutes_used(session, case, change.at)
+    elif change.reopened:
+        case.resolution_business_minutes = None
 
 
 def first_response_given(session: Session, case: Case, response: FirstResponse) -> None:

@@ -1,0 +1,50 @@
+"""A supervisor's dashboard in real Chromium: log in, open the dashboard, filter by team with the
+plain GET form; the page passes axe-core (WCAG 2.1 A and AA), loads nothing from another host
+and logs no console or CSP error."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_no_console_errors,
+    assert_no_third_party_requests,
+)
+from tests.browser.test_triage_flow import log_in, submit_case
+from tests.triage.conftest import make_staff, make_team  # noqa: F401 - the staff fixtures
+from triage.casework.models import RoutingRule
+from yhteys.db import get_engine
+
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+
+
+def test_a_supervisor_filters_the_dashboard_by_team(new_context, live_settings, make_team,  # noqa: ANN001, F811
+                                                     make_staff) -> None:  # noqa: F811
+    from triage import hooks
+
+    hooks.register()
+    team = make_team("Social services")
+    make_team("Tracing")
+    with Session(get_engine()) as db:
+        db.add(RoutingRule(team_id=team.id))
+        db.commit()
+    make_staff(display_name="Aino Advisor", teams=[team])
+    boss = make_staff(email="sanna@example.org", display_name="Sanna Supervisor",
+                      roles=("supervisor",), teams=[team], totp=True)
+    submit_case()
+    submit_case()
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, boss)
+    page.goto("/triage/dashboard")
+    assert page.locator("#table-durations").is_visible()
+    assert_accessible(page)
+    page.select_option("#team", label="Social services")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/triage/dashboard?*team={team.id}*")
+    new_cases = page.locator("#table-states tbody td").all_inner_texts()
+    assert sum(int(n) for n in new_cases) == 2
+    assert_accessible(page)
+    assert_no_third_party_requests(page)
+    assert_no_console_errors(page)
