@@ -68,7 +68,9 @@ def stack():  # noqa: ANN201
         prodlike.ensure_nginx()
     except SystemExit as exc:
         pytest.skip(str(exc))
-    with prodlike.Stack(log_level="WARNING") as running:
+    # Each send waits 0.2 s at the SMTP server: sends pile up, so both workers are busy when one
+    # is killed.
+    with prodlike.Stack(log_level="WARNING", smtp_delay=0.2) as running:
         try:
             yield running
         finally:
@@ -121,11 +123,13 @@ def acknowledgements(stack: prodlike.Stack, emails: set[str]) -> list[dict[str, 
 
 def kill_a_worker_mid_send(stack: prodlike.Stack, report: dict[str, int],
                            done: threading.Event) -> None:
-    """Once sending is under way, SIGKILL worker 1 while it holds claimed rows; restart it."""
+    """Once sending is under way, SIGKILL worker 1 while it holds claimed rows; restart it.
+    More rows being sent than one worker has threads means both workers hold some."""
+    threads = int(prodlike.WORKER_ARGS[prodlike.WORKER_ARGS.index("--threads") + 1])
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not done.is_set():
         sending = int(sql(stack, "SELECT count(*) FROM notification WHERE state = 'sending'"))
-        if sending and len(prodlike.received(stack.mail)) >= SUBMISSIONS // 5:
+        if sending > threads and len(prodlike.received(stack.mail)) >= SUBMISSIONS // 5:
             stack.kill_worker(1)
             report["sending_at_kill"] = sending
             time.sleep(1)
@@ -184,8 +188,22 @@ def test_the_production_shape_through_nginx(stack: prodlike.Stack) -> None:
     assert unsent == 0, sql(stack, "SELECT string_agg(concat_ws(' ', event, channel, state, "
                                    "error_code, attempts), '; ') FROM notification "
                                    "WHERE state <> 'sent'")
+    # The rows the killed worker held were claimed again once their lease ran out.
+    taken_again = int(sql(stack, "SELECT count(*) FROM notification WHERE attempts > 1"))
+    assert taken_again >= 1
     # A copy is possible only for a send the kill cut between the 250 and the record.
     assert duplicates <= report["sending_at_kill"]
+
+    # nginx's request id is the app's; /metrics (from the monitoring host, here loopback) counts
+    # what both workers sent.
+    with browser(stack) as client:
+        page = client.get("/fi/")
+        assert re.fullmatch(r"[0-9a-f]{32}", page.headers["x-request-id"])
+        metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    sent = sum(float(v) for v in re.findall(
+        r'^yhteys_deliveries_total\{channel="email",result="sent"\} (\S+)$', metrics.text, re.M))
+    assert sent >= SUBMISSIONS
 
     # Rate limit of one browser, its posts answered by both processes.
     with browser(stack) as client:
@@ -203,8 +221,9 @@ def test_the_production_shape_through_nginx(stack: prodlike.Stack) -> None:
         f"\n  submissions sent {SUBMISSIONS} ({CONCURRENCY} concurrent), answered {dict(statuses)}"
         f"\n  cases stored {cases}"
         f"\n  acknowledgements delivered {len(per_recipient)} of {SUBMISSIONS} "
-        f"(worker 1 SIGKILLed with {report['sending_at_kill']} rows being sent), "
-        f"duplicates {duplicates}, unsent {unsent}"
+        f"(worker 1 SIGKILLed while {report['sending_at_kill']} rows were being sent; "
+        f"{taken_again} taken up again after the lease), duplicates {duplicates}, "
+        f"unsent {unsent}"
         f"\n  submit latency through nginx: p50 {pct(latencies, .5) * 1000:.0f} ms, "
         f"p99 {pct(latencies, .99) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
         f"\n  rate limit: 10 accepted, the 11th 429, across {len({u for _, u in limited})} "
