@@ -106,6 +106,7 @@ def received(folder: Path) -> list[dict[str, str]]:
         for line in re.split(r"\r\n(?![ \t])", head):
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+        headers["received"] = path.name.split("-", 1)[0]  # when the server accepted it
         messages.append(headers)
     return messages
 
