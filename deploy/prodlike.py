@@ -111,6 +111,16 @@ def received(folder: Path) -> list[dict[str, str]]:
     return messages
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # -- nginx ----------------------------------------------------------------------------------
 def site_conf(template: str, *, web_ports: list[int], https_port: int, http_port: int,
               cert: Path, key: Path, cache: Path, monitor: str = "127.0.0.1",
@@ -248,6 +258,12 @@ class Stack:
 
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
+            # Leftovers of a run killed outright (SIGKILL leaves no time to clean up).
+            for (name,) in conn.execute(text(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'yhteys_prodlike_%'")):
+                pid = re.match(r"yhteys_prodlike_(\d+)_", name)
+                if pid and not _alive(int(pid.group(1))):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{self.database}"'))
         admin.dispose()
         self._db_created = True

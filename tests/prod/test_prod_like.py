@@ -209,6 +209,12 @@ def test_the_production_shape_through_nginx(stack: prodlike.Stack) -> None:
         page = client.get("/fi/")
         assert re.fullmatch(r"[0-9a-f]{32}", page.headers["x-request-id"])
         metrics = client.get("/metrics")
+        # Static files: immutable for a year, and the second answer comes from nginx's cache.
+        css = re.search(r'href="(/static/[^"]+\.css[^"]*)"', page.text)
+        assert css
+        first, second = client.get(css.group(1)), client.get(css.group(1))
+        assert "immutable" in first.headers["cache-control"]
+        assert second.status_code == 200 and "x-upstream" not in second.headers
     assert metrics.status_code == 200
     sent = sum(float(v) for v in re.findall(
         r'^yhteys_deliveries_total\{channel="email",result="sent"\} (\S+)$', metrics.text, re.M))
