@@ -82,7 +82,7 @@ def stack():  # noqa: ANN201
 def browser(stack: prodlike.Stack) -> httpx.Client:
     """One person's browser: its own cookies; a new connection per request, so that nginx
     spreads the requests over both web processes."""
-    return httpx.Client(base_url=stack.base_url, verify=str(stack.cert), timeout=30,
+    return httpx.Client(base_url=stack.base_url, verify=stack.tls(), timeout=30,
                         headers={"Connection": "close", "Origin": stack.base_url})
 
 
