@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench messages clean vnu checker
+# `make prod-like`: the production shape on this machine (deploy/prod-like; Ctrl-C ends it).
+.PHONY: run test test-sqlite test-postgres test-prod prod-like lint typecheck bench messages clean vnu checker
 
 # The W3C Nu HTML Checker (tests/test_valid_html.py), from npm, kept in .cache/ (not committed).
 VNU_VERSION := 26.9.27
@@ -32,6 +33,13 @@ test-sqlite: $(STAMP) checker
 
 test-postgres: $(STAMP)
 	TEST_DATABASE=postgres $(BIN)/python -m pytest
+
+# The production shape through nginx alone, with its figures (also part of the PostgreSQL pass).
+test-prod: $(STAMP)
+	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/prod -s
+
+prod-like: $(STAMP)
+	deploy/prod-like
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

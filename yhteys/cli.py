@@ -122,6 +122,13 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> int:
+    from yhteys.settings import table
+
+    print(table())
+    return 0
+
+
 def _translations(args: argparse.Namespace) -> int:
     """How far each language is, per part: for translators and whoever decides to offer one."""
     from yhteys import catalogs
@@ -165,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "generate-key", help="print a new key for DATA_KEYS (put it first to rotate)"
     ).set_defaults(func=_generate_key)
+    sub.add_parser(
+        "settings", help="print the settings table of the README (every environment variable, "
+        "its default and meaning)",
+    ).set_defaults(func=_settings)
     sub.add_parser(
         "translations", help="how complete each language's catalogs are, and who reviewed them"
     ).set_defaults(func=_translations)

@@ -1,14 +1,16 @@
 """Settings, read once from the environment.
 
-Every field here is documented in the README (a test checks it). Defaults are for a developer's
-laptop; `check_production` refuses the ones that would be unsafe in production.
+Each field carries its environment variable and its meaning; the README's settings table is
+their output (`yhteys settings`, or `python -m yhteys.settings`; a test compares the two).
+Defaults are for a developer's laptop; `check_production` refuses the ones that would be unsafe
+in production.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,61 +24,235 @@ class SettingsError(RuntimeError):
     """Raised when the settings are unsafe for the environment they are used in."""
 
 
+def setting(default: Any, env: str, meaning: str, *, shown: str = "") -> Any:  # noqa: ANN401
+    """A field of Settings: its environment variable and its row of the README's table (the
+    default as `shown` there when the value itself would not read well)."""
+    return field(default=default, metadata={"env": env, "meaning": meaning, "shown": shown})
+
+
 @dataclass(frozen=True)
 class Settings:
-    env: str = "development"  # YHTEYS_ENV
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'yhteys.db'}"  # DATABASE_URL
-    redis_url: str = ""  # REDIS_URL
-    secret_key: str = DEV_SECRET  # SECRET_KEY
-    base_url: str = "http://127.0.0.1:8000"  # BASE_URL
-    host: str = "127.0.0.1"  # HOST
-    port: int = 8000  # PORT
-    web_workers: int = 1  # WEB_WORKERS
-    var_dir: Path = PROJECT_ROOT / "var"  # VAR_DIR
-    upload_dir: Path = PROJECT_ROOT / "var" / "uploads"  # UPLOAD_DIR
-    mail_dir: Path = PROJECT_ROOT / "var" / "mail"  # MAIL_DIR
-    smtp_url: str = ""  # SMTP_URL
-    mail_from: str = "Yhteys <no-reply@yhteys.invalid>"  # MAIL_FROM
-    staff_mail_to: str = ""  # STAFF_MAIL_TO
-    whatsapp_token: str = ""  # WHATSAPP_TOKEN
-    whatsapp_phone_number_id: str = ""  # WHATSAPP_PHONE_NUMBER_ID
-    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"  # WHATSAPP_API_BASE
-    whatsapp_app_secret: str = ""  # WHATSAPP_APP_SECRET
-    whatsapp_verify_token: str = ""  # WHATSAPP_VERIFY_TOKEN
-    whatsapp_template: str = "yhteys_update"  # WHATSAPP_TEMPLATE
-    sms_api_url: str = ""  # SMS_API_URL
-    sms_api_token: str = ""  # SMS_API_TOKEN
-    sms_sender: str = "RedCross"  # SMS_SENDER
-    trusted_proxies: tuple[str, ...] = ()  # TRUSTED_PROXIES
-    rate_limit_submissions: int = 10  # RATE_LIMIT_SUBMISSIONS
-    rate_limit_window: int = 3600  # RATE_LIMIT_WINDOW
-    csrf_max_age: int = 6 * 3600  # CSRF_MAX_AGE
-    outbox_alert_minutes: int = 30  # OUTBOX_ALERT_MINUTES
-    outbox_max_attempts: int = 8  # OUTBOX_MAX_ATTEMPTS
-    retention_days: int = 365  # RETENTION_DAYS
-    session_idle_minutes: int = 30  # SESSION_IDLE_MINUTES
-    demo_data: bool = False  # DEMO_DATA
-    frozen_now: datetime | None = None  # YHTEYS_NOW
-    log_level: str = "INFO"  # LOG_LEVEL
-    data_keys: tuple[str, ...] = ()  # DATA_KEYS
-    # client links and WhatsApp
-    status_link_idle_days: int = 90  # STATUS_LINK_IDLE_DAYS
-    whatsapp_display_number: str = ""  # WHATSAPP_DISPLAY_NUMBER
-    open_link_minutes: int = 30  # OPEN_LINK_MINUTES
-    notice_link_days: int = 7  # NOTICE_LINK_DAYS
-    # Partner API and mail transport
-    api_anonymous: bool = False  # API_ANONYMOUS
-    smtp_ca_file: str = ""  # SMTP_CA_FILE
-    # rate limits
-    rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
-    # attachments
-    keep_original_pdf: bool = False  # KEEP_ORIGINAL_PDF
-    # operations: logs, readiness, metrics
-    log_format: str = ""  # LOG_FORMAT
-    ready_outbox_minutes: int = 60  # READY_OUTBOX_MINUTES
-    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # METRICS_ALLOW
-    metrics_token: str = ""  # METRICS_TOKEN
-    metrics_dir: Path | None = None  # METRICS_DIR
+    """Every setting, in the order of the README's table (`yhteys settings` prints it)."""
+
+    env: str = setting(
+        "development", "YHTEYS_ENV",
+        "`production` turns on the start-up checks, HSTS and required TOTP for staff",
+    )
+    database_url: str = setting(
+        f"sqlite:///{PROJECT_ROOT / 'var' / 'yhteys.db'}", "DATABASE_URL",
+        "SQLite file or `postgresql://user@host/db` (psycopg 3)",
+        shown="`sqlite:///var/yhteys.db`",
+    )
+    redis_url: str = setting(
+        "", "REDIS_URL",
+        "Redis for jobs and shared rate limits; empty means in-process jobs (one web process)",
+    )
+    secret_key: str = setting(
+        DEV_SECRET, "SECRET_KEY",
+        "signs CSRF tokens and keys client hashes; at least 32 characters in production",
+        shown="a development value",
+    )
+    base_url: str = setting(
+        "http://127.0.0.1:8000", "BASE_URL",
+        "public address used in status links and notifications; `https://` in production",
+    )
+    host: str = setting(
+        "127.0.0.1", "HOST",
+        "address `yhteys serve` listens on",
+    )
+    port: int = setting(
+        8000, "PORT",
+        "port `yhteys serve` listens on",
+    )
+    web_workers: int = setting(
+        1, "WEB_WORKERS",
+        "web processes of `yhteys serve`; more than one needs `REDIS_URL`",
+    )
+    var_dir: Path = setting(
+        PROJECT_ROOT / "var", "VAR_DIR",
+        "folder for the SQLite file, uploads and the mail sink",
+        shown="`var/`",
+    )
+    upload_dir: Path = setting(
+        PROJECT_ROOT / "var" / "uploads", "UPLOAD_DIR",
+        "attachments, outside the web root, never served to the public",
+        shown="`$VAR_DIR/uploads`",
+    )
+    mail_dir: Path = setting(
+        PROJECT_ROOT / "var" / "mail", "MAIL_DIR",
+        "the console mail sink writes each message here",
+        shown="`$VAR_DIR/mail`",
+    )
+    smtp_url: str = setting(
+        "", "SMTP_URL",
+        "`smtp://user:pass@host:587` (STARTTLS, required: a server that does not offer it gets "
+        "nothing and the row shows `smtp_tls_unavailable`) or `smtps://...:465` (TLS); "
+        "certificates are verified. `smtp+insecure://localhost:25` sends in clear, only to a "
+        "relay on this host's loopback address. Empty means console sink",
+    )
+    mail_from: str = setting(
+        "Yhteys <no-reply@yhteys.invalid>", "MAIL_FROM",
+        "sender of every email; neutral, exposes nobody",
+    )
+    staff_mail_to: str = setting(
+        "", "STAFF_MAIL_TO",
+        "fallback address for staff alerts when no team address is set",
+    )
+    whatsapp_token: str = setting(
+        "", "WHATSAPP_TOKEN",
+        "WhatsApp Cloud API bearer token; empty means WhatsApp messages go to the console sink",
+    )
+    whatsapp_phone_number_id: str = setting(
+        "", "WHATSAPP_PHONE_NUMBER_ID",
+        "the sending phone number id of the Cloud API",
+    )
+    whatsapp_api_base: str = setting(
+        "https://graph.facebook.com/v21.0", "WHATSAPP_API_BASE",
+        "Graph API base URL (tests point it at a local server)",
+    )
+    whatsapp_app_secret: str = setting(
+        "", "WHATSAPP_APP_SECRET",
+        "app secret that signs webhook bodies (`X-Hub-Signature-256`)",
+    )
+    whatsapp_verify_token: str = setting(
+        "", "WHATSAPP_VERIFY_TOKEN",
+        "token the webhook verification challenge must carry",
+    )
+    whatsapp_display_number: str = setting(
+        "", "WHATSAPP_DISPLAY_NUMBER",
+        "the service's WhatsApp number as people should see it (`+358 40 123 4567`); shown with "
+        "the code that connects a request to WhatsApp",
+    )
+    whatsapp_template: str = setting(
+        "yhteys_update", "WHATSAPP_TEMPLATE",
+        "approved template used outside the 24-hour window",
+    )
+    sms_api_url: str = setting(
+        "", "SMS_API_URL",
+        "HTTP SMS provider endpoint; empty means SMS goes to the console sink",
+    )
+    sms_api_token: str = setting(
+        "", "SMS_API_TOKEN",
+        "bearer token of the SMS provider",
+    )
+    sms_sender: str = setting(
+        "RedCross", "SMS_SENDER",
+        "sender name of text messages",
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "TRUSTED_PROXIES",
+        "comma-separated addresses/networks whose `X-Forwarded-For` is believed",
+    )
+    rate_limit_submissions: int = setting(
+        10, "RATE_LIMIT_SUBMISSIONS",
+        "new cases one browser (or one API client address) may send per window; three times as "
+        "many replies on a status page",
+    )
+    rate_limit_window: int = setting(
+        3600, "RATE_LIMIT_WINDOW",
+        "the rate-limit window, seconds (it slides: see *Rate limits*)",
+    )
+    csrf_max_age: int = setting(
+        6 * 3600, "CSRF_MAX_AGE",
+        "seconds a form stays valid before it asks to be sent again",
+    )
+    outbox_alert_minutes: int = setting(
+        30, "OUTBOX_ALERT_MINUTES",
+        "unsent notifications older than this alert supervisors",
+    )
+    outbox_max_attempts: int = setting(
+        8, "OUTBOX_MAX_ATTEMPTS",
+        "delivery attempts before a notification is marked dead",
+    )
+    status_link_idle_days: int = setting(
+        90, "STATUS_LINK_IDLE_DAYS",
+        "a status link unused this many days stops working (`0`: never); the client or staff can "
+        "also end it at once",
+    )
+    open_link_minutes: int = setting(
+        30, "OPEN_LINK_MINUTES",
+        "a single-use link asked for with \"Open my request\" (reference and contact address) opens"
+        " the request within this many minutes, once",
+    )
+    notice_link_days: int = setting(
+        7, "NOTICE_LINK_DAYS",
+        "the single-use link in each notice to the client opens her request within this many "
+        "days, once",
+    )
+    retention_days: int = setting(
+        365, "RETENTION_DAYS",
+        "closed cases are anonymised this many days after closing",
+    )
+    session_idle_minutes: int = setting(
+        30, "SESSION_IDLE_MINUTES",
+        "staff sessions end after this much inactivity",
+    )
+    demo_data: bool = setting(
+        False, "DEMO_DATA",
+        "seed demo data at start (development only; refused in production)",
+    )
+    frozen_now: datetime | None = setting(
+        None, "YHTEYS_NOW",
+        "freeze the application clock at an ISO instant with offset (tests, demos)",
+    )
+    log_level: str = setting(
+        "INFO", "LOG_LEVEL",
+        "log level; log lines never carry personal data",
+    )
+    data_keys: tuple[str, ...] = setting(
+        (), "DATA_KEYS",
+        "comma-separated keys that encrypt files and secrets at rest; the first seals, all open "
+        "(rotation: see *Keys* under *Running in production*). Required in production; keep them "
+        "out of the database host's backups",
+        shown="empty (development: derived from `SECRET_KEY`)",
+    )
+    api_anonymous: bool = setting(
+        False, "API_ANONYMOUS",
+        "`true` lets `POST /api/v1/cases` take requests without a partner API key (the old open "
+        "API, limited per client by `RATE_LIMIT_SUBMISSIONS`); a key that is sent is still "
+        "checked",
+    )
+    smtp_ca_file: str = setting(
+        "", "SMTP_CA_FILE",
+        "PEM file of the CA that signed the mail server's certificate (a private CA); empty means"
+        " the system's CAs",
+    )
+    rate_limit_submissions_per_address: int = setting(
+        200, "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
+        "new cases all browsers behind one address (a reception centre's Wi-Fi) may send together"
+        " per window; three times as many replies",
+    )
+    keep_original_pdf: bool = setting(
+        False, "KEEP_ORIGINAL_PDF",
+        "`true` stores PDFs exactly as sent instead of the copy rewritten without scripts, "
+        "embedded files and metadata (they are checked either way)",
+    )
+    log_format: str = setting(
+        "", "LOG_FORMAT",
+        "`json`: one JSON object per line (`time`, `level`, `logger`, `message`, `request_id`); "
+        "`text`: one readable line",
+        shown="`json` in production, `text` otherwise",
+    )
+    ready_outbox_minutes: int = setting(
+        60, "READY_OUTBOX_MINUTES",
+        "`/readyz` fails when the oldest unsent notification is older than this (`0`: only "
+        "reported)",
+    )
+    metrics_allow: tuple[str, ...] = setting(
+        ("127.0.0.1", "::1"), "METRICS_ALLOW",
+        "addresses/networks that may read `/metrics` without a token",
+    )
+    metrics_token: str = setting(
+        "", "METRICS_TOKEN",
+        "bearer token that opens `/metrics` from any address (`Authorization: Bearer ...`)",
+    )
+    metrics_dir: Path | None = setting(
+        None, "METRICS_DIR",
+        "folder where the processes of one host share their metrics (`PROMETHEUS_MULTIPROC_DIR` "
+        "wins if set); give `yhteys worker` on the same host the same value",
+        shown="empty (`$VAR_DIR/metrics` with several web workers)",
+    )
+
 
     @property
     def is_production(self) -> bool:
@@ -97,60 +273,27 @@ class Settings:
 
 
 # Environment variable for each field; the README documents exactly these names.
-ENV_NAMES: dict[str, str] = {
-    "env": "YHTEYS_ENV",
-    "database_url": "DATABASE_URL",
-    "redis_url": "REDIS_URL",
-    "secret_key": "SECRET_KEY",
-    "base_url": "BASE_URL",
-    "host": "HOST",
-    "port": "PORT",
-    "web_workers": "WEB_WORKERS",
-    "var_dir": "VAR_DIR",
-    "upload_dir": "UPLOAD_DIR",
-    "mail_dir": "MAIL_DIR",
-    "smtp_url": "SMTP_URL",
-    "mail_from": "MAIL_FROM",
-    "staff_mail_to": "STAFF_MAIL_TO",
-    "whatsapp_token": "WHATSAPP_TOKEN",
-    "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
-    "whatsapp_api_base": "WHATSAPP_API_BASE",
-    "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
-    "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
-    "whatsapp_template": "WHATSAPP_TEMPLATE",
-    "sms_api_url": "SMS_API_URL",
-    "sms_api_token": "SMS_API_TOKEN",
-    "sms_sender": "SMS_SENDER",
-    "trusted_proxies": "TRUSTED_PROXIES",
-    "rate_limit_submissions": "RATE_LIMIT_SUBMISSIONS",
-    "rate_limit_window": "RATE_LIMIT_WINDOW",
-    "csrf_max_age": "CSRF_MAX_AGE",
-    "outbox_alert_minutes": "OUTBOX_ALERT_MINUTES",
-    "outbox_max_attempts": "OUTBOX_MAX_ATTEMPTS",
-    "retention_days": "RETENTION_DAYS",
-    "session_idle_minutes": "SESSION_IDLE_MINUTES",
-    "demo_data": "DEMO_DATA",
-    "frozen_now": "YHTEYS_NOW",
-    "log_level": "LOG_LEVEL",
-    "data_keys": "DATA_KEYS",
-    "status_link_idle_days": "STATUS_LINK_IDLE_DAYS",
-    "whatsapp_display_number": "WHATSAPP_DISPLAY_NUMBER",
-    "open_link_minutes": "OPEN_LINK_MINUTES",
-    "notice_link_days": "NOTICE_LINK_DAYS",
-    # Partner API and mail transport
-    "api_anonymous": "API_ANONYMOUS",
-    "smtp_ca_file": "SMTP_CA_FILE",
-    # rate limits
-    "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
-    # attachments
-    "keep_original_pdf": "KEEP_ORIGINAL_PDF",
-    # operations: logs, readiness, metrics
-    "log_format": "LOG_FORMAT",
-    "ready_outbox_minutes": "READY_OUTBOX_MINUTES",
-    "metrics_allow": "METRICS_ALLOW",
-    "metrics_token": "METRICS_TOKEN",
-    "metrics_dir": "METRICS_DIR",
-}
+ENV_NAMES: dict[str, str] = {f.name: f.metadata["env"] for f in fields(Settings)}
+TABLE_HEADER = "| variable | default | meaning |\n| --- | --- | --- |"
+
+
+def _shown(value: object) -> str:
+    if value is None or value in ("", ()):
+        return "empty"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, tuple):
+        return f"`{','.join(value)}`"
+    return f"`{value}`"
+
+
+def table() -> str:
+    """The README's settings table, generated from the fields above."""
+    rows = [TABLE_HEADER]
+    for f in fields(Settings):
+        shown = f.metadata["shown"] or _shown(f.default)
+        rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['meaning']} |")
+    return "\n".join(rows)
 
 
 def _parse(name: str, kind: type | str, raw: str):  # noqa: ANN202 - one small converter
@@ -237,3 +380,7 @@ def set_settings(settings: Settings | None) -> None:
     """Replace the process-wide settings (the app factory and tests use this)."""
     global _current
     _current = settings
+
+
+if __name__ == "__main__":
+    print(table())

@@ -1,6 +1,17 @@
+from dataclasses import fields
+
 import pytest
 
-from yhteys.settings import DEV_SECRET, ENV_NAMES, PROJECT_ROOT, Settings, SettingsError, load
+from yhteys.settings import (
+    DEV_SECRET,
+    ENV_NAMES,
+    PROJECT_ROOT,
+    TABLE_HEADER,
+    Settings,
+    SettingsError,
+    load,
+    table,
+)
 
 
 def test_defaults_are_for_development():
@@ -55,8 +66,24 @@ def test_production_accepts_safe_settings():
 
 
 def test_every_setting_is_documented_in_the_readme():
+    """The README's table is the output of `yhteys settings`: edit the field's metadata in
+    yhteys/settings.py, then paste `.venv/bin/yhteys settings` over the table."""
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    fields = set(Settings.__dataclass_fields__)
-    assert fields == set(ENV_NAMES), "every setting needs an environment variable name"
-    missing = [name for name in ENV_NAMES.values() if f"`{name}`" not in readme]
-    assert not missing, f"settings missing from README.md: {missing}"
+    assert set(Settings.__dataclass_fields__) == set(ENV_NAMES)
+    start = readme.index(TABLE_HEADER)
+    documented = readme[start:readme.index("\n\n", start)]
+    assert documented == table(), "README settings table differs from `yhteys settings`"
+    assert all(f"`{name}`" in documented for name in ENV_NAMES.values())
+
+
+def test_every_setting_has_a_meaning_and_its_own_variable():
+    names = [f.metadata["env"] for f in fields(Settings)]
+    assert len(names) == len(set(names))
+    assert all(f.metadata["meaning"].strip() for f in fields(Settings))
+
+
+def test_the_settings_command_prints_the_table(capsys):
+    from yhteys.cli import main
+
+    assert main(["settings"]) == 0
+    assert capsys.readouterr().out.strip() == table()
