@@ -19,6 +19,7 @@ from yhteys.bodylimit import BodyLimitMiddleware
 from yhteys.compression import CompressionMiddleware
 from yhteys.logs import configure_logging, redact_path
 from yhteys.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from yhteys.organisation import LOGO_PATH
 from yhteys.settings import Settings, get_settings, set_settings
 from yhteys.templating import STATIC_DIR, render
 
@@ -42,6 +43,16 @@ async def root(request: Request) -> Response:
 async def favicon(request: Request) -> Response:
     """Browsers ask for /favicon.ico whatever the page says; answer it rather than log a 404."""
     return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"cache-control": "public, max-age=86400"})
+
+
+async def organisation_logo(request: Request) -> Response:
+    """The society's own logo (ORG_LOGO), served from this origin: no request to another host."""
+    from yhteys.organisation import BUILT_IN_LOGO, logo_file
+
+    found = logo_file(get_settings())
+    path, media_type = found or (STATIC_DIR / BUILT_IN_LOGO, "image/svg+xml")
+    return FileResponse(path, media_type=media_type,
                         headers={"cache-control": "public, max-age=86400"})
 
 
@@ -98,6 +109,7 @@ def collect_routes() -> list[BaseRoute]:
         Route("/", root, name="root"),
         Route("/healthz", healthz, name="healthz"),
         Route("/favicon.ico", favicon, name="favicon"),
+        Route(LOGO_PATH, organisation_logo, name="organisation_logo"),
         Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
         *parts.routes,
         *[Mount(prefix, routes=routes) for prefix, routes in parts.mounts.items()],

@@ -69,6 +69,17 @@ class Settings:
     rate_limit_submissions_per_address: int = 200  # RATE_LIMIT_SUBMISSIONS_PER_ADDRESS
     # attachments
     keep_original_pdf: bool = False  # KEEP_ORIGINAL_PDF
+    # who runs this service (yhteys/organisation.py)
+    org_name: str = "Finnish Red Cross"  # ORG_NAME
+    org_logo: Path | None = None  # ORG_LOGO
+    org_email: str = ""  # ORG_EMAIL
+    org_phone: str = ""  # ORG_PHONE
+    emergency_number: str = "112"  # EMERGENCY_NUMBER
+    accessibility_statement_url: str = ""  # ACCESSIBILITY_STATEMENT_URL
+    accessibility_authority: str = "Etelä-Suomen aluehallintovirasto"  # ACCESSIBILITY_AUTHORITY
+    accessibility_authority_url: str = (  # ACCESSIBILITY_AUTHORITY_URL
+        "https://www.saavutettavuusvaatimukset.fi"
+    )
 
     @property
     def is_production(self) -> bool:
@@ -129,6 +140,15 @@ ENV_NAMES: dict[str, str] = {
     "rate_limit_submissions_per_address": "RATE_LIMIT_SUBMISSIONS_PER_ADDRESS",
     # attachments
     "keep_original_pdf": "KEEP_ORIGINAL_PDF",
+    # who runs this service
+    "org_name": "ORG_NAME",
+    "org_logo": "ORG_LOGO",
+    "org_email": "ORG_EMAIL",
+    "org_phone": "ORG_PHONE",
+    "emergency_number": "EMERGENCY_NUMBER",
+    "accessibility_statement_url": "ACCESSIBILITY_STATEMENT_URL",
+    "accessibility_authority": "ACCESSIBILITY_AUTHORITY",
+    "accessibility_authority_url": "ACCESSIBILITY_AUTHORITY_URL",
 }
 
 
@@ -167,6 +187,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
         values.setdefault("mail_dir", var_dir / "mail")
         values.setdefault("database_url", f"sqlite:///{var_dir / 'yhteys.db'}")
     settings = Settings(**values)
+    check_organisation(settings)
     if settings.is_production:
         check_production(settings)
     return settings
@@ -192,6 +213,23 @@ def check_production(settings: Settings) -> None:
             problems.append("DATABASE_URL points SQLite at memory or a temporary directory")
     if problems:
         raise SettingsError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+
+def check_organisation(settings: Settings) -> None:
+    """A logo the app can serve from its own origin, and web addresses people can open."""
+    logo = settings.org_logo
+    if logo is not None:
+        if logo.suffix.lower() not in LOGO_TYPES:
+            raise SettingsError("ORG_LOGO must be an .svg or .png file")
+        if not logo.is_file():
+            raise SettingsError(f"ORG_LOGO: no file at {logo}")
+    for name in ("accessibility_statement_url", "accessibility_authority_url"):
+        value = getattr(settings, name)
+        if value and not value.startswith(("https://", "http://")):
+            raise SettingsError(f"{ENV_NAMES[name]} must start with https://")
 
 
 def public_origin(settings: Settings) -> str:
