@@ -27,8 +27,8 @@ class Elements(HTMLParser):
 
 
 def assert_inert(html: str) -> None:
-    # The header's one image is the society's logo; below it, no image at all.
-    assert SCRIPT not in html and IMG not in html and "<img" not in html.split("</header>", 1)[1]
+    # The header's one image is the society's logo; below it (or in a fragment), no image.
+    assert SCRIPT not in html and IMG not in html and "<img" not in html.split("</header>", 1)[-1]
     parser = Elements()
     parser.feed(html)
     for tag, attrs in parser.tags:
