@@ -78,6 +78,9 @@ def test_a_society_sets_its_own_name_logo_contact_and_number(client, use_setting
     assert src and src.group(1).startswith("/organisation-logo?v=")
     served = client.get(src.group(1))
     assert served.headers["content-type"] == "image/png" and served.content == PNG
+    # Its own file, under the app's own policy: an SVG opened by itself runs no script.
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'self'" in served.headers["content-security-policy"]
     bottom = footer(page)
     assert "<strong>Punainen Puolikuu</strong>" in bottom
     assert '<a href="mailto:apu@example.org"><bdi dir="ltr">apu@example.org</bdi></a>' in bottom
