@@ -191,3 +191,15 @@ def test_focus_shows_on_staff_pages(new_context, live_settings):
     assert page.get_by_role("button", name="Log out").count() == 1  # the red header's own button
     problems += check_page(page, "/triage/account")
     assert not problems, f"{len(problems)} focus rings do not show:\n" + "\n".join(problems)
+
+
+def test_a_ring_that_does_not_show_is_found(new_context):
+    """The measure can fail: the blue ring the red header used to get (1.05:1) is caught."""
+    page = new_context().new_page()
+    page.goto("/en/")
+    page.evaluate("""() => document.styleSheets[0].insertRule(
+        'header.site :focus-visible, .skip:focus-visible { outline-color: #1a56db !important }',
+        document.styleSheets[0].cssRules.length)""")
+    _count, problems = tab_through(page)
+    assert any('class="skip"' in p and "1.05:1" in p for p in problems), problems
+    assert any('class="brand"' in p and "1.05:1" in p for p in problems), problems
