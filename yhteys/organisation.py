@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Organisation:
     phone: str
     emergency_number: str
     statement_url: str  # the society's own accessibility statement, or "" for the built-in one
+    statement_date: date  # when the built-in statement was last checked against the service
     authority: str
     authority_url: str
 
@@ -82,6 +84,7 @@ def organisation(settings: Settings | None = None) -> Organisation:
         phone=settings.org_phone,
         emergency_number=settings.emergency_number,
         statement_url=settings.accessibility_statement_url,
+        statement_date=date.fromisoformat(settings.accessibility_statement_date),
         authority=settings.accessibility_authority,
         authority_url=settings.accessibility_authority_url,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -76,6 +76,7 @@ class Settings:
     org_phone: str = ""  # ORG_PHONE
     emergency_number: str = "112"  # EMERGENCY_NUMBER
     accessibility_statement_url: str = ""  # ACCESSIBILITY_STATEMENT_URL
+    accessibility_statement_date: str = "2026-12-06"  # ACCESSIBILITY_STATEMENT_DATE
     accessibility_authority: str = "Etelä-Suomen aluehallintovirasto"  # ACCESSIBILITY_AUTHORITY
     accessibility_authority_url: str = (  # ACCESSIBILITY_AUTHORITY_URL
         "https://www.saavutettavuusvaatimukset.fi"
@@ -147,6 +148,7 @@ ENV_NAMES: dict[str, str] = {
     "org_phone": "ORG_PHONE",
     "emergency_number": "EMERGENCY_NUMBER",
     "accessibility_statement_url": "ACCESSIBILITY_STATEMENT_URL",
+    "accessibility_statement_date": "ACCESSIBILITY_STATEMENT_DATE",
     "accessibility_authority": "ACCESSIBILITY_AUTHORITY",
     "accessibility_authority_url": "ACCESSIBILITY_AUTHORITY_URL",
 }
@@ -226,6 +228,10 @@ def check_organisation(settings: Settings) -> None:
             raise SettingsError("ORG_LOGO must be an .svg or .png file")
         if not logo.is_file():
             raise SettingsError(f"ORG_LOGO: no file at {logo}")
+    try:
+        date.fromisoformat(settings.accessibility_statement_date)
+    except ValueError:
+        raise SettingsError("ACCESSIBILITY_STATEMENT_DATE must be a date: 2026-12-06") from None
     for name in ("accessibility_statement_url", "accessibility_authority_url"):
         value = getattr(settings, name)
         if value and not value.startswith(("https://", "http://")):

@@ -4,9 +4,11 @@ accessibility statement reach every page, the clients' emails and the statement 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 
 from notify.messages import render
 from yhteys import i18n
@@ -38,6 +40,7 @@ def test_the_defaults_are_a_finnish_society_with_112():
         ({"ORG_LOGO": "/nowhere/logo.svg"}, "no file"),
         ({"ACCESSIBILITY_STATEMENT_URL": "javascript:alert(1)"}, "https"),
         ({"ACCESSIBILITY_AUTHORITY_URL": "saavutettavuusvaatimukset.fi"}, "https"),
+        ({"ACCESSIBILITY_STATEMENT_DATE": "6.12.2026"}, "a date"),
     ],
 )
 def test_a_logo_or_address_the_app_cannot_use_is_refused(environ, reason):
@@ -110,6 +113,8 @@ def test_the_accessibility_statement_in_every_language(client, locale):
     assert f"<h1>{title}</h1>" in page
     assert locale == "en" or title != "Accessibility statement"
     assert "WCAG 2.1" in page and "Finnish Red Cross" in page
+    prepared = format_date(date(2026, 12, 6), "long", locale=i18n.format_locale(locale))
+    assert prepared in page
     assert ('<a href="https://www.saavutettavuusvaatimukset.fi">'
             "Etelä-Suomen aluehallintovirasto</a>") in page
     # No contact address set: feedback goes through the contact form.
