@@ -10,6 +10,7 @@ from intake.hours.routes import routes as hours_routes
 public_routes = [
     Route("/", views.start, name="start"),
     Route("/privacy", views.privacy, name="privacy"),
+    Route("/accessibility", views.accessibility, name="accessibility"),
     Route("/request/{slug}", views.request_form, methods=["GET"], name="request_form"),
     Route("/request/{slug}", views.request_submit, methods=["POST"], name="request_submit"),
     Route("/status/{secret}", views.status, methods=["GET"], name="status"),

@@ -80,6 +80,14 @@ async def privacy(request: Request) -> Response:
     )
 
 
+async def accessibility(request: Request) -> Response:
+    """The built-in accessibility statement, or the society's own when one is configured."""
+    own = get_settings().accessibility_statement_url
+    if own:
+        return RedirectResponse(own, status_code=303)
+    return render(request, "intake/accessibility.html")
+
+
 # --- The request forms ---------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from yhteys.middleware import (
     SecurityHeadersMiddleware,
     route_names,
 )
+from yhteys.organisation import LOGO_PATH
 from yhteys.settings import Settings, get_settings, set_settings
 from yhteys.templating import STATIC_DIR, render
 
@@ -50,6 +51,16 @@ async def root(request: Request) -> Response:
 async def favicon(request: Request) -> Response:
     """Browsers ask for /favicon.ico whatever the page says; answer it rather than log a 404."""
     return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"cache-control": "public, max-age=86400"})
+
+
+async def organisation_logo(request: Request) -> Response:
+    """The society's own logo (ORG_LOGO), served from this origin: no request to another host."""
+    from yhteys.organisation import BUILT_IN_LOGO, logo_file
+
+    found = logo_file(get_settings())
+    path, media_type = found or (STATIC_DIR / BUILT_IN_LOGO, "image/svg+xml")
+    return FileResponse(path, media_type=media_type,
                         headers={"cache-control": "public, max-age=86400"})
 
 
@@ -113,6 +124,7 @@ def collect_routes() -> list[BaseRoute]:
         Route("/readyz", readyz, name="readyz"),
         Route("/metrics", metrics_view, name="metrics"),
         Route("/favicon.ico", favicon, name="favicon"),
+        Route(LOGO_PATH, organisation_logo, name="organisation_logo"),
         Mount("/static", app=CachedStatic(directory=str(STATIC_DIR)), name="static"),
         *parts.routes,
         *[Mount(prefix, routes=routes) for prefix, routes in parts.mounts.items()],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -252,6 +252,54 @@ class Settings:
         "wins if set); give `yhteys worker` on the same host the same value",
         shown="empty (`$VAR_DIR/metrics` with several web workers)",
     )
+    # Who runs this service (yhteys/organisation.py).
+    org_name: str = setting(
+        "Finnish Red Cross", "ORG_NAME",
+        "the national society that runs the service, shown as written in every language (footer, "
+        "emails, accessibility statement); the service's own name, \"Red Cross advice for "
+        "migrants\", is translated",
+    )
+    org_logo: Path | None = setting(
+        None, "ORG_LOGO",
+        "an `.svg` or `.png` file of the society's logo, served by the app at `/organisation-logo` "
+        "(no request to another host); shown 24 px high in the header of a phone (32 px on a "
+        "wider screen), its text alternative is `ORG_NAME`",
+        shown="empty (a built-in emblem)",
+    )
+    org_email: str = setting(
+        "", "ORG_EMAIL",
+        "the society's contact email, in the footer of every public page, the clients' emails "
+        "and the accessibility statement",
+    )
+    org_phone: str = setting(
+        "", "ORG_PHONE",
+        "the society's contact phone, as people should see it (`+358 20 701 2000`); shown beside "
+        "`ORG_EMAIL`. With neither, the statement points to the contact form",
+    )
+    emergency_number: str = setting(
+        "112", "EMERGENCY_NUMBER",
+        "the emergency number in the footer and in every emergency notice, in every language",
+    )
+    accessibility_statement_url: str = setting(
+        "", "ACCESSIBILITY_STATEMENT_URL",
+        "the society's own accessibility statement; the footer links to it and "
+        "`/{locale}/accessibility` redirects to it",
+        shown="empty (the built-in statement)",
+    )
+    accessibility_statement_date: str = setting(
+        "2026-12-06", "ACCESSIBILITY_STATEMENT_DATE",
+        "when the built-in statement was last checked against the service (ISO date); set it "
+        "when your society reviews the statement",
+    )
+    accessibility_authority: str = setting(
+        "Etelä-Suomen aluehallintovirasto", "ACCESSIBILITY_AUTHORITY",
+        "the authority a person can complain to about accessibility, named in the built-in "
+        "statement",
+    )
+    accessibility_authority_url: str = setting(
+        "https://www.saavutettavuusvaatimukset.fi", "ACCESSIBILITY_AUTHORITY_URL",
+        "its web address (empty: the name alone)",
+    )
 
 
     @property
@@ -333,6 +381,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     settings = Settings(**values)
     if settings.log_format not in {"", "json", "text"}:
         raise SettingsError("LOG_FORMAT must be json or text")
+    check_organisation(settings)
     if settings.is_production:
         check_production(settings)
     return settings
@@ -358,6 +407,27 @@ def check_production(settings: Settings) -> None:
             problems.append("DATABASE_URL points SQLite at memory or a temporary directory")
     if problems:
         raise SettingsError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+
+def check_organisation(settings: Settings) -> None:
+    """A logo the app can serve from its own origin, and web addresses people can open."""
+    logo = settings.org_logo
+    if logo is not None:
+        if logo.suffix.lower() not in LOGO_TYPES:
+            raise SettingsError("ORG_LOGO must be an .svg or .png file")
+        if not logo.is_file():
+            raise SettingsError(f"ORG_LOGO: no file at {logo}")
+    try:
+        date.fromisoformat(settings.accessibility_statement_date)
+    except ValueError:
+        raise SettingsError("ACCESSIBILITY_STATEMENT_DATE must be a date: 2026-12-06") from None
+    for name in ("accessibility_statement_url", "accessibility_authority_url"):
+        value = getattr(settings, name)
+        if value and not value.startswith(("https://", "http://")):
+            raise SettingsError(f"{ENV_NAMES[name]} must start with https://")
 
 
 def public_origin(settings: Settings) -> str:

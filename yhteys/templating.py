@@ -169,7 +169,9 @@ def environment() -> Environment:
 
 def render_string(name: str, context: Mapping[str, Any]) -> str:
     """Render a template outside a request (notification texts, exports)."""
-    return environment().get_template(name).render(**context)
+    from yhteys.organisation import organisation
+
+    return environment().get_template(name).render(**{"org": organisation(), **context})
 
 
 def render(
@@ -182,6 +184,7 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the request-wide context every layout needs."""
     from yhteys import csrf
+    from yhteys.organisation import organisation
 
     locale = i18n.get_locale()
     values: dict[str, Any] = {
@@ -191,6 +194,7 @@ def render(
         "csrf_token": lambda: csrf.issue_token(request),
         "url": lambda route, **params: _url(request, route, **params),
         "lang_url": lambda lang: _lang_url(request, lang),
+        "org": organisation(),
     }
     values.update(context or {})
     html = environment().get_template(name).render(**values)

@@ -10,14 +10,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 FORMS = ["family-reunification", "tracing", "social-services", "other"]
 # A right-to-left form too: its date boxes flow the other way.
 PAGES = ["/fi/", "/en/", *[f"/fi/request/{slug}" for slug in FORMS], "/ar/request/tracing",
-         "/fi/hours"]
+         "/fi/hours", "/ar/accessibility"]
 
 # Controls a finger must hit. Links inside running text are exempt (WCAG 2.5.8 "inline"); the
 # honeypot and the hidden submit for the Enter key are not for people.
 TARGETS = """
 () => [...document.querySelectorAll(
     'button, input:not([type=hidden]), select, textarea, summary, nav a, .cards a, '
-    + '.hours-contact')]
+    + '.hours-contact, footer a')]
   .filter(e => !e.closest('.hp') && !e.classList.contains('visually-hidden'))
   .filter(e => { const s = getComputedStyle(e);
                  return s.display !== 'none' && s.visibility !== 'hidden'; })
