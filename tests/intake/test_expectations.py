@@ -29,7 +29,7 @@ def test_the_confirmation_says_when_to_expect_an_answer(browser):
     page = _confirm(browser)
     assert ("An advisor usually answers within 2 working days. "
             "Expect an answer by Thursday 3 December.") in page
-    assert "call 112 now" in page  # what to do in an emergency
+    assert 'call <bdi dir="ltr">112</bdi> now' in page  # what to do in an emergency
 
 
 def test_an_urgent_case_is_answered_within_hours_today(browser):
@@ -72,7 +72,7 @@ def test_the_status_page_says_it_until_the_first_answer(browser, client, setting
     page = client.get(path).text
     assert "An advisor usually answers within 2 working days." in page
     assert "Expect an answer by Thursday 3 December." in page
-    assert "call 112 now" in page
+    assert 'call <bdi dir="ltr">112</bdi> now' in page
     with Session(engine_for(settings.database_url)) as db:
         case = db.get(Case, all_cases(settings)[0].id)
         case.first_response_at = case.created_at

@@ -42,7 +42,7 @@ def test_i_need_help_today_raises_the_case_and_keeps_her_words(browser, client, 
     settings = use_settings(staff_mail_to="staff@example.org")  # no team: the shared address
     path = _case_page(browser)
     page = client.get(path).text
-    assert "Do you need help today?" in page and "call 112" in page
+    assert "Do you need help today?" in page and 'call <bdi dir="ltr">112</bdi>' in page
     assert f'action="{path}/urgent#help-today"' in page
     response = client.post(f"{path}/urgent", data={
         "csrf_token": hidden(page, "csrf_token"), "reason": "no_place_tonight",
