@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage import hours_admin
+from triage import data_views, hours_admin
 from triage.accounts.routes import routes as account_routes
 from triage.casework.routes import routes as casework_routes
 
@@ -10,4 +10,5 @@ routes = [
     *account_routes,
     *casework_routes,
     *hours_admin.routes,
+    *data_views.routes,
 ]

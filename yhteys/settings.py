@@ -54,6 +54,7 @@ class Settings:
     outbox_alert_minutes: int = 30  # OUTBOX_ALERT_MINUTES
     outbox_max_attempts: int = 8  # OUTBOX_MAX_ATTEMPTS
     retention_days: int = 365  # RETENTION_DAYS
+    inactive_days: int = 365  # INACTIVE_DAYS
     session_idle_minutes: int = 30  # SESSION_IDLE_MINUTES
     demo_data: bool = False  # DEMO_DATA
     frozen_now: datetime | None = None  # YHTEYS_NOW
@@ -128,6 +129,7 @@ ENV_NAMES: dict[str, str] = {
     "outbox_alert_minutes": "OUTBOX_ALERT_MINUTES",
     "outbox_max_attempts": "OUTBOX_MAX_ATTEMPTS",
     "retention_days": "RETENTION_DAYS",
+    "inactive_days": "INACTIVE_DAYS",
     "session_idle_minutes": "SESSION_IDLE_MINUTES",
     "demo_data": "DEMO_DATA",
     "frozen_now": "YHTEYS_NOW",
