@@ -4,14 +4,13 @@ One email per breach buried supervisors (a restart of the demo sent 888). Now `c
 only records breaches, and `queue_digests` sends each supervisor one `staff_breach_digest`
 listing the references (and staff links) of the cases that missed a target since that
 supervisor's previous digest, and only if that digest is an hour old. Who hears of a case is
-unchanged: its team's supervisors, or every supervisor when the team has none. The unique key
-of the outbox (recipient and the hour in `subject_key`) stops a second digest when two checks
-run at the same moment.
+unchanged: its team's supervisors, or every supervisor when the team has none. The digest's
+`subject_key` holds the moment it covers up to, so the next one starts there.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -26,17 +25,23 @@ from yhteys.i18n import DEFAULT_LOCALE
 from yhteys.settings import get_settings
 
 EVENT = "staff_breach_digest"
+KEY = "breach_digest:"
+STAMP = "%Y-%m-%dT%H:%M:%S"
 EVERY = timedelta(hours=1)
 LOOK_BACK = timedelta(days=7)  # a supervisor's first digest lists no older breaches
 
 
 def _last_digest(session: Session, address: str) -> datetime | None:
-    query = select(func.max(col(Notification.created_at))).where(
+    """When the previous digest to `address` was made: its subject_key holds the moment (UTC),
+    the same clock as the breaches' detected_at."""
+    query = select(func.max(col(Notification.subject_key))).where(
         col(Notification.event) == EVENT,
         col(Notification.recipient) == normalise_recipient("email", address),
     )
     last = session.scalar(query)
-    return as_utc(last) if last is not None else None
+    if not last:
+        return None
+    return datetime.strptime(last.removeprefix(KEY), STAMP).replace(tzinfo=UTC)
 
 
 def _breaches_since(session: Session, since: datetime,
@@ -77,7 +82,7 @@ def queue_digests(session: Session, at: datetime) -> int:
             continue
         row = queue_notification(
             session, event=EVENT, channel="email", recipient=address, locale=DEFAULT_LOCALE,
-            subject_key=f"breach_digest:{at:%Y-%m-%dT%H}",
+            subject_key=f"{KEY}{at:{STAMP}}",
             context={"references": ",".join(references), "staff_url": base},
         )
         queued += row is not None
