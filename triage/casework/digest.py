@@ -26,7 +26,7 @@ from yhteys.settings import get_settings
 
 EVENT = "staff_breach_digest"
 KEY = "breach_digest:"
-STAMP = "%Y-%m-%dT%H:%M:%S"
+STAMP = "%Y-%m-%dT%H:%M:%S.%f"  # fixed width: the greatest key is the latest
 EVERY = timedelta(hours=1)
 LOOK_BACK = timedelta(days=7)  # a supervisor's first digest lists no older breaches
 
