@@ -305,3 +305,15 @@ def test_fifty_breaches_in_an_hour_make_one_digest_per_supervisor(
     message = render("staff_breach_digest", "fi", digests[-1].context)
     assert all(r in message.text for r in digests[-1].context["references"].split(","))
     assert f"{settings.base_url.rstrip('/')}/triage/cases/{cases[-1].reference}" in message.html
+
+
+@pytest.mark.parametrize("references", [
+    "", "K7M-4QX-P9T,Selam Tesfaye", ",".join(["K7M-4QX-P9T"] * 201)])
+def test_a_digest_carries_references_only(settings, references):  # noqa: ANN001
+    from notify.outbox import NotificationError, queue_notification
+
+    with Session(get_engine()) as db, pytest.raises(NotificationError):
+        queue_notification(db, event="staff_breach_digest", channel="email",
+                           recipient="boss@example.org", locale="fi", subject_key="d",
+                           context={"references": references,
+                                    "staff_url": f"{settings.base_url.rstrip('/')}/triage/cases"})
