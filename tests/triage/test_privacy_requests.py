@@ -207,6 +207,8 @@ def test_erasure_leaves_no_planted_string_in_the_database_or_the_files(
     assert client.post(path, data={"reason": "data_subject_request"}).status_code == 403
     response = client.post(path, data={"csrf_token": token, "reason": "data_subject_request"})
     assert response.status_code == 303
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and not found(page.content, mine)
 
     assert leftovers(settings, mine) == {}
     assert set(leftovers(settings, theirs)["database"]) == set(theirs)  # the other case stays
