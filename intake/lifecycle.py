@@ -53,12 +53,13 @@ N, A, P, W, X = State  # table shorthand: New, Assigned, in Progress, Waiting, c
 
 # from-state → to-state → who may make the move. Staff may make any move (the case page offers
 # every working state, and reopening is moving a closed case back); the client's message only
-# wakes a waiting or closed case; the system only routes a new case to an advisor.
+# wakes a waiting or closed case; the system only routes a new case to an advisor and closes a
+# case nobody has touched for INACTIVE_DAYS (triage.retention).
 TRANSITIONS: Mapping[State, Mapping[State, frozenset[str]]] = MappingProxyType({
-    N: MappingProxyType({A: _Y, P: _S, W: _S, X: _S}),
-    A: MappingProxyType({N: _S, P: _S, W: _S, X: _S}),
-    P: MappingProxyType({N: _S, A: _S, W: _S, X: _S}),
-    W: MappingProxyType({N: _C, A: _S, P: _C, X: _S}),
+    N: MappingProxyType({A: _Y, P: _S, W: _S, X: _Y}),
+    A: MappingProxyType({N: _S, P: _S, W: _S, X: _Y}),
+    P: MappingProxyType({N: _S, A: _S, W: _S, X: _Y}),
+    W: MappingProxyType({N: _C, A: _S, P: _C, X: _Y}),
     X: MappingProxyType({N: _C, A: _S, P: _C, W: _S}),
 })
 del N, A, P, W, X

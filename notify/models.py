@@ -24,8 +24,10 @@ REPLY_EVENTS = ("whatsapp_reply",)
 # set-password link of the first two is a secret and travels sealed.
 ACCOUNT_EVENTS = ("staff_account_created", "staff_password_reset", "staff_totp_reset",
                   "staff_role_granted", "staff_role_removed")
+# The breach digest lists case references (`references`, comma-separated), never one case.
+DIGEST_EVENTS = ("staff_breach_digest",)
 STAFF_EVENTS = ("staff_new_case", "staff_case_assigned", "staff_sla_breach",
-                "staff_outbox_alert", "staff_urgency_raised") + ACCOUNT_EVENTS
+                "staff_outbox_alert", "staff_urgency_raised") + ACCOUNT_EVENTS + DIGEST_EVENTS
 EVENTS = CLIENT_EVENTS + STAFF_EVENTS
 CHANNELS = ("email", "sms", "whatsapp")
 

@@ -23,6 +23,7 @@ from notify.models import (
     ACCOUNT_EVENTS,
     CHANNELS,
     CLIENT_EVENTS,
+    DIGEST_EVENTS,
     EVENTS,
     REPLY_EVENTS,
     Notification,
@@ -48,7 +49,8 @@ OPTIONAL_KEYS = {"advisor_replied": {"attached": frozenset({"one", "several"})}}
 CLIENT_OPTIONAL_KEYS = {"links": frozenset({"none"})}
 # The outbox alert is about the outbox, and account notices about a staff member, not about a
 # case: they have no reference.
-OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert", *ACCOUNT_EVENTS})
+OPTIONAL_REFERENCE = frozenset({"staff_outbox_alert", *ACCOUNT_EVENTS, *DIGEST_EVENTS})
+DIGEST_MAX = 200  # references in one digest; more wait for the next
 REFERENCE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 _PENDING_KEY = "notify_pending_ids"
 SEALED_PURPOSE = "outbox"
@@ -76,10 +78,23 @@ def _check_reply(context: dict[str, str]) -> None:
         raise NotificationError("hours must be weekday and minutes, nothing else")
 
 
+def _check_digest(context: dict[str, str]) -> None:
+    references = context.get("references", "").split(",")
+    if not references or len(references) > DIGEST_MAX:
+        raise NotificationError(f"a digest lists 1-{DIGEST_MAX} references")
+    if not all(REFERENCE_RE.match(r) for r in references):
+        raise NotificationError("references are not case reference codes")
+    if "reference" in context:
+        raise NotificationError("a digest is about several cases, not one")
+
+
 def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[str]) -> None:
     if event in REPLY_EVENTS:
         _check_reply(context)
         return
+    if event in DIGEST_EVENTS:
+        _check_digest(context)
+        context = {k: v for k, v in context.items() if k != "references"}
     base_keys = CLIENT_KEYS if event in CLIENT_EVENTS else STAFF_KEYS
     optional = {**(CLIENT_OPTIONAL_KEYS if event in CLIENT_EVENTS else {}),
                 **OPTIONAL_KEYS.get(event, {})}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage import hours_admin
+from triage import data_views, hours_admin
 from triage.accounts.routes import routes as account_routes
 from triage.casework.routes import routes as casework_routes
 from triage.dashboard.routes import routes as dashboard_routes
@@ -12,4 +12,5 @@ routes = [
     *casework_routes,
     *dashboard_routes,
     *hours_admin.routes,
+    *data_views.routes,
 ]

@@ -183,6 +183,11 @@ class Settings:
         365, "RETENTION_DAYS",
         "closed cases are anonymised this many days after closing",
     )
+    inactive_days: int = setting(
+        365, "INACTIVE_DAYS",
+        "an open case with no change and no message for this many days is closed as "
+        "\"not_reachable\" (then anonymised after `RETENTION_DAYS`)",
+    )
     session_idle_minutes: int = setting(
         30, "SESSION_IDLE_MINUTES",
         "staff sessions end after this much inactivity",

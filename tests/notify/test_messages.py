@@ -7,7 +7,7 @@ import re
 import pytest
 
 from notify.messages import render, template_names
-from notify.models import ACCOUNT_EVENTS, CLIENT_EVENTS, EVENTS, REPLY_EVENTS
+from notify.models import ACCOUNT_EVENTS, CLIENT_EVENTS, DIGEST_EVENTS, EVENTS, REPLY_EVENTS
 from notify.outbox import REPLY_KINDS
 from yhteys import i18n
 from yhteys.templating import TEMPLATES_DIR
@@ -41,12 +41,19 @@ def test_every_event_renders_in_every_language(event, locale, settings):
     if event in ACCOUNT_EVENTS:
         keys = {"staff_url"}  # about a staff member's account: no case
     context = {k: v for k, v in CONTEXT.items() if k in keys}
+    if event in DIGEST_EVENTS:  # several cases: their references and the staff cases address
+        context = {"references": "K7M-4QX-P9T,Q3W-HRT-M4K",
+                   "staff_url": "http://testserver/triage/cases"}
     message = render(event, locale, context)
     assert message.subject and "\n" not in message.subject
     assert message.text.strip() and message.html.strip()
     link = context.get("status_url") or context["staff_url"]
+    if event in DIGEST_EVENTS:
+        link = f"{link}/Q3W-HRT-M4K"
+        assert "2" in message.subject
     assert link in message.text and f'href="{link}"' in message.html
-    if event not in CLIENT_EVENTS and event not in {"staff_outbox_alert", *ACCOUNT_EVENTS}:
+    if event not in CLIENT_EVENTS and event not in {"staff_outbox_alert", *ACCOUNT_EVENTS,
+                                                    *DIGEST_EVENTS}:
         assert context["reference"] in message.subject  # staff: the subject names the case
     if event in CLIENT_EVENTS:
         assert context["reference"] in message.short and link in message.short

@@ -142,9 +142,11 @@ def test_a_breach_escalates_to_the_teams_supervisors_exactly_once(clock, advisor
     assert {b.target for b in breach_rows(case.id)} == {"first_response", "resolution"}
     assert breaches_counted() == {t: n + 1 for t, n in counted.items()}  # the metric, once each
     with Session(get_engine()) as db:
-        escalations = db.scalars(select(Notification).where(
-            Notification.event == "staff_sla_breach", Notification.reference == case.reference))
-        assert sorted(n.recipient for n in escalations) == [boss.email, boss.email]
+        digests = db.scalars(select(Notification).where(
+            Notification.event == "staff_breach_digest"))
+        # Two days apart: one digest each, each with the case's reference only.
+        assert sorted((n.recipient, n.context["references"]) for n in digests) == [
+            (boss.email, case.reference), (boss.email, case.reference)]
 
 
 def test_no_breach_while_waiting_or_after_the_first_response(clock, advisor):

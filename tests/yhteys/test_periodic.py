@@ -114,8 +114,9 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
         breaches = db.exec(select(SlaBreach)).all()
         assert [(b.case_id, b.target) for b in breaches] == [(overdue.id, "first_response")]
         escalations = db.exec(select(Notification).where(
-            Notification.event == "staff_sla_breach")).all()
-        assert [(n.reference, n.recipient) for n in escalations] == [(overdue.reference, boss)]
+            Notification.event == "staff_breach_digest")).all()
+        assert [(n.context["references"], n.recipient) for n in escalations] == [
+            (overdue.reference, boss)]
     assert jobs["sla-check"].run() == 0  # escalated once
 
     assert jobs["attachment-sweep"].run() == 1

@@ -1,4 +1,5 @@
-"""The periodic SLA check: missed targets escalate to the team's supervisors, once each.
+"""The periodic SLA check: missed targets are recorded once each and reach the team's
+supervisors in their hourly digest (`triage.casework.digest`).
 
 `check_breaches(session, now)` finds running cases past a due time; the unique (case, target) key
 of `sla_breach` makes the escalation exactly-once even when two checks run at the same moment
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from intake.models import Case
-from triage.casework import history, notices
+from triage.casework import digest, history
 from triage.casework.models import SlaBreach
 from yhteys import metrics
 from yhteys.clock import as_utc
@@ -71,8 +72,8 @@ def check_breaches(session: Session, at: datetime) -> int:
                 continue
             history.add(session, case, "sla_breach", None, {"target": target})
             metrics.SLA_BREACHES.labels(target).inc()
-            sent = notices.breach(session, case, target)
-            log.info("case %s missed its %s target; %s supervisors told", case.reference,
-                     target, sent)
+            log.info("case %s missed its %s target", case.reference, target)
             count += 1
+    # Supervisors hear of breaches in one digest an hour each, not one email per breach.
+    digest.queue_digests(session, at)
     return count

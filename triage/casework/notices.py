@@ -82,20 +82,6 @@ def supervisors_of(session: Session, team_id: int | None) -> list[StaffUser]:
     return people
 
 
-def breach(session: Session, case: Case, target: str) -> int:
-    recipients = [u.email for u in supervisors_of(session, case.team_id)]
-    if not recipients:
-        team = session.get(Team, case.team_id) if case.team_id else None
-        recipients = [a for a in [_team_address(team)] if a]
-    for address in recipients:
-        queue_notification(
-            session, event="staff_sla_breach", channel="email", recipient=address,
-            locale=DEFAULT_LOCALE, subject_key=f"case:{case.id}:breach:{target}",
-            context=_staff_context(case),
-        )
-    return len(recipients)
-
-
 def advisor_replied(session: Session, case: Case, message_id: int, files: int = 0) -> bool:
     """Tell the client, the way `intake.reach` says, that a reply waits (and that it has files,
     never which)."""
