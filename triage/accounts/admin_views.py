@@ -217,7 +217,8 @@ def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
             return user, errors
         before = UserForm.of(user)
         changed = [name for name in ("display_name", "roles", "team_ids", "languages",
-                                     "is_active", "ui_language") if getattr(before, name) != getattr(data, name)]
+                                     "is_active", "ui_language")
+                   if getattr(before, name) != getattr(data, name)]
         user.display_name = data.display_name
         # Taking a role away is immediate; a new role waits for a second administrator.
         grants.remove(db, actor, user, set(before.roles) - set(data.roles), request)
