@@ -96,6 +96,7 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.end_link": CASEWORK,
     "casework.duplicate": CASEWORK,
     "casework.route": CASEWORK,
+    "casework.speaker": CASEWORK,
     "casework.reply": CASEWORK,
     "casework.transfer_request": CASEWORK,
     "casework.attachment": CASEWORK,

@@ -178,7 +178,7 @@ def test_saved_reply_insertion_without_javascript(client, advisor):
         db.commit()
     case = make_case(language="ar")
     page = client.get(f"/triage/cases/{case.reference}")
-    reply_id = re.search(r'<option value="(\d+)">العربية – Global Clinic', page.text).group(1)
+    reply_id = re.search(r'<option value="(\d+)"[^>]*>العربية – Global Clinic', page.text).group(1)
     response = client.post(f"/triage/cases/{case.reference}/reply", data={
         "csrf_token": token(page.text), "version": version_in(page.text),
         "reply": "Hello,", "saved_reply": reply_id, "do": "insert"})

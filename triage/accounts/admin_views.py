@@ -42,7 +42,7 @@ from triage.pages import (
 )
 from yhteys import csrf
 from yhteys.db import pk
-from yhteys.i18n import INTERPRETER_LANGUAGES
+from yhteys.i18n import INTERPRETER_LANGUAGES, STAFF_LANGUAGES
 from yhteys.i18n import gettext as _
 
 
@@ -54,6 +54,7 @@ class UserForm:
     team_ids: list[int] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     is_active: bool = True
+    ui_language: str = ""  # the staff language of her emails; blank: the service's default
 
     @classmethod
     def read(cls, form: FormData) -> UserForm:
@@ -64,17 +65,22 @@ class UserForm:
             team_ids=sorted({int(t) for t in many(form, "teams") if t.isdigit()}),
             languages=[c for c in INTERPRETER_LANGUAGES if c in many(form, "languages")],
             is_active=form.get("is_active") == "on",
+            ui_language=_staff_language(clipped(form, "ui_language", 8)),
         )
 
     @classmethod
     def of(cls, user: StaffUser) -> UserForm:
         return cls(user.email, user.display_name, sorted(user.role_set), sorted(user.team_ids),
-                   list(user.languages), user.is_active)
+                   list(user.languages), user.is_active, user.ui_language)
+
+
+def _staff_language(code: str) -> str:
+    return code if code in STAFF_LANGUAGES else ""
 
 
 def _choices(db: Session) -> dict:
     return {"all_teams": teams(db), "role_names": ROLE_NAMES,
-            "language_names": INTERPRETER_LANGUAGES}
+            "language_names": INTERPRETER_LANGUAGES, "staff_languages": STAFF_LANGUAGES}
 
 
 # Users ------------------------------------------------------------------------------------------
@@ -147,6 +153,7 @@ def _create(request: Request, actor: StaffUser, data: UserForm) -> tuple[dict, i
             user = create_user(db, email=data.email, password="", roles=(),
                                display_name=data.display_name, languages=data.languages,
                                team_ids=data.team_ids)
+            user.ui_language = data.ui_language
         except AccountError:
             return {"email": _("There is already an account with this email address.")}, 0
         audit.record(db, actor=actor, action="user.create",
@@ -210,13 +217,15 @@ def _update(request: Request, actor: StaffUser, user_id: int, data: UserForm
             return user, errors
         before = UserForm.of(user)
         changed = [name for name in ("display_name", "roles", "team_ids", "languages",
-                                     "is_active") if getattr(before, name) != getattr(data, name)]
+                                     "is_active", "ui_language")
+                   if getattr(before, name) != getattr(data, name)]
         user.display_name = data.display_name
         # Taking a role away is immediate; a new role waits for a second administrator.
         grants.remove(db, actor, user, set(before.roles) - set(data.roles), request)
         for role in sorted(set(data.roles) - set(before.roles)):
             grants.request(db, actor, user, role, request)
         user.languages = data.languages
+        user.ui_language = data.ui_language
         user.is_active = data.is_active
         db.add(user)
         set_teams(db, user, data.team_ids)

@@ -42,6 +42,10 @@ STAFF = [
 ]
 
 
+# Staff who read their emails in another staff language than Finnish.
+EMAIL_LANGUAGES = {"social@yhteys.invalid": "sv", "tracing.fa@yhteys.invalid": "en"}
+
+
 def demo_password(email: str) -> str:
     key = get_settings().secret_key.encode()
     digest = hmac.new(key, f"demo-password|{email}".encode(), hashlib.sha256).hexdigest()
@@ -63,8 +67,10 @@ def seed() -> list[tuple[str, str, str]]:
             password = demo_password(email)
             existing = db.exec(select(StaffUser).where(StaffUser.email == email)).first()
             if existing is None:
-                create_user(db, email=email, password=password, roles=roles, display_name=name,
-                            languages=languages, team_ids=[pk(by_slug[s]) for s in slugs])
+                user = create_user(db, email=email, password=password, roles=roles,
+                                   display_name=name, languages=languages,
+                                   team_ids=[pk(by_slug[s]) for s in slugs])
+                user.ui_language = EMAIL_LANGUAGES.get(email, "")
             rows.append((email, password, ",".join(roles)))
     return rows
 

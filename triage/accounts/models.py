@@ -62,6 +62,8 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(max_length=256)  # "!..." until set through a link: none matches
     roles: str = Field(default="advisor", max_length=64)  # comma-separated, see has_role()
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The staff language (fi, sv, en) her emails are written in; blank: the service's default.
+    ui_language: str = Field(default="", max_length=8)
     is_active: bool = True
     must_change_password: bool = False  # an admin-set initial or reset password
     must_enrol_totp: bool = False  # the second factor was reset: enrol before anything else

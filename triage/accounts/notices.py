@@ -14,7 +14,7 @@ from sqlmodel import Session
 from notify.outbox import queue_notification
 from triage.accounts.models import StaffUser
 from yhteys.clock import now
-from yhteys.i18n import DEFAULT_LOCALE
+from yhteys.i18n import DEFAULT_LOCALE, STAFF_LANGUAGES
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 
 def staff_url(path: str) -> str:
     return get_settings().base_url.rstrip("/") + path
+
+
+def staff_locale(user: StaffUser | None) -> str:
+    """The staff language her emails are written in: her choice, else the service's default."""
+    chosen = user.ui_language if user is not None else ""
+    return chosen if chosen in STAFF_LANGUAGES else DEFAULT_LOCALE
 
 
 def tell(db: Session, user: StaffUser, event: str, *, about: str,
@@ -42,7 +48,7 @@ def tell(db: Session, user: StaffUser, event: str, *, about: str,
         event=event,
         channel="email",
         recipient=user.email,
-        locale=DEFAULT_LOCALE,
+        locale=staff_locale(user),
         subject_key=f"user:{user.id}:{about}:{now().isoformat()}"[:120],
         context=context,
         sealed=sealed,

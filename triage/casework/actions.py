@@ -24,7 +24,7 @@ from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser, Team
-from triage.casework import assign, duplicates, history, merge, notices, sla
+from triage.casework import assign, duplicates, history, merge, notices, sla, speakers
 from triage.casework.routing import decision_data
 from yhteys.clock import now
 from yhteys.db import pk, rowcount
@@ -85,6 +85,31 @@ def _team_member(session: Session, team_id: int | None, user_id: int) -> StaffUs
     return user
 
 
+def _speaker_found(session: Session, case: Case, user: StaffUser) -> None:
+    """Someone of the team who speaks the language after all (a supervisor, say) took it."""
+    gap = speakers.gap_of(session, pk(case))
+    if gap is not None and speakers.speaks(user, gap.language):
+        session.delete(gap)
+
+
+def give_to_speaker(session: Session, case: Case, version: int, actor: StaffUser,
+                    user_id: int, team_id: int, request: Request | None = None) -> None:
+    """One click on the case page: the speaker of another team gets the case."""
+    _check_reader(actor, case)
+    _open(case)
+    if speakers.gap_of(session, pk(case)) is None:
+        raise NotAllowed("has_speaker")
+    _take(session, case, version)
+    speaker = speakers.give_to_speaker(session, case, actor, user_id, team_id, request)
+    if case.state == "new":
+        _set_state(session, case, "assigned", actor)
+    session.flush()
+    if speaker.id != actor.id:
+        notices.assigned(session, case, speaker, f"case:{case.id}:speaker:{case.version}")
+    _audit(session, actor, "case.assign_speaker", case, request, assignee_id=speaker.id,
+           team_id=team_id)
+
+
 def _set_state(session: Session, case: Case, state: str, actor: StaffUser) -> None:
     """A staff member's move; the lifecycle writes its history and moves the SLA clock."""
     lifecycle.transition(session, case, state, actor_id=actor.id, actor_kind=lifecycle.STAFF)
@@ -100,6 +125,7 @@ def claim(session: Session, case: Case, version: int, actor: StaffUser,
     if case.assignee_id is not None and case.assignee_id != actor.id:
         raise NotAllowed("already_assigned")
     case.assignee_id = actor.id
+    _speaker_found(session, case, actor)
     if case.state == "new":
         _set_state(session, case, "assigned", actor)
     history.add(session, case, "claimed", actor.id, {"assignee_id": actor.id})
@@ -121,6 +147,7 @@ def assign_to(session: Session, case: Case, version: int, actor: StaffUser, user
     user = _team_member(session, case.team_id, user_id)
     _take(session, case, version)
     case.assignee_id = user.id
+    _speaker_found(session, case, user)
     if case.state == "new":
         _set_state(session, case, "assigned", actor)
     event = history.add(session, case, "assigned", actor.id, {"assignee_id": user.id})
@@ -188,13 +215,14 @@ def refer(session: Session, case: Case, version: int, actor: StaffUser, team_id:
     assignment = assign.assign_within(session, case, team)
     if assignment.assignee is not None:
         case.assignee_id = assignment.assignee.id
+    assign.settle_language(session, case, assignment)
     target_state = "assigned" if case.assignee_id else "new"
     if case.state in ("new", "assigned", "in_progress"):
         _set_state(session, case, target_state, actor)
     event = history.add(session, case, "referred", actor.id, {
         "from_team_id": from_team, "reason": reason,
         **decision_data(rule=None, team_name=team.name, assignment=assignment, kind=case.kind,
-                        language=case.language, area=case.area),
+                        language=speakers.client_language(case), area=case.area),
         "team_id": team.id,
     })
     session.flush()

@@ -11,7 +11,7 @@ from intake import lifecycle
 from intake.lifecycle import State
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team, TeamMembership
-from triage.casework import config_cache, history
+from triage.casework import config_cache, history, speakers
 from triage.casework.models import RoutingRule
 from triage.casework.routing import (
     Assignment,
@@ -73,9 +73,20 @@ def candidates(session: Session, team_id: int) -> list[Candidate]:
 
 
 def assign_within(session: Session, case: Case, team: Team) -> Assignment:
-    return choose_assignee(
-        candidates(session, pk(team)), language=case.language, auto_assign=team.auto_assign
-    )
+    """The team's choice in the client's language; `details["no_speaker"]` when nobody of the
+    team's advisors speaks it (whether or not the team assigns by itself)."""
+    people = candidates(session, pk(team))
+    language = speakers.client_language(case)
+    assignment = choose_assignee(people, language=language, auto_assign=team.auto_assign)
+    assignment.details["no_speaker"] = speakers.needs_speaker(
+        language, [c.languages for c in people])
+    return assignment
+
+
+def settle_language(session: Session, case: Case, assignment: Assignment) -> None:
+    """Mark or clear "no speaker in team" after a team was chosen for the case."""
+    speakers.mark(session, case, speakers.client_language(case), case.team_id,
+                  bool(assignment.details.get("no_speaker")))
 
 
 def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[str, Any]:
@@ -94,11 +105,12 @@ def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[
         team_name=team.name if team else "",
         assignment=assignment,
         kind=case.kind,
-        language=case.language,
+        language=speakers.client_language(case),
         area=case.area,
     )
     case.team_id = team.id if team else None
     case.assignee_id = assignment.assignee.id if assignment.assignee else None
+    settle_language(session, case, assignment)
     history.add(session, case, "routed", None, data)
     target = State.ASSIGNED if case.assignee_id is not None else State.NEW
     if case.state in ROUTABLE_STATES:  # the move comes after the decision that explains it

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from intake.models import KINDS, PRIORITIES, STATES, Case
 from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser, Team
+from triage.casework.models import LanguageGap
 from yhteys.clock import as_utc
 from yhteys.db import pk
 
@@ -52,6 +53,7 @@ class Filters:
     team: str = ""  # a team id, or "none" for unrouted cases
     assignee: str = ""  # a user id, "me" or "none"
     overdue: bool = False
+    interpreter: bool = False  # only cases nobody in the team speaks the language of
     reference: str = ""
     pages: dict[str, int] = field(default_factory=dict)  # column -> page number
 
@@ -74,6 +76,7 @@ class Filters:
             team=team if team.isdigit() or team == "none" else "",
             assignee=assignee if assignee.isdigit() or assignee in ("me", "none") else "",
             overdue=params.get("overdue") in ("1", "on", "yes"),
+            interpreter=params.get("interpreter") in ("1", "on", "yes"),
             reference=normalise_reference(pick("reference")),
             pages=pages,
         )
@@ -142,6 +145,8 @@ def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: AN
         query = query.where(col(Case.state).in_(RUNNING_STATES), col(Case.due_at) <= as_utc(at))
     if filters.reference:
         query = query.where(Case.reference == filters.reference)
+    if filters.interpreter:
+        query = query.where(col(Case.id).in_(select(col(LanguageGap.case_id))))
     return query
 
 
@@ -220,7 +225,7 @@ def _counted(filters: Filters) -> bool:
     """Counts are cheap when the filters are columns of the board's indexes (state, priority,
     due time, team). Counting to a thousand by kind, language or assignee makes the database
     build bitmaps of hundreds of thousands of rows; those boards say "25+" instead."""
-    return not (filters.kind or filters.language or filters.assignee)
+    return not (filters.kind or filters.language or filters.assignee or filters.interpreter)
 
 
 def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:

@@ -14,7 +14,16 @@ from intake.choices import DAYS
 from intake.models import Attachment, Case, CaseMessage
 from notify.outbox import notifications_for
 from triage.accounts.models import StaffUser, Team
-from triage.casework import answers, assign, describe, duplicates, history, saved_replies, sla
+from triage.casework import (
+    answers,
+    assign,
+    describe,
+    duplicates,
+    history,
+    saved_replies,
+    sla,
+    speakers,
+)
 from triage.casework.models import CaseNote
 from yhteys.db import pk
 from yhteys.i18n import gettext as _
@@ -101,6 +110,7 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
     names = _names(session, ids)
     team = session.get(Team, case.team_id) if case.team_id else None
     members = [m for m in assign.team_members(session, pk(team))] if team else []
+    gap = speakers.gap_of(session, pk(case)) if case.state != "closed" else None
     return {
         "case": case,
         "team": team,
@@ -114,7 +124,9 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
         "history": [(e, describe.event_text(e.action, e.data, names)) for e in events],
         "duplicates": duplicates.for_case(session, pk(case)),
         "notifications": notifications_for(session, case.reference),
-        "saved_replies": saved_replies.for_language(session, case.language),
+        "reply_menu": saved_replies.menu(session, speakers.client_language(case)),
+        "language_gap": gap,
+        "speaker_offers": speakers.offers(session, case, gap.language) if gap else [],
         "paused": sla.is_paused(session, case),
         "overdue": sla.is_overdue(case, at),
         "priority_reason": priority_reason(session, case),

@@ -58,6 +58,7 @@ DONE = {
     "duplicate": lambda: _("Duplicates updated."),
     "route": lambda: _("Routing rules applied again."),
     "transfer": lambda: _("Your request for a transfer was recorded; the team will see it."),
+    "speaker": lambda: _("The case was given to an advisor who speaks the client's language."),
 }
 
 
@@ -181,6 +182,8 @@ PERFORM: dict[str, Perform] = {
     "end_link": lambda db, c, v, u, f, r: actions.end_link(db, c, v, u, r),
     "duplicate": _duplicate,
     "route": lambda db, c, v, u, f, r: actions.route_again(db, c, v, u, r),
+    "speaker": lambda db, c, v, u, f, r: actions.give_to_speaker(
+        db, c, v, u, integer(f, "speaker") or 0, integer(f, "team") or 0, r),
 }
 
 
@@ -196,25 +199,48 @@ def _perform(name: str, reference: str, user: StaffUser, form: FormData,
             db.commit()
         except actions.Stale:
             db.rollback()
-            return _stale(db, reference, user, request, form)
+            return _stale(db, reference, user, request, form, name)
         except actions.NotAllowed as refused:
             db.rollback()
             db.refresh(case)
-            notice = Notice("error", not_allowed_message(refused.code))
+            notice = Notice("error", _refusal(db, case, refused.code))
             return _full(db, case, user, request, form, notice, 400)
         return Result(case, 303)
 
 
+def _holder(db: Session, case: Case) -> str:
+    holder = db.get(StaffUser, case.assignee_id) if case.assignee_id else None
+    return holder.label if holder else ""
+
+
+def _refusal(db: Session, case: Case, code: str) -> str:
+    """Why the action was refused; a refused claim names who has the case."""
+    holder = _holder(db, case) if code == "already_assigned" else ""
+    if holder:
+        return _("%(name)s has already taken this case.", name=holder)
+    return not_allowed_message(code)
+
+
+def _stale_text(db: Session, case: Case, user: StaffUser, form: FormData, name: str) -> str:
+    if name == "claim" and case.assignee_id not in (None, user.id):
+        return _refusal(db, case, "already_assigned")
+    if any(_drafts(form).values()):
+        return _(
+            "Someone else changed this case while you were looking at it, so your change was "
+            "not saved. Here is the case as it is now; what you typed is still in the form "
+            "below. Check it and send again.")
+    return _(
+        "Someone else changed this case while you were looking at it, so your change was not "
+        "saved. Here is the case as it is now: check it and try again.")
+
+
 def _stale(db: Session, reference: str, user: StaffUser, request: Request,
-           form: FormData) -> Result:
+           form: FormData, name: str = "") -> Result:
     case = case_page.find(db, reference)
     assert case is not None
     audit.record(db, actor=user, action="case.conflict", case_id=case.id, request=request)
     db.commit()
-    notice = Notice("stale", _(
-        "Someone else changed this case while you were looking at it, so your change was not "
-        "saved. Here is the case as it is now; what you typed is still in the form below. "
-        "Check it and send again."))
+    notice = Notice("stale", _stale_text(db, case, user, form, name))
     return _full(db, case, user, request, form, notice, 409)
 
 
@@ -248,7 +274,12 @@ def action_endpoint(name: str) -> Callable[[Request], Any]:
         result = await run_in_threadpool(_perform, name, reference, user, form, request)
         if from_board and is_htmx(request):
             notice = result.notice if result.status != 303 else None
-            if result.status == 409:
+            taken = result.case is not None and result.case.assignee_id not in (None, user.id)
+            if result.status == 409 and name == "claim" and taken:
+                notice = Notice("stale", _(
+                    "%(name)s has already taken case %(ref)s.",
+                    name=result.context["assignee_name"], ref=reference))
+            elif result.status == 409:
                 notice = Notice("stale", _(
                     "Someone else changed case %(ref)s just now; the board shows it as it is.",
                     ref=reference))

@@ -111,7 +111,8 @@ def seed_saved_replies(db: Session) -> int:
     for key, texts in (("family", FAMILY_REUNIFICATION), ("clinic", GLOBAL_CLINIC),
                        ("bring", WHAT_TO_BRING)):
         for language, body in texts.items():
-            db.add(SavedReply(language=language, title=TITLES[key][language], body=body))
+            db.add(SavedReply(language=language, topic=key, title=TITLES[key][language],
+                              body=body))
             added += 1
     return added
 

@@ -6,7 +6,7 @@ shown, in the reader's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -76,6 +76,10 @@ def kind_label(kind: str) -> str:
 
 def language_name(code: str) -> str:
     return INTERPRETER_LANGUAGES.get(code, code)
+
+
+def language_list(codes: Iterable[str]) -> str:
+    return ", ".join(language_name(code) for code in codes)
 
 
 def _day(value: str) -> str:
@@ -165,6 +169,12 @@ def assignment_text(data: Mapping[str, Any]) -> str:
             language=language_name(data.get("language", "")),
             n=data.get("open_cases", 0),
         )
+    elif "no_speaker" in data and not data["no_speaker"]:
+        tail = _(
+            "assigned to %(name)s, who has the fewest open cases (%(n)s)",
+            name=data.get("assignee_name", "?"),
+            n=data.get("open_cases", 0),
+        )
     else:
         tail = _(
             "assigned to %(name)s, who has the fewest open cases (%(n)s); nobody in the team "
@@ -173,6 +183,9 @@ def assignment_text(data: Mapping[str, Any]) -> str:
             language=language_name(data.get("language", "")),
             n=data.get("open_cases", 0),
         )
+    if data.get("no_speaker") and mode in ("manual", "nobody"):
+        tail += "; " + _("nobody in the team speaks %(language)s",
+                         language=language_name(data.get("language", "")))
     return tail
 
 
@@ -235,6 +248,12 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
             target=TARGET_LABELS.get(data.get("target", ""), "?"),
         ),
         "status_link_ended": lambda: _("The client's status link was ended."),
+        "speaker_assigned": lambda: _(
+            "Nobody in %(from_team)s speaks %(language)s: given to %(name)s of %(team)s, who "
+            "does.", from_team=data.get("from_team_name") or "?",
+            language=language_name(data.get("language", "")), name=who("assignee_id"),
+            team=data.get("team_name", "?"),
+        ),
         "transfer_requested": lambda: _(
             "%(name)s asked for this case to be transferred to %(team)s.",
             name=who("actor_id"), team=data.get("team_name", "?"),
@@ -267,6 +286,8 @@ NOT_ALLOWED = {
     "no_link": lambda: _("These cases are not linked."),
     "no_such_case": lambda: _("There is no case with that reference."),
     "supervisors_only": lambda: _("Only supervisors can do this."),
+    "not_a_speaker": lambda: _("That person does not speak the client's language in that team."),
+    "has_speaker": lambda: _("Someone who speaks the client's language has the case already."),
 }
 
 
@@ -282,6 +303,7 @@ TEMPLATE_WORDS: Mapping[str, Any] = {
     "outcome_labels": OUTCOME_LABELS,
     "kind_label": kind_label,
     "language_name": language_name,
+    "language_list": language_list,
     "channel_label": channel_label,
     "notification_events": NOTIFICATION_EVENTS,
     "notification_states": NOTIFICATION_STATES,

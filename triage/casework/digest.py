@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from intake.models import Case
 from notify.models import Notification
 from notify.outbox import DIGEST_MAX, normalise_recipient, queue_notification
+from triage.accounts.notices import staff_locale
 from triage.casework.models import SlaBreach
 from triage.casework.notices import supervisors_of
 from yhteys.clock import as_utc
@@ -67,6 +68,8 @@ def queue_digests(session: Session, at: datetime) -> int:
     teams = {team for _, team in pending}
     supervisors = {team: supervisors_of(session, team) for team in teams}
     addresses = {u.email for people in supervisors.values() for u in people if u.email}
+    # Each supervisor reads it in her own staff language.
+    locales = {u.email: staff_locale(u) for people in supervisors.values() for u in people}
     base = get_settings().base_url.rstrip("/") + "/triage/cases"
     queued = 0
     for address in sorted(addresses):
@@ -81,7 +84,8 @@ def queue_digests(session: Session, at: datetime) -> int:
         if not references:
             continue
         row = queue_notification(
-            session, event=EVENT, channel="email", recipient=address, locale=DEFAULT_LOCALE,
+            session, event=EVENT, channel="email", recipient=address,
+            locale=locales.get(address, DEFAULT_LOCALE),
             subject_key=f"{KEY}{at:{STAMP}}",
             context={"references": ",".join(references), "staff_url": base},
         )

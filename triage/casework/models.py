@@ -166,10 +166,24 @@ class SavedReply(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     language: str = Field(max_length=8)
+    # The same answer in several languages shares a topic; blank: a reply of its own.
+    topic: str = Field(default="", max_length=64, index=True)
     title: str = Field(max_length=120)
     body: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=now, sa_type=_tz())
     updated_by: int | None = None
+
+
+class LanguageGap(SQLModel, table=True):
+    """A case nobody in its team speaks the client's language for: it needs an interpreter, or a
+    speaker from elsewhere. The row goes when a speaker takes the case."""
+
+    __tablename__ = "language_gap"
+
+    case_id: int = Field(primary_key=True, foreign_key="case.id", ondelete="CASCADE")
+    language: str = Field(max_length=8)
+    team_id: int | None = None  # plain id: the record outlives a team's deletion
+    created_at: datetime = Field(default_factory=now, sa_type=_tz())
 
 
 __all__ = [
@@ -179,6 +193,7 @@ __all__ = [
     "CaseNote",
     "CaseworkSetting",
     "DuplicateLink",
+    "LanguageGap",
     "PersonKey",
     "RoutingRule",
     "SavedReply",

@@ -14,6 +14,7 @@ from intake.reach import reach
 from intake.reopen import notice_values
 from notify.outbox import queue_notification
 from triage.accounts.models import StaffUser, Team, TeamMembership
+from triage.accounts.notices import staff_locale
 from yhteys.i18n import DEFAULT_LOCALE
 from yhteys.settings import get_settings
 
@@ -44,25 +45,25 @@ def new_case(session: Session, case: Case, subject: str) -> None:
 def assigned(session: Session, case: Case, user: StaffUser, subject: str) -> None:
     queue_notification(
         session, event="staff_case_assigned", channel="email", recipient=user.email,
-        locale=DEFAULT_LOCALE, subject_key=subject, context=_staff_context(case),
+        locale=staff_locale(user), subject_key=subject, context=_staff_context(case),
     )
 
 
 def urgency_raised(session: Session, case: Case, subject: str) -> int:
     """The client needs help today: her advisor and the team's queue address hear at once."""
-    recipients: list[str] = []
+    recipients: dict[str, str] = {}  # address -> language; a queue address gets the default
     if case.assignee_id is not None:
         user = session.get(StaffUser, case.assignee_id)
         if user is not None and user.is_active and user.email:
-            recipients.append(user.email)
+            recipients[user.email] = staff_locale(user)
     team = session.get(Team, case.team_id) if case.team_id else None
     address = _team_address(team)
     if address and address not in recipients:
-        recipients.append(address)
-    for recipient in recipients:
+        recipients[address] = DEFAULT_LOCALE
+    for recipient, locale in recipients.items():
         queue_notification(
             session, event="staff_urgency_raised", channel="email", recipient=recipient,
-            locale=DEFAULT_LOCALE, subject_key=subject, context=_staff_context(case),
+            locale=locale, subject_key=subject, context=_staff_context(case),
         )
     return len(recipients)
 

@@ -102,6 +102,7 @@ def decision_data(
         "team_name": team_name,
         "mode": assignment.mode,
         "language": language,
+        **assignment.details,
     }
     if assignment.assignee is not None:
         data.update(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -11,6 +14,7 @@ from yhteys.clock import now
 
 TITLE_MAX = 120
 BODY_MAX = 5000
+TOPIC_MAX = 64
 
 
 class ReplyError(ValueError):
@@ -29,8 +33,38 @@ def for_language(session: Session, language: str) -> list[SavedReply]:
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class Choice:
+    reply: SavedReply
+    languages: tuple[str, ...]  # every language its topic exists in, this one included
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The saved replies of the case page: the client's language first and chosen."""
+
+    language: str
+    choices: list[Choice]
+
+    @property
+    def has_language(self) -> bool:
+        return bool(self.choices) and self.choices[0].reply.language == self.language
+
+
+def topic_of(reply: SavedReply) -> str:
+    return reply.topic or f"#{reply.id}"
+
+
+def menu(session: Session, language: str) -> Menu:
+    replies = for_language(session, language)
+    languages: dict[str, set[str]] = defaultdict(set)
+    for reply in replies:
+        languages[topic_of(reply)].add(reply.language)
+    return Menu(language, [Choice(r, tuple(sorted(languages[topic_of(r)]))) for r in replies])
+
+
 def save(session: Session, *, reply_id: int | None, language: str, title: str, body: str,
-         actor_id: int) -> SavedReply:
+         actor_id: int, topic: str | None = None) -> SavedReply:
     from yhteys.i18n import INTERPRETER_LANGUAGES
 
     if language not in INTERPRETER_LANGUAGES:
@@ -45,6 +79,8 @@ def save(session: Session, *, reply_id: int | None, language: str, title: str, b
         raise ReplyError("missing")
     reply = reply or SavedReply(language=language, title=title, body=body)
     reply.language, reply.title, reply.body = language, title, body
+    if topic is not None:
+        reply.topic = " ".join(topic.split())[:TOPIC_MAX]
     reply.updated_at, reply.updated_by = now(), actor_id
     session.add(reply)
     session.flush()
