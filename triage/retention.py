@@ -21,7 +21,7 @@ from intake.retention import anonymise_case, due_for_anonymisation
 from notify.delivery import forget_closed_windows
 from notify.outbox import forget_recipient
 from triage.accounts.audit import record
-from triage.casework import duplicates
+from triage.casework import duplicates, search
 from triage.casework.models import CaseEvent, CaseNote
 from yhteys.clock import now as clock_now
 from yhteys.settings import get_settings
@@ -53,6 +53,7 @@ def anonymise(session: Session, case: Case) -> None:
     session.execute(update(CaseNote).where(col(CaseNote.case_id) == case.id).values(body=""))
     _scrub_history(session, case.id)
     duplicates.forget(session, case.id)
+    search.forget(session, case.id)
     record(session, actor=None, action="case.anonymise", case_id=case.id)
     session.flush()
 
