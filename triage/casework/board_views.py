@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-
-from sqlalchemy import select
-from sqlmodel import col
 
 from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
@@ -20,8 +19,8 @@ from triage.pages import clipped, csrf_message, db_session, page, requires
 from yhteys import csrf
 from yhteys.clock import now
 from yhteys.db import pk
-from yhteys.i18n import gettext as _
 from yhteys.i18n import INTERPRETER_LANGUAGES
+from yhteys.i18n import gettext as _
 
 
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:

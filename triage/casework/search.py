@@ -52,7 +52,8 @@ _FOLD = str.maketrans({
 })
 _WORD = re.compile(r"[^\W_]+")
 _PHONE_TEXT = re.compile(r"^\+?[\d\s().\-/]+$")
-_REFERENCE_CHARS = re.compile(rf"^[{ALPHABET}\s\-]+$")
+_REFERENCE_CHARS = re.compile(r"^[0-9A-Z\s\-]+$")
+_REFERENCE_LETTERS = frozenset(ALPHABET)
 
 
 def fold(text: str) -> str:
@@ -131,7 +132,9 @@ class Query:
             kinds["phone"] = sorted({phone_key(text), digits.lstrip("0")} - {""})
         if _REFERENCE_CHARS.match(text.upper()):
             plain = re.sub(r"[\s\-]", "", text).lower()
-            if MIN_LENGTH <= len(plain) <= 9:
+            # A word with a vowel is a name: references have no vowels, and often a digit.
+            looks = any(c.isdigit() for c in plain) or set(plain.upper()) <= _REFERENCE_LETTERS
+            if looks and MIN_LENGTH <= len(plain) <= 9:
                 kinds["reference"] = [plain]
         if any(c.isalpha() for c in text):
             words = [w for w in fold(text).split() if len(w) >= MIN_LENGTH or w.isdigit()]
