@@ -220,8 +220,8 @@ def seed_cases(url: str, n: int, staff: dict) -> float:
     ) timed;
     INSERT INTO case_search (case_id, names, contacts, reference)
         SELECT id,
-            (ARRAY{FIRST})[1 + (id * 7919) % {len(FIRST)}] || ' '
-              || (ARRAY{LAST})[1 + (id * 104729) % {len(LAST)}]
+            (ARRAY{FIRST})[1 + (id::bigint * 7919) % {len(FIRST)}] || ' '
+              || (ARRAY{LAST})[1 + (id::bigint * 104729) % {len(LAST)}]
               || (CASE WHEN kind = 'tracing'
                   THEN ' | ' || (ARRAY{FIRST})[1 + (id * 31) % {len(FIRST)}] || ' '
                   || (ARRAY{LAST})[1 + (id * 37) % {len(LAST)}] || ' | '
