@@ -18,6 +18,11 @@ TRACING = {"persons": [{"name": "Yusuf Haddad", "name_original": "يُوسُف �
 
 
 @pytest.fixture
+def client(quick_client):  # noqa: ANN001, ANN201
+    return quick_client
+
+
+@pytest.fixture
 def world(make_team, make_staff, client, login_fast):  # noqa: ANN001, ANN201
     mine, other = make_team("Advice"), make_team("Tracing")
     with Session(get_engine()) as db:
