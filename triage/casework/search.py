@@ -75,6 +75,14 @@ def phone_key(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+def _national(text: str) -> str:
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    return str(number.national_number) if phonenumbers.is_possible_number(number) else ""
+
+
 def _persons(details: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:
     for person in (details or {}).get("persons") or []:
         if isinstance(person, Mapping):
@@ -128,8 +136,10 @@ class Query:
             return cls(kinds)
         digits = "".join(c for c in text if c.isdigit())
         if _PHONE_TEXT.match(text) and len(digits) >= MIN_PHONE_DIGITS:
-            # The number as E.164, or its digits anywhere: "401234567" is part of it too.
-            kinds["phone"] = sorted({phone_key(text), digits.lstrip("0")} - {""})
+            # Its national number, which every stored form (E.164) contains: "040 123 4567",
+            # "+358 40 123 4567" and "00358401234567" all look for "401234567". The country
+            # code's trigrams ("+35", "358") are in nearly every row and would only cost time.
+            kinds["phone"] = [_national(text) or digits.lstrip("0")]
         if _REFERENCE_CHARS.match(text.upper()):
             plain = re.sub(r"[\s\-]", "", text).lower()
             # A word with a vowel is a name: references have no vowels, and often a digit.
@@ -159,8 +169,8 @@ def _matches(query: Query) -> ColumnElement[bool]:
     for kind, parts in query.kinds.items():
         column = col(columns[kind])
         likes = [column.like(_like(p), escape="\\") for p in parts]
-        # A name needs every word; a phone number any of its forms.
-        alternatives.append(or_(*likes) if kind == "phone" else and_(*likes))
+        alternatives.append(and_(*likes))  # every word of a name
+
     return or_(*alternatives)
 
 
