@@ -1,4 +1,4 @@
-"""Board and case-page latency at 100,000 and 1,000,000 cases on PostgreSQL.
+"""Board, case-page and search latency at 100,000 and 1,000,000 cases on PostgreSQL.
 
     .venv/bin/python bench/board.py [--sizes 100000,1000000] [--requests 150] [--keep]
 
