@@ -1,4 +1,4 @@
-"""Board and case-page latency at 100,000 and 1,000,000 cases on PostgreSQL.
+"""Board, case-page and search latency at 100,000 and 1,000,000 cases on PostgreSQL.
 
     .venv/bin/python bench/board.py [--sizes 100000,1000000] [--requests 150] [--keep]
 
@@ -51,6 +51,24 @@ DETAILS = {
                        ' "children_with_you": "no", "no_place_tonight": false}',
     "other": "{}",
 }
+
+
+# Names for the search table, folded as triage.casework.search folds them.
+FIRST = ["ahmed", "mohammed", "ali", "fatima", "amina", "hassan", "hussein", "yusuf", "omar",
+         "aisha", "abdi", "hodan", "farah", "mariam", "zahra", "reza", "maryam", "olga", "irina",
+         "oksana", "dmytro", "natalia", "sergei", "anna", "maria", "mikko", "laura", "juha",
+         "ayaan", "khadija", "ibrahim", "ismail", "halima", "samira", "nasra", "mustafa", "karim",
+         "leila", "parisa", "dawit", "selam", "tesfaye", "mehret", "yonas", "helen", "jean",
+         "marie", "claude", "amadou", "fatou"]
+LAST = ["ali", "mohamed", "hassan", "abdullahi", "warsame", "ahmadi", "hosseini", "karimi",
+        "rahimi", "mohammadi", "ivanov", "petrenko", "shevchenko", "kovalenko", "bondarenko",
+        "virtanen", "korhonen", "nieminen", "makinen", "hamalainen", "tesfay", "gebremedhin",
+        "haile", "berhane", "kidane", "diallo", "traore", "diop", "ndiaye", "haddad", "khalil",
+        "nasser", "saleh", "mansour", "jaber", "yilmaz", "kaya", "demir", "sahin", "celik",
+        "nguyen", "tran", "le", "pham", "hoang", "smith", "jones", "brown", "wilson", "taylor",
+        "omar", "farah", "osman", "aden", "jama", "noor", "salad", "egal", "dahir", "yusuf"]
+ORIGINAL = ["يوسف حداد", "احمد علي", "فاطمه حسن", "محمد خليل", "مريم ناصر", "علي رضا",
+            "زهرا احمدي", "олег иванов", "ольга петренко", "ዳዊት ተስፋይ"]
 
 
 def create_database(name: str) -> str:
@@ -200,6 +218,17 @@ def seed_cases(url: str, n: int, staff: dict) -> float:
             ) raw
         ) shaped
     ) timed;
+    INSERT INTO case_search (case_id, names, contacts, reference)
+        SELECT id,
+            (ARRAY{FIRST})[1 + (id::bigint * 7919) % {len(FIRST)}] || ' '
+              || (ARRAY{LAST})[1 + (id::bigint * 104729) % {len(LAST)}]
+              || (CASE WHEN kind = 'tracing'
+                  THEN ' | ' || (ARRAY{FIRST})[1 + (id * 31) % {len(FIRST)}] || ' '
+                  || (ARRAY{LAST})[1 + (id * 37) % {len(LAST)}] || ' | '
+                  || (ARRAY{ORIGINAL})[1 + (id * 41) % {len(ORIGINAL)}] ELSE '' END),
+            '+35840' || lpad(id::text, 7, '0') || ' client' || id || '@example.net',
+            lower(replace(reference, '-', ''))
+        FROM "case";
     INSERT INTO case_event (case_id, at, actor_id, action, data)
         SELECT id, created_at, NULL, 'created', '{{"source": "web"}}'::json FROM "case";
     INSERT INTO case_event (case_id, at, actor_id, action, data)
@@ -261,6 +290,24 @@ def measure(client, path: str, requests: int) -> list[float]:  # noqa: ANN001
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
+    return times
+
+
+def measure_search(client, typed: str, requests: int) -> list[float]:  # noqa: ANN001
+    """The search form posted as a browser posts it (CSRF token from the page)."""
+    import re
+
+    form = client.get("/triage/search").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    data = {"csrf_token": token, "q": typed}
+    for _ in range(5):
+        assert client.post("/triage/search", data=data).status_code == 200, typed
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.post("/triage/search", data=data)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (typed, response.status_code)
     return times
 
 
@@ -351,6 +398,18 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
             ("two_teams", "/triage/board", "board, advisor of two teams"),
             ("supervisor", f"/triage/cases/{reference}", "case page"),
         ]
+        searches = [  # (role, what is typed, label)
+            ("supervisor", "yusuf haddad", "search, supervisor, full name"),
+            ("supervisor", "hodan", "search, supervisor, a common first name"),
+            ("supervisor", "warsame", "search, supervisor, family name"),
+            ("supervisor", "يوسف", "search, supervisor, Arabic script"),
+            ("advisor", "yonas kidane", "search, advisor of one team, full name"),
+            ("two_teams", "ibrahim", "search, advisor of two teams, first name"),
+            ("supervisor", "040 012 3457", "search, supervisor, phone number"),
+            ("advisor", "client4242@example.net", "search, advisor, email"),
+            ("supervisor", "Q0001", "search, supervisor, part of a reference"),
+            ("advisor", "zzqx", "search, advisor, nothing matches"),
+        ]
         slow = []
         for role, path, label in scenarios:
             if only and only not in label:
@@ -359,6 +418,11 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
             report(label, times)
             if sorted(times)[int(len(times) * 0.95) - 1] > 100:
                 slow.append((role, path, label))
+        for role, typed, label in searches:
+            if only and only not in label:
+                continue
+            times = measure_search(clients[role], typed, requests)
+            report(label, times)
         # The plans the numbers rest on: the plain board, and whatever missed 100 ms.
         for role, path, label in [("supervisor", "/triage/board", "board"),
                                   ("two_teams", "/triage/board", "board, two teams"), *slow]:

@@ -31,7 +31,7 @@ from notify.delivery import forget_closed_windows
 from notify.outbox import forget_recipient
 from triage.accounts.audit import record
 from triage.accounts.models import StaffUser
-from triage.casework import duplicates
+from triage.casework import duplicates, search
 from triage.casework.models import CaseEvent, CaseNote
 from yhteys.clock import as_utc
 from yhteys.clock import now as clock_now
@@ -68,6 +68,7 @@ def anonymise(session: Session, case: Case, *, actor: StaffUser | None = None,
     session.execute(update(CaseNote).where(col(CaseNote.case_id) == case.id).values(body=""))
     _scrub_history(session, case.id)
     duplicates.forget(session, case.id)
+    search.forget(session, case.id)
     record(session, actor=actor, action=action, case_id=case.id, detail=detail)
     session.flush()
 

@@ -84,6 +84,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     # casework (the case is in the advisor's team: see World.case)
     "casework.home": CASEWORK,
     "casework.board": CASEWORK,
+    "casework.search": CASEWORK,
+    "casework.search_submit": CASEWORK,
     "casework.case": CASEWORK,
     "casework.claim": CASEWORK,
     "casework.assign": CASEWORK,

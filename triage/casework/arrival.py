@@ -14,7 +14,16 @@ from sqlmodel import Session
 from intake import lifecycle
 from intake.lifecycle import FirstResponse, State, Transition
 from intake.models import PRIORITY_RANK, Case, CaseMessage
-from triage.casework import assign, describe, duplicates, history, notices, sla, urgency
+from triage.casework import (
+    assign,
+    describe,
+    duplicates,
+    history,
+    notices,
+    search,
+    sla,
+    urgency,
+)
 from yhteys.clock import as_utc, local_now, now
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ def case_created(session: Session, case: Case) -> None:
     decision = assign.route(session, case)
     sla.start(session, case, arrived)
     duplicates.suggest(session, case)
+    search.index(session, case)
     session.add(case)
     session.flush()
     if case.team_id is not None:

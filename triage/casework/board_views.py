@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
-from triage.accounts.models import StaffUser
-from triage.casework import board
+from triage.accounts.models import StaffUser, Team
+from triage.casework import board, search
 from triage.casework.describe import with_words
-from triage.pages import db_session, page, requires
+from triage.pages import clipped, csrf_message, db_session, page, requires
+from yhteys import csrf
 from yhteys.clock import now
+from yhteys.db import pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
+from yhteys.i18n import gettext as _
 
 
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:
@@ -42,3 +47,50 @@ async def board_page(request: Request) -> Response:
     params = dict(request.query_params)
     context = await run_in_threadpool(_load, request.state.staff, params, request)
     return page(request, "triage/casework/board.html", with_words(context))
+
+
+# --- Search: a POST, so the name or number typed stays out of addresses, logs and history -------
+
+
+def _search(user: StaffUser, typed: str, request: Request) -> dict[str, Any]:
+    query = search.Query.read(typed)
+    with db_session() as db:
+        result = search.find(db, user, query)
+        if query.usable:
+            audit.record(db, actor=user, action="case.search", request=request,
+                         detail=search.audit_detail(query, result))
+            db.commit()
+        people_ids = {c.assignee_id for c in result.cases if c.assignee_id}
+        people = {
+            pk(u): u.label
+            for u in db.scalars(select(StaffUser).where(col(StaffUser.id).in_(people_ids)))
+        } if people_ids else {}
+        teams = {pk(t): t.name for t in db.scalars(select(Team))}
+        return {"user": user, "typed": typed, "searched": True, "usable": query.usable,
+                "result": result, "people": people, "teams": teams,
+                "min_length": search.MIN_LENGTH, "limit": search.LIMIT}
+
+
+@requires("advisor", "supervisor")
+async def search_page(request: Request) -> Response:
+    context = {"user": request.state.staff, "typed": "", "searched": False, "error": "",
+               "min_length": search.MIN_LENGTH}
+    return page(request, "triage/casework/board_search.html", with_words(context))
+
+
+@requires("advisor", "supervisor")
+async def search_submit(request: Request) -> Response:
+    form = await request.form()
+    checked = csrf.check(request, form)
+    typed = clipped(form, "q", search.MAX_QUERY)
+    if not checked.ok:
+        context = {"user": request.state.staff, "typed": typed, "searched": False,
+                   "error": csrf_message(checked), "min_length": search.MIN_LENGTH}
+        return page(request, "triage/casework/board_search.html", with_words(context),
+                    status_code=400)
+    context = await run_in_threadpool(_search, request.state.staff, typed, request)
+    context["error"] = "" if context["usable"] else _(
+        "Type at least %(n)s letters of a name, a phone number, an email address or a part of "
+        "the reference.", n=search.MIN_LENGTH)
+    return page(request, "triage/casework/board_search.html", with_words(context),
+                status_code=200 if context["usable"] else 400)

@@ -186,8 +186,27 @@ class LanguageGap(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
 
 
+class CaseSearch(SQLModel, table=True):
+    """What staff find a case by, normalised (triage.casework.search): the names the client gave
+    (hers, and those of the people she seeks, with their original script and other spellings),
+    her phone numbers in E.164, her email addresses, and the reference without dashes.
+
+    As plain as the case row it is made from, and no more: rebuilt from it, deleted with it and
+    on anonymisation. On PostgreSQL each column has a trigram index (pg_trgm), so a part of a
+    name, number or reference is found without reading every case.
+    """
+
+    __tablename__ = "case_search"
+
+    case_id: int = Field(foreign_key="case.id", primary_key=True, ondelete="CASCADE")
+    names: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    contacts: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    reference: str = Field(default="", max_length=16)
+
+
 __all__ = [
     "CalendarClosure",
+    "CaseSearch",
     "CaseClock",
     "CaseEvent",
     "CaseNote",

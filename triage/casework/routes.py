@@ -13,6 +13,8 @@ _ACTIONS = ("claim", "assign", "state", "priority", "refer", "close", "note", "s
 routes = [
     Route("/", board_views.board_page, methods=["GET"], name="casework.home"),
     Route("/board", board_views.board_page, methods=["GET"], name="casework.board"),
+    Route("/search", board_views.search_page, methods=["GET"], name="casework.search"),
+    Route("/search", board_views.search_submit, methods=["POST"], name="casework.search_submit"),
     Route(_CASE, case_views.case_view, methods=["GET"], name="casework.case"),
     *[
         Route(f"{_CASE}/{action}", case_views.action_endpoint(action), methods=["POST"],
