@@ -25,10 +25,12 @@ from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from intake import media as media_files
-from intake.models import Case, WhatsAppThread
+from intake.help_today_phrases import says_help_today
+from intake.models import Case, CaseMessage, WhatsAppThread
 from intake.references import split_whatsapp_code, whatsapp_code_hash
 from intake.schemas import MESSAGE_MAX
 from intake.service import append_client_message
+from intake.urgency import raise_urgency
 from notify.inbound import InboundMedia, InboundMessage, reference_replied_to, reply
 from yhteys import crypto, ratelimit
 from yhteys.clock import as_utc, now
@@ -104,7 +106,7 @@ def _thread(session: Session, number: str) -> WhatsAppThread:
 
 
 def _attach(session: Session, case: Case, text: str, received_at: datetime,
-            media: InboundMedia | None = None) -> None:
+            media: InboundMedia | None = None) -> CaseMessage:
     message = append_client_message(session, case, _clean(text) or "…", channel="whatsapp")
     message.created_at = received_at
     session.add(message)
@@ -112,6 +114,16 @@ def _attach(session: Session, case: Case, text: str, received_at: datetime,
         session.flush()
         media_files.record(session, case, message, media)
     log.info("WhatsApp message %s added to case %s", message.id, case.id)
+    return message
+
+
+def _help_today(session: Session, case: Case, message: InboundMessage) -> None:
+    """She says she needs help today: kept as her message, and the case rises in the same
+    transaction. Only ever for a proven number's chosen case (the caller's rule)."""
+    stored = _attach(session, case, message.text, message.received_at, message.media)
+    session.flush()
+    raise_urgency(session, case, "", "whatsapp", message_id=stored.id)
+    reply(session, message, "urgent", locale=_locale(case), reference=case.reference)
 
 
 def _choose(thread: WhatsAppThread, case: Case) -> None:
@@ -216,6 +228,8 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
     _release_held(session, thread, case)
     if message.choice.startswith("case:"):  # a tap on a reference is a choice, not a message
         reply(session, message, "chosen", locale=_locale(case), reference=case.reference)
+    elif says_help_today(message.text, message.choice):
+        _help_today(session, case, message)
     else:
         _attach(session, case, message.text, message.received_at, message.media)
     return True
