@@ -130,13 +130,20 @@ def _choose(thread: WhatsAppThread, case: Case) -> None:
     thread.case_id, thread.chosen_at = case.id, now()
 
 
-def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> None:
-    """The messages that waited for the choice go to the chosen case."""
+def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> bool:
+    """The messages that waited for the choice go to the chosen case. True when one of them
+    said she needs help today: the chosen case rises, as if she had said it there."""
+    raised = False
     if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
         for item in json.loads(crypto.open_text(thread.held, HELD_PURPOSE)):
-            _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
-                    media_files.from_held(item.get("media")))
+            stored = _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
+                             media_files.from_held(item.get("media")))
+            if not raised and says_help_today(item["text"]):
+                session.flush()
+                raise_urgency(session, case, "", "whatsapp", message_id=stored.id)
+                raised = True
     thread.held, thread.held_at = "", None
+    return raised
 
 
 def _hold(thread: WhatsAppThread, message: InboundMessage) -> None:
@@ -225,9 +232,10 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
         reply(session, message, "choose", locale=_locale(proven[0]), choices=choices)
         return True
     _choose(thread, case)
-    _release_held(session, thread, case)
+    raised = _release_held(session, thread, case)
     if message.choice.startswith("case:"):  # a tap on a reference is a choice, not a message
-        reply(session, message, "chosen", locale=_locale(case), reference=case.reference)
+        kind = "urgent" if raised else "chosen"
+        reply(session, message, kind, locale=_locale(case), reference=case.reference)
     elif says_help_today(message.text, message.choice):
         _help_today(session, case, message)
     else:

@@ -4,6 +4,8 @@ it always got."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session, select
 
@@ -18,8 +20,10 @@ from tests.intake.test_inbound import (
     _case,
     _code,
     _replies,
+    _tap,
     _webhook,
 )
+from yhteys.clock import now
 from yhteys.db import engine_for
 
 
@@ -107,3 +111,23 @@ def test_a_longer_message_goes_to_the_advisor_and_raises_nothing(client, hooks):
     _webhook(client, HER, "Do I need help today or can it wait?", "wamid.l2")
     assert _case_row(hooks, hers.reference).priority == before
     assert _replies(hooks, HER)[-1]["reply"] == "linked"
+
+
+def test_said_before_choosing_a_case_it_raises_the_case_she_then_chooses(
+    client, hooks, use_settings
+):
+    first, second = _case(HER, "a"), _case(HER, "b")
+    _webhook(client, HER, _code(first), "wamid.c1")
+    _webhook(client, HER, _code(second), "wamid.c2")
+    # The next day: the choice a code made has lapsed, so she is asked which case.
+    use_settings(whatsapp_app_secret=SECRET, staff_mail_to="staff@example.org",
+                 frozen_now=now() + timedelta(hours=25))
+    _webhook(client, HER, "I need help today", "wamid.c3")
+    assert _replies(hooks, HER)[-1]["reply"] == "choose"
+    assert _case_row(hooks, first.reference).priority != "urgent"
+
+    _tap(client, HER, first.reference, "wamid.c4")
+    assert _case_row(hooks, first.reference).priority == "urgent"
+    assert _case_row(hooks, second.reference).priority != "urgent"
+    assert _bodies(hooks, first.reference) == ["I need help today"]
+    assert _replies(hooks, HER)[-1] == {"reply": "urgent", "reference": first.reference}
