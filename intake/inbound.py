@@ -25,10 +25,12 @@ from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from intake import media as media_files
-from intake.models import Case, WhatsAppThread
+from intake.help_today_phrases import says_help_today
+from intake.models import Case, CaseMessage, WhatsAppThread
 from intake.references import split_whatsapp_code, whatsapp_code_hash
 from intake.schemas import MESSAGE_MAX
 from intake.service import append_client_message
+from intake.urgency import raise_urgency
 from notify.inbound import InboundMedia, InboundMessage, reference_replied_to, reply
 from yhteys import crypto, ratelimit
 from yhteys.clock import as_utc, now
@@ -104,7 +106,7 @@ def _thread(session: Session, number: str) -> WhatsAppThread:
 
 
 def _attach(session: Session, case: Case, text: str, received_at: datetime,
-            media: InboundMedia | None = None) -> None:
+            media: InboundMedia | None = None) -> CaseMessage:
     message = append_client_message(session, case, _clean(text) or "…", channel="whatsapp")
     message.created_at = received_at
     session.add(message)
@@ -112,19 +114,36 @@ def _attach(session: Session, case: Case, text: str, received_at: datetime,
         session.flush()
         media_files.record(session, case, message, media)
     log.info("WhatsApp message %s added to case %s", message.id, case.id)
+    return message
+
+
+def _help_today(session: Session, case: Case, message: InboundMessage) -> None:
+    """She says she needs help today: kept as her message, and the case rises in the same
+    transaction. Only ever for a proven number's chosen case (the caller's rule)."""
+    stored = _attach(session, case, message.text, message.received_at, message.media)
+    session.flush()
+    raise_urgency(session, case, "", "whatsapp", message_id=stored.id)
+    reply(session, message, "urgent", locale=_locale(case), reference=case.reference)
 
 
 def _choose(thread: WhatsAppThread, case: Case) -> None:
     thread.case_id, thread.chosen_at = case.id, now()
 
 
-def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> None:
-    """The messages that waited for the choice go to the chosen case."""
+def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> bool:
+    """The messages that waited for the choice go to the chosen case. True when one of them
+    said she needs help today: the chosen case rises, as if she had said it there."""
+    raised = False
     if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
         for item in json.loads(crypto.open_text(thread.held, HELD_PURPOSE)):
-            _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
-                    media_files.from_held(item.get("media")))
+            stored = _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
+                             media_files.from_held(item.get("media")))
+            if not raised and says_help_today(item["text"]):
+                session.flush()
+                raise_urgency(session, case, "", "whatsapp", message_id=stored.id)
+                raised = True
     thread.held, thread.held_at = "", None
+    return raised
 
 
 def _hold(thread: WhatsAppThread, message: InboundMessage) -> None:
@@ -213,9 +232,12 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
         reply(session, message, "choose", locale=_locale(proven[0]), choices=choices)
         return True
     _choose(thread, case)
-    _release_held(session, thread, case)
+    raised = _release_held(session, thread, case)
     if message.choice.startswith("case:"):  # a tap on a reference is a choice, not a message
-        reply(session, message, "chosen", locale=_locale(case), reference=case.reference)
+        kind = "urgent" if raised else "chosen"
+        reply(session, message, kind, locale=_locale(case), reference=case.reference)
+    elif says_help_today(message.text, message.choice):
+        _help_today(session, case, message)
     else:
         _attach(session, case, message.text, message.received_at, message.media)
     return True

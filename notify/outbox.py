@@ -62,7 +62,8 @@ class NotificationError(ValueError):
     """A call that would put something other than a reference and a link in a notification."""
 
 
-REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen", "unknown"})
+REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen", "unknown",
+                         "urgent"})
 
 
 def _check_reply(context: dict[str, str]) -> None:
