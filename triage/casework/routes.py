@@ -8,7 +8,7 @@ from triage.casework import admin_views, board_views, case_views
 
 _CASE = "/cases/{reference}"
 _ACTIONS = ("claim", "assign", "state", "priority", "refer", "close", "note", "seen",
-            "duplicate", "route", "end_link")
+            "duplicate", "route", "end_link", "call")
 
 routes = [
     Route("/", board_views.board_page, methods=["GET"], name="casework.home"),
