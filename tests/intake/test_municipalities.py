@@ -46,3 +46,4 @@ def test_an_area_rule_matches_the_other_language_s_name_of_the_same_place():
     assert choose_rule(rules, kind="other", language="fi", area="Vanda").team_id == 10
     assert choose_rule(rules, kind="other", language="fi", area="092").team_id == 10
     assert choose_rule(rules, kind="other", language="fi", area="Espoo").team_id == 20
+

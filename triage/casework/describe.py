@@ -280,6 +280,14 @@ NOT_ALLOWED = {
 }
 
 
+def area_label(area: str) -> str:
+    """A municipality code in words (Finnish name, Swedish in brackets); other text as is."""
+    from intake import municipalities
+
+    found = municipalities.by_code(area) if area else None
+    return found.name("en") if found is not None else area
+
+
 def not_allowed_message(code: str) -> str:
     message = NOT_ALLOWED.get(code)
     return message() if message else _("That did not work.")
@@ -290,6 +298,7 @@ TEMPLATE_WORDS: Mapping[str, Any] = {
     "state_labels": STATE_LABELS,
     "priority_labels": PRIORITY_LABELS,
     "outcome_labels": OUTCOME_LABELS,
+    "area_label": area_label,
     "call_outcomes": CALL_OUTCOMES,
     "kind_label": kind_label,
     "language_name": language_name,
