@@ -26,3 +26,26 @@ def test_rule_areas_typed_as_names_become_codes(tmp_path, settings):  # noqa: AN
         areas = [r[0] for r in conn.execute(text("SELECT area FROM routing_rule ORDER BY id"))]
     engine.dispose()
     assert areas == ["092", "VANDA", "853", "uusimaa"]
+
+
+def test_case_areas_typed_as_names_become_codes(settings):  # noqa: ANN001, ANN201
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlmodel import Session
+
+    from intake.models import Case
+    from tests.triage.casework_factories import make_case
+    from yhteys.db import get_engine
+
+    cases = [make_case(announce=False, area=area) for area in ("  vanda ", "Mariehamn", "Abroad")]
+    path = next(Path("migrations/intake").glob("*_9b0774aeafea_*.py"))
+    spec = importlib.util.spec_from_file_location("area_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with get_engine().begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+    with Session(get_engine()) as db:
+        assert [db.get(Case, c.id).area for c in cases] == ["092", "478", "Abroad"]
