@@ -94,6 +94,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.refer": CASEWORK,
     "casework.close": CASEWORK,
     "casework.note": CASEWORK,
+    "casework.calls_today": CASEWORK,
+    "casework.call": CASEWORK,
     "casework.seen": CASEWORK,
     "casework.end_link": CASEWORK,
     "casework.duplicate": CASEWORK,

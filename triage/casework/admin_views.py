@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from intake.choices import SPONSOR_STATUSES
 from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
 from triage.accounts.models import StaffUser, Team
@@ -231,6 +232,10 @@ def _sla_context(db: Session) -> dict[str, Any]:
         "closures": list(db.scalars(select(CalendarClosure).order_by(col(CalendarClosure.day)))),
         "holidays": upcoming[:8],
         "urgency": urgency.load_config(db),
+        "fr_statuses": [(f"fr_{status}", str(SPONSOR_STATUSES[status]))
+                        for status in urgency.FR_STATUSES],
+        "fr_rule_source": urgency.RULE_SOURCE,
+        "fr_rule_date": urgency.RULE_DATE,
         "day_minutes": sla.DAY,
     }
 
@@ -293,10 +298,12 @@ def _save_sla(user: StaffUser, form: FormData, request: Request) -> str:
                 audit.record(db, actor=user, action="sla.closure_delete", request=request,
                              detail={"day": day.isoformat()})
         elif what == "urgency":
-            given = {key: integer(form, key) for key in urgency.SETTINGS}
+            given = {key: integer(form, key) for key in urgency.SETTINGS
+                     if key not in urgency.STATUS_KEYS}
             values = {key: v for key, v in given.items() if v is not None}
             if len(values) != len(given):
                 return _("Give every threshold as a whole number.")
+            values |= {key: int(bool(form.get(key))) for key in urgency.STATUS_KEYS}
             try:
                 urgency.save_config(db, values, pk(user))
             except ValueError:

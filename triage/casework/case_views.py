@@ -23,7 +23,7 @@ from intake.models import Attachment, Case
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser
-from triage.casework import actions, board, case_page, saved_replies
+from triage.casework import actions, board, calls, case_page, saved_replies
 from triage.casework.describe import not_allowed_message, with_words
 from triage.casework.models import SavedReply
 from triage.pages import (
@@ -53,6 +53,7 @@ DONE = {
     "close": lambda: _("Case closed."),
     "reply": lambda: _("Reply sent to the client."),
     "note": lambda: _("Note added."),
+    "call": lambda: _("Call logged."),
     "seen": lambda: _("Marked as seen."),
     "end_link": lambda: _("The client's status link was ended. It opens nothing any more."),
     "duplicate": lambda: _("Duplicates updated."),
@@ -184,6 +185,7 @@ PERFORM: dict[str, Perform] = {
     "route": lambda db, c, v, u, f, r: actions.route_again(db, c, v, u, r),
     "speaker": lambda db, c, v, u, f, r: actions.give_to_speaker(
         db, c, v, u, integer(f, "speaker") or 0, integer(f, "team") or 0, r),
+    "call": lambda db, c, v, u, f, r: calls.log_call(db, c, v, u, text(f, "call_outcome", 20), r),
 }
 
 

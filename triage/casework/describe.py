@@ -219,6 +219,8 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         "reopened": lambda: _("Reopened."),
         "replied": lambda: _("Replied to the client."),
         "note": lambda: _("Internal note added."),
+        "call": lambda: _("Called the client: %(outcome)s.", outcome=str(
+            CALL_OUTCOMES.get(data.get("outcome", ""), "?"))),
         "client_message": lambda: _("The client wrote a message."),
         "urgency_raised": lambda: _(
             "The client asked for help today: %(why)s",
@@ -267,7 +269,15 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
 
 
 # Why an action was refused (`actions.NotAllowed.code`), as the case page says it.
+CALL_OUTCOMES = {
+    "reached": lazy_gettext("Reached the client"),
+    "no_answer": lazy_gettext("No answer"),
+    "wrong_number": lazy_gettext("Wrong number"),
+    "message_left": lazy_gettext("Left a message"),
+}
+
 NOT_ALLOWED = {
+    "call_outcome": lambda: _("Choose how the call went."),
     "not_your_team": lambda: _("This case belongs to another team."),
     "closed": lambda: _("The case is closed."),
     "cannot_take_cases": lambda: _("Your role does not take cases."),
@@ -291,6 +301,14 @@ NOT_ALLOWED = {
 }
 
 
+def area_label(area: str) -> str:
+    """A municipality code in words (Finnish name, Swedish in brackets); other text as is."""
+    from intake import municipalities
+
+    found = municipalities.by_code(area) if area else None
+    return found.name("en") if found is not None else area
+
+
 def not_allowed_message(code: str) -> str:
     message = NOT_ALLOWED.get(code)
     return message() if message else _("That did not work.")
@@ -301,6 +319,8 @@ TEMPLATE_WORDS: Mapping[str, Any] = {
     "state_labels": STATE_LABELS,
     "priority_labels": PRIORITY_LABELS,
     "outcome_labels": OUTCOME_LABELS,
+    "area_label": area_label,
+    "call_outcomes": CALL_OUTCOMES,
     "kind_label": kind_label,
     "language_name": language_name,
     "language_list": language_list,

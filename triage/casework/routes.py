@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from triage.casework import admin_views, board_views, case_views
+from triage.casework import admin_views, board_views, call_views, case_views
 
 _CASE = "/cases/{reference}"
 _ACTIONS = ("claim", "assign", "state", "priority", "refer", "close", "note", "seen",
-            "duplicate", "route", "end_link", "speaker")
+            "duplicate", "route", "end_link", "speaker", "call")
 
 routes = [
     Route("/", board_views.board_page, methods=["GET"], name="casework.home"),
@@ -37,5 +37,6 @@ routes = [
     Route("/saved-replies/{reply_id:int}/delete", admin_views.reply_delete, methods=["POST"],
           name="casework.saved_reply_delete"),
     Route("/sla", admin_views.sla_page, methods=["GET"], name="casework.sla"),
+    Route("/calls-today", call_views.calls_today, methods=["GET"], name="casework.calls_today"),
     Route("/sla", admin_views.sla_save, methods=["POST"], name="casework.sla_save"),
 ]

@@ -13,9 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from intake import municipalities
+
 
 def normalise_area(area: str) -> str:
-    return " ".join(area.split()).casefold()
+    """A municipality by its code, whichever name or spelling case was typed ("Vanda" and
+    "vantaa" are both 092); any other area by its case- and spacing-insensitive text."""
+    found = municipalities.find(area)
+    return found.code if found is not None else " ".join(area.split()).casefold()
 
 
 @dataclass(frozen=True)

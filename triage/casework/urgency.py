@@ -21,8 +21,14 @@ from triage.casework import config_cache
 from triage.casework.models import CaseworkSetting
 from yhteys.clock import now
 
-# Whose family may apply without the income requirement within the window after the decision.
-PROTECTION_STATUSES = frozenset({"refugee_status", "quota_refugee", "subsidiary_protection"})
+# Whose family may apply without the income requirement within the window after the decision:
+# supervisors choose, since the law changes. The default follows the rule cited below (refugee
+# status and quota refugees; subsidiary protection no longer since the 2016 amendment) and is for
+# the society's lawyer to check.
+FR_STATUSES = ("refugee_status", "quota_refugee", "subsidiary_protection")
+STATUS_KEYS = tuple(f"fr_{status}" for status in FR_STATUSES)
+RULE_SOURCE = "Aliens Act (301/2004) s. 114(4), as amended by Act 505/2016"
+RULE_DATE = date(2016, 7, 1)  # in force from
 RANK = {"urgent": 0, "high": 1, "normal": 2}
 
 
@@ -31,13 +37,19 @@ class UrgencyConfig:
     fr_window_months: int = 3  # the window after the sponsor's decision
     fr_urgent_days: int = 30  # fewer days left than this: urgent
     fr_high_days: int = 60  # fewer days left than this: high
+    fr_refugee_status: int = 1  # 1: this sponsor status qualifies for the window
+    fr_quota_refugee: int = 1
+    fr_subsidiary_protection: int = 0
+
+    def qualifying_statuses(self) -> frozenset[str]:
+        return frozenset(s for s in FR_STATUSES if getattr(self, f"fr_{s}"))
 
 
 SETTINGS = {
     "fr_window_months": (1, 24),
     "fr_urgent_days": (1, 365),
     "fr_high_days": (1, 365),
-}
+} | {key: (0, 1) for key in STATUS_KEYS}
 
 
 def load_config(session: Session) -> UrgencyConfig:
@@ -118,7 +130,7 @@ def _family_reunification(d: Mapping[str, Any], today: date, cfg: UrgencyConfig)
     decided = _date(d.get("decision_date"))
     if (
         decided is not None
-        and d.get("sponsor_status") in PROTECTION_STATUSES
+        and d.get("sponsor_status") in cfg.qualifying_statuses()
         and d.get("stage") in ("not_applied", "", None)
     ):
         deadline = add_months(decided, cfg.fr_window_months)
