@@ -504,6 +504,7 @@ def _render_status(
         "reasons": urgency.reasons(),
         # The page's own address, also when it answers a post to one of its actions.
         "page_path": status_page_path(request),
+        "opened_by_key": "status_page_path" in request.scope,
         "raised": request.query_params.get("urgent") == "1" and not messages and not notice,
         "errors": messages,
         "summary": forms.error_summary(messages),

@@ -560,10 +560,13 @@ def test_the_page_opened_by_the_pin_keeps_the_key_out_of_every_address(browser, 
     """Its forms and file links stay under /my-request: the fresh key lives in the cookie only."""
     from tests.intake.test_form_uploads import PDF
 
-    reference = reference_on(_send(browser, pin="402913").text)
+    sent_form = _send(browser, pin="402913")
+    reference = reference_on(sent_form.text)
+    assert "Keep this page's address to yourself" in client.get(status_link(sent_form.text)).text
     assert _pin(client, reference, "402913").status_code == 303
     page = client.get("/en/my-request").text
     assert "/status/" not in page
+    assert "Keep this page's address to yourself" not in page  # its address holds no key
     assert 'action="/en/my-request/urgent#help-today"' in page
     sent = client.post("/en/my-request", data={"csrf_token": hidden(page, "csrf_token"),
                                                 "body": ""},
