@@ -17,6 +17,13 @@ for models in registry().migrations.values():  # each branch's tables, as its pa
 target_metadata = SQLModel.metadata
 
 
+def _include(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Indexes a model marks PostgreSQL-only exist only there (e.g. the trigram search)."""
+    if type_ == "index" and not reflected and obj.info.get("postgresql_only"):
+        return context.get_context().dialect.name == "postgresql"
+    return True
+
+
 def _url() -> str:
     return normalise_url(config.attributes.get("database_url") or get_settings().database_url)
 
@@ -27,6 +34,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         compare_type=True,
+        include_object=_include,
         render_as_batch=_url().startswith("sqlite"),
     )
     with context.begin_transaction():
@@ -47,6 +55,7 @@ def _run(connection) -> None:  # noqa: ANN001
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

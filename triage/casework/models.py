@@ -197,6 +197,13 @@ class CaseSearch(SQLModel, table=True):
     """
 
     __tablename__ = "case_search"
+    # PostgreSQL only (the migration makes them there): SQLite searches the table row by row.
+    __table_args__ = tuple(
+        Index(f"ix_case_search_{column}_trgm", column, postgresql_using="gin",
+              postgresql_ops={column: "gin_trgm_ops"}, info={"postgresql_only": True})
+        .ddl_if(dialect="postgresql")
+        for column in ("names", "contacts", "reference")
+    )
 
     case_id: int = Field(foreign_key="case.id", primary_key=True, ondelete="CASCADE")
     names: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
