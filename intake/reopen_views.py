@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake import reopen, service, views
+from intake import reopen, service, status_files, views
 from intake.errors import message_for
 from intake.forms import field_id
 from intake.references import status_url
@@ -286,22 +287,22 @@ async def _with_key(request: Request) -> Response | None:
     return None
 
 
-async def my_request(request: Request) -> Response:
-    return await _with_key(request) or await views.status(request)
+View = Callable[[Request], Awaitable[Response]]
 
 
-async def my_request_message(request: Request) -> Response:
-    return await _with_key(request) or await views.status_message(request)
+def _keyed(view: View) -> View:
+    """A status-page view served under /my-request, with the fresh key from the cookie."""
+
+    async def keyed(request: Request) -> Response:
+        return await _with_key(request) or await view(request)
+
+    return keyed
 
 
-async def my_request_urgent(request: Request) -> Response:
-    return await _with_key(request) or await views.status_urgent(request)
-
-
-async def my_request_file(request: Request) -> Response:
-    from intake import status_files
-
-    return await _with_key(request) or await status_files.status_file(request)
+my_request = _keyed(views.status)
+my_request_message = _keyed(views.status_message)
+my_request_urgent = _keyed(views.status_urgent)
+my_request_file = _keyed(status_files.status_file)
 
 
 async def my_request_end(request: Request) -> Response:
