@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
@@ -116,6 +116,23 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
         else session_or_engine
     )
     return bind.dialect.name == "postgresql"
+
+
+def serialise(session: Session, key: int) -> None:
+    """One transaction at a time for `key`, until this one ends (commit or rollback).
+
+    For check-then-write work that must not run twice at once (two supervisors' schedule edits,
+    two breach checks queueing digests). PostgreSQL: a transaction-scoped advisory lock. SQLite:
+    the writer's lock taken now, before the checks read (the driver would begin the transaction
+    only at the first write, after the reads, so two checks could both pass); it serialises all
+    writers, which SQLite does anyway.
+    """
+    connection = session.connection()
+    if is_postgres(session):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def table_of(model: type[SQLModel]) -> Table:

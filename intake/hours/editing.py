@@ -16,7 +16,6 @@ from typing import Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlparse
 
 import phonenumbers
-from sqlalchemy import text
 from sqlmodel import Session
 
 from intake.hours.models import HoursChannel, HoursException, HoursSlot
@@ -34,7 +33,7 @@ from intake.hours.schedule import (
 from intake.hours.store import exception_rows, exception_value, slot_rows, slot_value
 from yhteys.calendar import finnish_holiday
 from yhteys.clock import HELSINKI, now
-from yhteys.db import is_postgres
+from yhteys.db import serialise
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
@@ -366,12 +365,8 @@ def save_contacts(session: Session, values: Mapping[str, str], demo: bool) -> di
 def serialise_edits(session: Session) -> None:
     """One schedule edit at a time, so two supervisors cannot both pass the overlap check.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite already serialises its writers.
     """
-    if is_postgres(session):
-        session.connection().execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": HOURS_LOCK_KEY}
-        )
+    serialise(session, HOURS_LOCK_KEY)
 
 
 HOURS_LOCK_KEY = 740_001  # any constant unique to the opening-hours edits

@@ -184,3 +184,46 @@ def test_the_sla_check_command(clock, advisor, capsys):
     assert capsys.readouterr().out.splitlines() == ["1 missed targets escalated",
                                                     "0 missed targets escalated"]
     assert [b.target for b in breach_rows(case.id)] == ["first_response"]
+
+
+
+@pytest.mark.postgres
+def test_two_breach_checks_at_once_queue_one_digest(clock, advisor, make_staff):
+    """The second check waits for the first to end, then finds its digest under an hour old."""
+    import threading
+    import time
+
+    from triage.casework.digest import queue_digests
+
+    engine = get_engine()
+    make_staff(email="boss@example.org", roles=["supervisor"], teams=[next(iter(advisor.team_ids))])
+    clock(2026, 11, 30, 10)
+    make_case(kind="social_services", details={"in_danger": True})  # due 14:00
+    clock(2026, 11, 30, 11, 30)
+    make_case(kind="social_services", details={"in_danger": True})  # due 15:30
+    for moment in (at(2026, 11, 30, 15), at(2026, 11, 30, 15, 45)):
+        with Session(engine) as db:
+            check_breaches(db, moment)  # the second breach waits: a digest went out at 15:00
+            db.commit()
+    queued: list[int] = []
+    first_done = threading.Event()
+
+    def first() -> None:
+        with Session(engine) as db:
+            queued.append(queue_digests(db, at(2026, 11, 30, 16, 5)))
+            first_done.set()
+            time.sleep(0.5)  # still uncommitted while the second check starts
+            db.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_done.wait(10)
+    with Session(engine) as db:
+        queued.append(queue_digests(db, at(2026, 11, 30, 16, 6)))
+        db.commit()
+    thread.join()
+    assert queued == [1, 0]
+    with Session(engine) as db:
+        digests = db.scalars(select(Notification).where(
+            Notification.event == "staff_breach_digest"))
+        assert len(list(digests)) == 2  # 15:00 and 16:05

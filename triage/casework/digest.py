@@ -22,6 +22,7 @@ from triage.accounts.notices import staff_locale
 from triage.casework.models import SlaBreach
 from triage.casework.notices import supervisors_of
 from yhteys.clock import as_utc
+from yhteys.db import serialise
 from yhteys.i18n import DEFAULT_LOCALE
 from yhteys.settings import get_settings
 
@@ -30,6 +31,7 @@ KEY = "breach_digest:"
 STAMP = "%Y-%m-%dT%H:%M:%S.%f"  # fixed width: the greatest key is the latest
 EVERY = timedelta(hours=1)
 LOOK_BACK = timedelta(days=7)  # a supervisor's first digest lists no older breaches
+LOCK_KEY = 740_002  # two breach checks at once must not both find the last digest an hour old
 
 
 def _last_digest(session: Session, address: str) -> datetime | None:
@@ -62,6 +64,7 @@ def _breaches_since(session: Session, since: datetime,
 def queue_digests(session: Session, at: datetime) -> int:
     """Queue the digests that are due at `at`; returns how many. The caller commits."""
     at = as_utc(at)
+    serialise(session, LOCK_KEY)
     pending = _breaches_since(session, at - LOOK_BACK, at)
     if not pending:
         return 0
