@@ -131,3 +131,20 @@ def test_fold_and_phone_key():
     assert search.fold("فاطمة") == search.fold("فاطمه")
     assert search.phone_key("040 123 4567") == "+358401234567"
     assert search.phone_key("+46 70 123 45 67") == "+46701234567"
+
+
+def test_the_survivor_of_a_merge_is_found_by_the_duplicates_name_and_number(world):
+    from intake.models import Case
+    from triage.casework.merge import merge
+
+    duplicate = make_case(kind="tracing", name="Layla Haddad", contact_channel="phone",
+                          contact_address="+358 45 765 4321")
+    with Session(get_engine()) as db:
+        survivor, merged = db.get(Case, world["seeker"].id), db.get(Case, duplicate.id)
+        merge(db, survivor, merged, actor_id=None)
+        db.commit()
+    with Session(get_engine()) as db:
+        advisor = world["advisor"]
+        for typed in ("045 765 4321", "layla", "amina guler", "يوسف"):
+            found = search.find(db, advisor, search.Query.read(typed)).cases
+            assert world["seeker"].id in {c.id for c in found}, typed
