@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from intake.merging import Moved, move_to_survivor
+from intake.merging import Moved, merged_into, move_to_survivor
 from intake.models import PRIORITY_RANK, Case
 from triage.casework import history, search, sla
 from triage.casework.models import CaseEvent, CaseNote, PersonKey
@@ -85,7 +85,7 @@ def merge(session: Session, survivor: Case, merged: Case, actor_id: int | None) 
     session.refresh(survivor)
     session.refresh(merged)
     _take_priority(session, survivor, merged, actor_id)
-    search.index(session, survivor)
+    search.index(session, survivor, merged_into(session, survivor))
     result = Merged(moved, notes, events)
     history.add(session, survivor, "merged", actor_id, {
         "reference": merged.reference, "other_id": merged_id, **result.as_data(),

@@ -27,7 +27,6 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from intake.merging import merged_into
 from intake.models import Case
 from intake.references import ALPHABET
 from triage.accounts.auth import readable_team_ids
@@ -108,12 +107,12 @@ def contacts_of(case: Case) -> list[str]:
     return found
 
 
-def index(session: Session, case: Case) -> None:
+def index(session: Session, case: Case, merged: Iterable[Case] = ()) -> None:
     """Make or remake the case's search row (in the caller's transaction). A case that others
-    were merged into is found by their names and contacts too: she may phone from the number
+    were `merged` into is found by their names and contacts too: she may phone from the number
     she gave on the duplicate."""
     row = session.get(CaseSearch, pk(case)) or CaseSearch(case_id=pk(case))
-    cases = [case, *merged_into(session, case)]
+    cases = [case, *merged]
     row.names = " | ".join(dict.fromkeys(n for c in cases for n in names_of(c)))
     row.contacts = " ".join(dict.fromkeys(a for c in cases for a in contacts_of(c)))
     row.reference = case.reference.replace("-", "").lower()

@@ -1,0 +1,149 @@
+"""Where one form submission spends its time: statements per submission and a profile.
+
+    .venv/bin/python bench/submission_profile.py [--db postgres|sqlite] [--count 300]
+
+Runs the real app in this process (no lifespan: no relay, no worker, so only the request's own
+work is measured) on a fresh, migrated database, sends `--count` complete social-services
+requests through the real form (cookie, CSRF token, a new idempotency key each), and prints:
+the statements per submission grouped by what they do, then the functions of the product that
+took the most time, cumulative. The throughput side by side with a bare ceiling is
+bench/submissions.py; this script is the magnifying glass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import collections
+import importlib.util
+import os
+import pstats
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _load_intake_bench():  # noqa: ANN202 - bench/intake.py, whose name is the package's
+    spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+intake_bench = _load_intake_bench()  # databases and the form's fields
+
+
+def _shape(statement: str) -> str:
+    words = " ".join(statement.split())
+    match = re.match(r"(SELECT .*? FROM \S+|INSERT INTO \S+|UPDATE \S+|DELETE FROM \S+|\w+)",
+                     words)
+    return (match.group(1) if match else words)[:90]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--top", type=int, default=35)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    url = intake_bench.create_database(args.db, workdir)
+    os.environ.update(DATABASE_URL=url, VAR_DIR=str(workdir / "var"), LOG_LEVEL="WARNING",
+                      RATE_LIMIT_SUBMISSIONS="1000000000",
+                      RATE_LIMIT_SUBMISSIONS_PER_ADDRESS="1000000000")
+    os.environ.pop("REDIS_URL", None)
+    try:
+        return _run(args)
+    finally:
+        from yhteys.db import get_engine
+
+        get_engine().dispose()
+        intake_bench.drop_database(url)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from starlette.testclient import TestClient
+
+    from yhteys.app import create_app
+    from yhteys.db import get_engine
+    from yhteys.migrate import upgrade
+
+    upgrade()
+    # The app runs on the test client's event-loop thread and its worker threads: each thread
+    # gets a profiler of its own once counting starts (cProfile sees one thread only).
+    profiles: list[cProfile.Profile] = []
+    counting = [False]
+
+    def hook(_frame, _event, _arg) -> None:  # noqa: ANN001
+        if counting[0]:
+            profile = cProfile.Profile()
+            profiles.append(profile)
+            profile.enable()  # replaces this hook in its thread
+
+    threading.setprofile(hook)
+    client = TestClient(create_app(), base_url="http://127.0.0.1:8000")
+    page = client.get(intake_bench.FORM_PATH)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    statements: collections.Counter[str] = collections.Counter()
+
+    def count(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+        if counting[0]:
+            statements[_shape(statement)] += 1
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+
+    def send() -> None:
+        key = uuid.uuid4().hex
+        fields = {**hidden, **intake_bench.BENCH_FIELDS, "idempotency_key": key}
+        fields["contact_address_email"] = f"c.{key}@example.org"
+        response = client.post(intake_bench.FORM_PATH, data=fields,
+                               headers={"Origin": "http://127.0.0.1:8000"})
+        if response.status_code != 200 or "reference" not in response.text.lower():
+            raise SystemExit(f"submission refused: {response.status_code}")
+
+    for _ in range(20):  # warm: templates compiled, caches filled
+        send()
+    started = time.perf_counter()
+    for _ in range(args.count):
+        send()
+    plain = (time.perf_counter() - started) / args.count
+    print(f"{args.db}: {1000 * plain:.2f} ms per submission in process, one at a time, "
+          "without the profiler")
+    counting[0] = True
+    main_profile = cProfile.Profile()
+    profiles.append(main_profile)
+    main_profile.enable()
+    for _ in range(args.count):
+        send()
+    main_profile.disable()
+    counting[0] = False
+    total = sum(statements.values())
+    print(f"{args.db}: {total / args.count:.1f} statements per submission")
+    for shape, n in statements.most_common():
+        print(f"  {n / args.count:5.2f}  {shape}")
+    stats = pstats.Stats(*profiles)
+    print(f"\nproduct functions by cumulative time over {args.count} submissions:")
+    rows = []
+    for (path, line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if path.startswith(str(ROOT)) and "/.venv/" not in path and "/bench/" not in path:
+            rows.append((cumulative, calls, f"{Path(path).relative_to(ROOT)}:{line} {name}"))
+    for cumulative, calls, where in sorted(rows, reverse=True)[: args.top]:
+        print(f"  {1000 * cumulative / args.count:7.2f} ms/submission  {calls:7d} calls  {where}")
+    whole = max((r[0] for r in rows), default=0.0)
+    print(f"\nwhole request, in process: {1000 * whole / args.count:.2f} ms/submission")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
