@@ -13,8 +13,8 @@ bench/submissions.py; this script is the magnifying glass.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import collections
+import cProfile
 import importlib.util
 import os
 import pstats
