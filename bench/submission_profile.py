@@ -50,11 +50,30 @@ def _shape(statement: str) -> str:
     return (match.group(1) if match else words)[:90]
 
 
+def _trace_one(engine, send) -> None:  # noqa: ANN001
+    """One submission's statements in order, each with the product frames that issued it."""
+    import traceback
+
+    def show(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+        frames = [f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
+                  for f in traceback.extract_stack()
+                  if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename
+                  and "/bench/" not in f.filename]
+        print(f"- {_shape(statement)}\n    " + " < ".join(reversed(frames[-4:])))
+
+    event.listen(engine, "before_cursor_execute", show)
+    send()
+    event.remove(engine, "before_cursor_execute", show)
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--trace", action="store_true",
+                        help="also print one submission's statements in order, with callers")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     url = intake_bench.create_database(args.db, workdir)
@@ -114,6 +133,8 @@ def _run(args: argparse.Namespace) -> int:
 
     for _ in range(20):  # warm: templates compiled, caches filled
         send()
+    if args.trace:
+        _trace_one(get_engine(), send)
     started = time.perf_counter()
     for _ in range(args.count):
         send()

@@ -132,13 +132,21 @@ def clean_reference(text: str) -> str:
 def record_choice(session: Session, case: Case, choice: AccessChoice | None) -> None:
     """Store what she chose, in the transaction that makes the case."""
     if choice is None or not (choice.no_links or choice.pin):
+        # Remembered for this transaction: the acknowledgement asks next, and a new case
+        # has no row to look for.
+        session.info.setdefault(_NO_ACCESS_ROW, set()).add(pk(case))
         return
     pin_hash = hasher().hash(choice.pin) if choice.pin else ""
     session.add(CaseAccess(case_id=pk(case), no_links=choice.no_links, pin_hash=pin_hash))
     session.flush()
 
 
+_NO_ACCESS_ROW = "intake.reopen:no_access_row"
+
+
 def access_of(session: Session, case: Case) -> CaseAccess | None:
+    if pk(case) in session.info.get(_NO_ACCESS_ROW, ()):
+        return None
     return session.get(CaseAccess, pk(case))
 
 

@@ -274,15 +274,16 @@ async def request_submit(request: Request) -> Response:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
-    expectation = await run_in_threadpool(_expectation, outcome.case.id)
+    expectation = await run_in_threadpool(_expectation, outcome.case)
     return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission,
                          expectation)
 
 
-def _expectation(case_id: int | None) -> expectations.Expectation | None:
+def _expectation(case: Case) -> expectations.Expectation | None:
+    """From the case as it was stored a moment ago: its due time is set on arrival, and reading
+    it again would cost a round trip on every submission."""
     with session_scope() as session:
-        case = session.get(Case, case_id) if case_id is not None else None
-        return expectations.for_case(session, case) if case is not None else None
+        return expectations.for_case(session, case)
 
 
 def _access_choice(form: FormData) -> tuple[AccessChoice, str]:

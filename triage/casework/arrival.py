@@ -46,12 +46,15 @@ def case_created(session: Session, case: Case) -> None:
     if case.id is None:
         session.flush()
     arrived = as_utc(case.created_at) if case.created_at else now()
-    history.add(session, case, "created", None, {"source": case.source})
-    apply_assessment(session, case)
-    decision = assign.route(session, case)
-    sla.start(session, case, arrived)
-    duplicates.suggest(session, case)
-    search.index(session, case)
+    # The decisions read configuration and other rows, never what this arrival writes: without
+    # autoflush the case is updated once and its new rows go in one batch per table.
+    with session.no_autoflush:
+        history.add(session, case, "created", None, {"source": case.source})
+        apply_assessment(session, case)
+        decision = assign.route(session, case)
+        sla.start(session, case, arrived)
+        duplicates.suggest(session, case)
+        search.index(session, case, new=True)
     session.add(case)
     session.flush()
     if case.team_id is not None:

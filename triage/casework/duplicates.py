@@ -74,47 +74,34 @@ def _pair(session: Session, a: int, b: int, reason: str) -> DuplicateLink | None
     return link
 
 
-def suggest(session: Session, case: Case) -> list[tuple[Case, str]]:
-    """Store the case's person keys and suggest links to earlier cases that look the same."""
+def suggest(session: Session, case: Case) -> list[tuple[int, str]]:
+    """Store the case's person keys and suggest links to earlier cases that look the same;
+    returns the other cases' ids with the reason. Reads ids and references only: the earlier
+    cases themselves are not loaded."""
     if case.id is None:
         session.flush()
-    found: dict[int, tuple[Case, str]] = {}
+    found: dict[int, tuple[str, str]] = {}
+    earlier = select(col(Case.id), col(Case.reference)).where(
+        col(Case.id) != case.id, col(Case.anonymised_at).is_(None)
+    ).order_by(col(Case.id).desc()).limit(MAX_SUGGESTIONS)
     if case.contact_address and case.contact_channel != "none":
-        query = (
-            select(Case)
-            .where(
-                col(Case.contact_address) == case.contact_address,
-                col(Case.id) != case.id,
-                col(Case.anonymised_at).is_(None),
-            )
-            .order_by(col(Case.id).desc())
-            .limit(MAX_SUGGESTIONS)
-        )
-        for other in session.scalars(query):
-            found.setdefault(pk(other), (other, "contact"))
+        query = earlier.where(col(Case.contact_address) == case.contact_address)
+        for other_id, reference in session.execute(query):
+            found.setdefault(other_id, (reference, "contact"))
     keys = person_keys(case.details)
     for key in keys:
         session.add(PersonKey(case_id=pk(case), key=key))
     if keys:
-        query = (
-            select(Case)
-            .join(PersonKey, col(PersonKey.case_id) == col(Case.id))
-            .where(
-                col(PersonKey.key).in_(keys),
-                col(Case.id) != case.id,
-                col(Case.anonymised_at).is_(None),
-            )
-            .order_by(col(Case.id).desc())
-            .limit(MAX_SUGGESTIONS)
-        )
-        for other in session.scalars(query):
-            found.setdefault(pk(other), (other, "sought_person"))
+        query = earlier.join(PersonKey, col(PersonKey.case_id) == col(Case.id)).where(
+            col(PersonKey.key).in_(keys))
+        for other_id, reference in session.execute(query):
+            found.setdefault(other_id, (reference, "sought_person"))
     results = []
-    for other, reason in list(found.values())[:MAX_SUGGESTIONS]:
-        if _pair(session, pk(case), pk(other), reason) is not None:
+    for other_id, (reference, reason) in list(found.items())[:MAX_SUGGESTIONS]:
+        if _pair(session, pk(case), other_id, reason) is not None:
             history.add(session, case, "duplicate_suggested", None,
-                        {"reference": other.reference, "other_id": other.id, "reason": reason})
-            results.append((other, reason))
+                        {"reference": reference, "other_id": other_id, "reason": reason})
+            results.append((other_id, reason))
     return results
 
 

@@ -107,11 +107,12 @@ def contacts_of(case: Case) -> list[str]:
     return found
 
 
-def index(session: Session, case: Case, merged: Iterable[Case] = ()) -> None:
+def index(session: Session, case: Case, merged: Iterable[Case] = (), *, new: bool = False) -> None:
     """Make or remake the case's search row (in the caller's transaction). A case that others
     were `merged` into is found by their names and contacts too: she may phone from the number
-    she gave on the duplicate."""
-    row = session.get(CaseSearch, pk(case)) or CaseSearch(case_id=pk(case))
+    she gave on the duplicate. `new`: the case has just arrived, so it has no row to look for."""
+    row = None if new else session.get(CaseSearch, pk(case))
+    row = row or CaseSearch(case_id=pk(case))
     cases = [case, *merged]
     row.names = " | ".join(dict.fromkeys(n for c in cases for n in names_of(c)))
     row.contacts = " ".join(dict.fromkeys(a for c in cases for a in contacts_of(c)))
