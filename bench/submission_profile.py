@@ -50,6 +50,22 @@ def _shape(statement: str) -> str:
     return (match.group(1) if match else words)[:90]
 
 
+WAITS = ("acquire", "select", "poll", "recv", "send", "execute", "wait", "sleep", "connect",
+         "commit", "fetch")
+
+
+def _library(path: str) -> str:
+    """Which part of the code a profiled function belongs to: a product package, a library
+    under site-packages, the standard library, or the interpreter itself."""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    if path.startswith(str(ROOT)):
+        return Path(path).relative_to(ROOT).parts[0]
+    if path.startswith("<") or path == "~":
+        return "builtins (C)"
+    return "stdlib"
+
+
 def _trace_one(engine, send) -> None:  # noqa: ANN001
     """One submission's statements in order, each with the product frames that issued it."""
     import traceback
@@ -72,6 +88,7 @@ def main() -> int:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--dump", help="write the merged profile here (for pstats or snakeviz)")
     parser.add_argument("--trace", action="store_true",
                         help="also print one submission's statements in order, with callers")
     args = parser.parse_args()
@@ -154,6 +171,8 @@ def _run(args: argparse.Namespace) -> int:
     for shape, n in statements.most_common():
         print(f"  {n / args.count:5.2f}  {shape}")
     stats = pstats.Stats(*profiles)
+    if args.dump:
+        stats.dump_stats(args.dump)
     print(f"\nproduct functions by cumulative time over {args.count} submissions:")
     rows = []
     for (path, line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
@@ -161,6 +180,17 @@ def _run(args: argparse.Namespace) -> int:
             rows.append((cumulative, calls, f"{Path(path).relative_to(ROOT)}:{line} {name}"))
     for cumulative, calls, where in sorted(rows, reverse=True)[: args.top]:
         print(f"  {1000 * cumulative / args.count:7.2f} ms/submission  {calls:7d} calls  {where}")
+    print("\nown time by library (all threads, the request's share of each):")
+    own: collections.Counter[str] = collections.Counter()
+    for (path, _line, name), (_cc, _calls, tottime, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        library = _library(path)
+        if library == "builtins (C)" and any(w in name for w in WAITS):
+            library = "waiting (locks, sockets, the database)"
+        elif library == "builtins (C)":
+            library = f"C: {name[:60]}"
+        own[library] += tottime
+    for library, seconds in own.most_common(20):
+        print(f"  {1000 * seconds / args.count:7.2f} ms/submission  {library}")
     whole = max((r[0] for r in rows), default=0.0)
     print(f"\nwhole request, in process: {1000 * whole / args.count:.2f} ms/submission")
     return 0
