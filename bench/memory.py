@@ -1,0 +1,100 @@
+"""Resident memory of one web process over 10,000 submissions: it should stop growing.
+
+    .venv/bin/python bench/memory.py [--db sqlite|postgres] [--count 10000] [--every 1000]
+
+Starts `yhteys serve` (one process; SQLite by default, the embedded mode with its in-process
+worker sending every acknowledgement to the console sink) on a fresh database, posts complete
+social-services requests from 8 threads, and prints the process's resident size (VmRSS, with
+its children's none: the web process is the one measured) after every `--every` submissions,
+then the growth from the first mark to the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_intake_bench():  # noqa: ANN202 - bench/intake.py shares its name with the package
+    spec = importlib.util.spec_from_file_location("bench_intake", ROOT / "bench" / "intake.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+intake_bench = _load_intake_bench()
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def web_pid(server: subprocess.Popen) -> int:
+    """The process that answers: `yhteys serve` itself when it runs one web process."""
+    return server.pid
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--every", type=int, default=1_000)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    url = intake_bench.create_database(args.db, workdir)
+    port = intake_bench.free_port()
+    server = intake_bench.start_server(url, workdir, port, 1)
+    try:
+        cookie, hidden = intake_bench.fetch_form(port)
+        target = f"http://127.0.0.1:{port}{intake_bench.FORM_PATH}"
+
+        def post(_n: int) -> int:
+            key = uuid.uuid4().hex
+            fields = {**hidden, **intake_bench.BENCH_FIELDS, "idempotency_key": key,
+                      "contact_address_email": f"c.{key}@example.org"}
+            body = urllib.parse.urlencode(list(intake_bench._flatten(fields))).encode()
+            request = urllib.request.Request(target, data=body, headers={
+                "Cookie": cookie, "Origin": f"http://127.0.0.1:{port}",
+                "Content-Type": "application/x-www-form-urlencoded"})
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+
+        pid = web_pid(server)
+        marks = [(0, rss_kib(pid))]
+        print(f"start: {marks[0][1] / 1024:.1f} MiB")
+        with ThreadPoolExecutor(8) as pool:
+            for done in range(args.every, args.count + 1, args.every):
+                statuses = list(pool.map(post, range(args.every)))
+                bad = sum(s != 200 for s in statuses)
+                marks.append((done, rss_kib(pid)))
+                print(f"after {done:6d} submissions: {marks[-1][1] / 1024:7.1f} MiB"
+                      + (f"  ({bad} refused)" if bad else ""))
+        first, last = marks[1][1], marks[-1][1]
+        print(f"growth from {marks[1][0]} to {marks[-1][0]} submissions: "
+              f"{(last - first) / 1024:+.1f} MiB")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        intake_bench.drop_database(url)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
