@@ -270,8 +270,9 @@ def _components() -> dict[str, Any]:
             },
             "errors": {
                 "type": "object",
-                "description": "With 422: field (dotted path, e.g. `details.members.0.birth_date`) to "
-                "its errors. Codes are stable; messages follow Accept-Language.",
+                "description": "With 422: field (dotted path, e.g. "
+                "`details.members.0.birth_date`) to its errors. Codes are stable; messages follow "
+                "Accept-Language.",
                 "additionalProperties": {
                     "type": "array",
                     "items": {

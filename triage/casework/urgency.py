@@ -137,7 +137,7 @@ def _by_days_left(code: str, deadline: date, today: date, cfg: UrgencyConfig) ->
 
 
 def _appeal(d: Mapping[str, Any], today: date, cfg: UrgencyConfig) -> list[Signal]:
-    """The appeal period of a negative decision; once past, said (for the advisor) but not raised."""
+    """The appeal period of a negative decision; once past, said for the advisor, not raised."""
     decided = _date(d.get("negative_decision_date"))
     if decided is None:
         return []
