@@ -163,6 +163,13 @@ FOLLOW_UPS = [
 ]
 
 
+MEMBER_NAMES = ["Hodan Ali", "Sahra Ali", "Yusuf Ali", "Amina Ali", "Omar Ali"]
+
+
+def _born(age: int) -> str:
+    return YEAR_BASE.replace(year=YEAR_BASE.year - age, month=3, day=14).isoformat()
+
+
 def _past(rng: random.Random, days: int, span: int) -> str:
     return (YEAR_BASE - timedelta(days=days + rng.randrange(span))).isoformat()
 
@@ -190,14 +197,16 @@ def _details(kind: str, rng: random.Random) -> dict[str, Any]:
     if kind == "family_reunification":
         members = [
             {
+                "name": MEMBER_NAMES[0],
                 "relationship": "spouse",
-                "age": rng.randrange(22, 50),
+                "birth_date": _born(rng.randrange(22, 50)),
                 "country": rng.choice(COUNTRIES),
             }
         ]
         members += [
-            {"relationship": "child", "age": rng.randrange(1, 17), "country": members[0]["country"]}
-            for _ in range(rng.randrange(0, 4))
+            {"name": MEMBER_NAMES[i + 1], "relationship": "child",
+             "birth_date": _born(rng.randrange(1, 17)), "country": members[0]["country"]}
+            for i in range(rng.randrange(0, 4))
         ]
         stage = rng.choice(
             [

@@ -136,6 +136,13 @@ SPECIFIC = {
     ("details.members.*.relationship", "required"): lazy_gettext(
         "Choose how this person is related to you."
     ),
+    ("details.migri_number", "invalid_migri_number"): lazy_gettext(
+        "Copy the number as it is written in the letter from Migri. Use only letters, "
+        "numbers, - and /."
+    ),
+    ("details.members.*.name", "required"): lazy_gettext(
+        "Write the person's name, as well as you know it."
+    ),
     ("details.sponsor_status", "required"): lazy_gettext("Choose the residence status in Finland."),
     ("details.stage", "required"): lazy_gettext("Choose where the application is now."),
     ("details.topics", "required"): lazy_gettext("Choose at least one topic."),

@@ -470,3 +470,55 @@ class Nested(FieldType):
 
     def empty(self) -> Any:
         return None
+
+
+# The Finnish Immigration Service numbers its applications and files in a few ways over the years
+# (a plain application number in Enter Finland, diary numbers with letters, a year and slashes or
+# dashes). We only check the shape loosely: what a person copies from a letter is accepted, and
+# what cannot be such a number (an address, a sentence, a single digit) is refused.
+_MIGRI_DASHES = str.maketrans("‐‑‒–—−", "------")
+_MIGRI_SHAPE = re.compile(r"^[A-Z0-9]+(?:[ ./-][A-Z0-9]+)*$")
+_MIGRI_LABEL = re.compile(r"^(?:DNRO|DNR|NRO|NO|NR)\.?:?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MigriNumber(FieldType):
+    """A Migri application or diary number as copied from a letter: digits, maybe letters, parts
+    joined by dashes, slashes or dots.
+
+    Spaces are tidied (none around - or / nor inside plain digits, one between other parts),
+    letters upper case, a leading "Dnro" label dropped; at least 4 digits, at most 6 letters,
+    at most 40 characters.
+    """
+
+    max_length: int = 40
+
+    def empty(self) -> str:
+        return ""
+
+    def convert(self, raw: object) -> str:
+        if not isinstance(raw, str):
+            raise Invalid("invalid_type")
+        text = ascii_digits(clean_text(raw, multiline=False)).translate(_MIGRI_DASHES)
+        text = _MIGRI_LABEL.sub("", text.strip()).upper()
+        text = re.sub(r"\s*([/.-])\s*", r"\1", re.sub(r"\s+", " ", text))
+        if re.fullmatch(r"[0-9 ]+", text):
+            text = text.replace(" ", "")  # digits grouped for reading: 123 4567
+        digits = sum(c.isdigit() for c in text)
+        letters = sum(c.isalpha() for c in text)
+        if (
+            len(text) > self.max_length
+            or not _MIGRI_SHAPE.match(text)
+            or not text.isascii()
+            or digits < 4
+            or letters > 6
+        ):
+            raise Invalid("invalid_migri_number")
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "maxLength": 64,
+            "description": "Letters, digits, spaces, '-', '/' and '.', at least 4 digits.",
+        }

@@ -89,12 +89,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "sponsor_minor": "no",
             "family_before_finland": "yes",
             "members": [
-                {"relationship": "spouse", "age": 38, "country": "Kenya"},
-                {"relationship": "child", "age": 9, "country": "Kenya"},
-                {"relationship": "child", "age": 6, "country": "Kenya"},
+                {"name": "Abdi Warsame", "relationship": "spouse", "birth_date": "1988-02-10",
+                 "country": "Kenya"},
+                {"name": "Sahra Abdi", "relationship": "child", "birth_date": "2017-06-01",
+                 "country": "Kenya"},
+                {"name": "Yusuf Abdi", "relationship": "child", "birth_date": "2020-01-15",
+                 "country": "Kenya"},
             ],
             "stage": "not_applied",
             "applied_on": None,
+            "migri_number": "",
+            "negative_decision_date": None,
             "help_wanted": ["how_to_apply", "embassy_visit", "costs"],
         },
     },
@@ -265,8 +270,9 @@ def _components() -> dict[str, Any]:
             },
             "errors": {
                 "type": "object",
-                "description": "With 422: field (dotted path, e.g. `details.members.0.age`) to "
-                "its errors. Codes are stable; messages follow Accept-Language.",
+                "description": "With 422: field (dotted path, e.g. "
+                "`details.members.0.birth_date`) to its errors. Codes are stable; messages follow "
+                "Accept-Language.",
                 "additionalProperties": {
                     "type": "array",
                     "items": {

@@ -27,6 +27,7 @@ from intake.fields import (
     Date,
     FieldType,
     Integer,
+    MigriNumber,
     MultiChoice,
     PartialDate,
     Text,
@@ -397,13 +398,18 @@ FAMILY_REUNIFICATION = (
     Group(
         "details.members", lazy_gettext("Family members abroad"), (
             Question(
+                "details.members.*.name", lazy_gettext("Name"), Text(NAME_MAX, required=True),
+                "text", kinds=FR, doc="The family member's name.", autocomplete="off",
+                css="col", privacy=SENSITIVE,
+            ),
+            Question(
                 "details.members.*.relationship", lazy_gettext("Relationship to you"),
                 Choice(choices.MEMBER_RELATIONSHIPS, required=True), "select", kinds=FR,
                 css="col", privacy=STATISTICAL,
             ),
             Question(
-                "details.members.*.age", lazy_gettext("Age"), Integer(0, 120), "number",
-                kinds=FR, css="col narrow", privacy=STATISTICAL,
+                "details.members.*.birth_date", lazy_gettext("Date of birth"), Date(), "date",
+                kinds=FR, doc="The family member's date of birth.", privacy=SENSITIVE,
                 urgency=Urgency("children_abroad", "high"),
             ),
             Question(
@@ -412,7 +418,7 @@ FAMILY_REUNIFICATION = (
                 autocomplete="off", css="col",
             ),
         ),
-        schema_name="FamilyMember", max_rows=15, rows_shown=3, required=True,
+        schema_name="FamilyMember", max_rows=15, rows_shown=1, required=True,
         row_title=lazy_gettext("Family member %(n)s"),
         hint=lazy_gettext("One family member on each line. Leave extra lines empty."),
         add_label=lazy_gettext("Add another family member"), kinds=FR, export="member",
@@ -427,6 +433,22 @@ FAMILY_REUNIFICATION = (
             "details.applied_on", lazy_gettext("Date of the application"), Date(), "date",
             kinds=FR, hint=lazy_gettext("If you have applied. For example 27 3 2024."),
             doc="When the application was made, if it was.",
+        ),
+        Question(
+            "details.migri_number", lazy_gettext("Application number at Migri"),
+            MigriNumber(), "text", kinds=FR, autocomplete="off",
+            hint=lazy_gettext("It is in the letters from Migri."),
+            doc="The Finnish Immigration Service's application or diary number, as written "
+            "in its letters (spaces normalised, letters upper case).",
+            privacy=SENSITIVE,
+        ),
+        Question(
+            "details.negative_decision_date",
+            lazy_gettext("Date you received a negative decision"), Date(), "date", kinds=FR,
+            hint=lazy_gettext("Only if you got one: there is a time limit to appeal."),
+            doc="When the negative decision was received (served), if there was one: the "
+            "appeal period runs from it.",
+            privacy=SENSITIVE, urgency=Urgency("fr_appeal_deadline", "urgent"),
         ),
         Question(
             "details.help_wanted", lazy_gettext("What would you like help with?"),

@@ -120,6 +120,11 @@ def gather(client: Any, database_url: str, idle_days: int) -> list[PublicPage]:
             for rows in sorted(set(re.findall(r'name="add_row" value="([^"]+)"', errors))):
                 post(lang, f"{kind} form with a row added to {rows}", path,
                      {**tokens, "add_row": rows})
+            if kind == "family_reunification":  # errors inside a row of a group, and more rows
+                post(lang, f"{kind} form with errors in a member row", path,
+                     {**tokens, **form_data(kind), "details.members.2.birth_date.day": "31",
+                      "details.members.2.birth_date.month": "2",
+                      "details.migri_number": "see letter"})
             form = client.get(path).text
             tokens = {name: hidden_value(form, name) for name in ("csrf_token", "idempotency_key")}
             confirmation = post(lang, f"{kind} confirmation", path, {**tokens, **form_data(kind)})

@@ -87,12 +87,31 @@ CASES = [
         "details.decision_date",
         "does not exist",
     ),
-    ("family_reunification", {"details.members.0.age": "abc"}, "details.members.0.age", "number"),
     (
         "family_reunification",
-        {"details.members.0.age": "130"},
-        "details.members.0.age",
-        "from 0 to 120",
+        {"details.members.0.birth_date.day": "30", "details.members.0.birth_date.month": "2",
+         "details.members.0.birth_date.year": "2015"},
+        "details.members.0.birth_date",
+        "does not exist",
+    ),
+    (
+        "family_reunification",
+        {"details.members.0.name": ""},
+        "details.members.0.name",
+        "person's name",
+    ),
+    (
+        "family_reunification",
+        {"details.migri_number": "ask my lawyer"},
+        "details.migri_number",
+        "letter from Migri",
+    ),
+    (
+        "family_reunification",
+        {"details.negative_decision_date.day": "1",
+         "details.negative_decision_date.year": "2026"},
+        "details.negative_decision_date",
+        "Write the month",
     ),
     (
         "family_reunification",
@@ -103,12 +122,9 @@ CASES = [
     (
         "family_reunification",
         {
-            "details.members.0.relationship": "",
-            "details.members.0.age": "",
-            "details.members.0.country": "",
-            "details.members.2.relationship": "",
-            "details.members.2.age": "",
-            "details.members.2.country": "",
+            **{f"details.members.{row}.{name}": "" for row in (0, 2) for name in (
+                "name", "relationship", "birth_date.day", "birth_date.month", "birth_date.year",
+                "country")},
         },
         "details.members",
         "at least one family member",

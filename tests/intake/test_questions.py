@@ -15,7 +15,17 @@ from typing import Any
 import pytest
 
 from intake import questions
-from intake.fields import Boolean, Choice, Date, Integer, MultiChoice, PartialDate, Text, Time
+from intake.fields import (
+    Boolean,
+    Choice,
+    Date,
+    Integer,
+    MigriNumber,
+    MultiChoice,
+    PartialDate,
+    Text,
+    Time,
+)
 from intake.models import Case
 from intake.openapi import document
 from intake.questions import Group, Question, Section
@@ -46,6 +56,8 @@ def _sample(question: Question) -> Any:
         return "2019-03"
     if isinstance(parser, Time):
         return "10:00"
+    if isinstance(parser, MigriNumber):
+        return "1234567"
     assert isinstance(parser, Text)
     return "Something"
 

@@ -70,7 +70,8 @@ def test_supervisor_sees_the_rule_source_and_ticks_the_statuses(  # noqa: ANN201
     assert not re.search(r'id="fr_subsidiary_protection"[^>]*checked', page)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = {"csrf_token": token, "what": "urgency", "fr_window_months": "3",
-            "fr_urgent_days": "30", "fr_high_days": "60", "fr_refugee_status": "1",
+            "fr_urgent_days": "30", "fr_high_days": "60", "fr_appeal_days": "30",
+            "fr_refugee_status": "1",
             "fr_subsidiary_protection": "1"}
     assert client.post("/triage/sla", data=form).status_code == 303
     with Session(get_engine()) as db:

@@ -236,6 +236,8 @@ def _sla_context(db: Session) -> dict[str, Any]:
                         for status in urgency.FR_STATUSES],
         "fr_rule_source": urgency.RULE_SOURCE,
         "fr_rule_date": urgency.RULE_DATE,
+        "fr_appeal_source": urgency.APPEAL_SOURCE,
+        "fr_appeal_date": urgency.APPEAL_DATE,
         "day_minutes": sla.DAY,
     }
 

@@ -103,6 +103,17 @@ def signal_text(signal: Mapping[str, Any]) -> str:
             day=_day(params.get("deadline", "")),
             left=params.get("days_left", "?"),
         )
+    if code == "fr_appeal_deadline":
+        return _(
+            "the appeal period of the negative decision ends on %(day)s (%(left)s days left)",
+            day=_day(params.get("deadline", "")),
+            left=params.get("days_left", "?"),
+        )
+    if code == "fr_appeal_passed":
+        return _(
+            "the appeal period has passed: it ended on %(day)s",
+            day=_day(params.get("deadline", "")),
+        )
     if code == "sought_minor":
         return _("sought person %(n)s is a minor", n=params.get("person", "?"))
     if code == "separated_as_minor":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,10 @@ FR_STATUSES = ("refugee_status", "quota_refugee", "subsidiary_protection")
 STATUS_KEYS = tuple(f"fr_{status}" for status in FR_STATUSES)
 RULE_SOURCE = "Aliens Act (301/2004) s. 114(4), as amended by Act 505/2016"
 RULE_DATE = date(2016, 7, 1)  # in force from
+# A negative decision may be appealed to the administrative court within 30 days of its service:
+# the period too is the supervisors' to change, and for the society's lawyer to check.
+APPEAL_SOURCE = "Administrative Judicial Procedure Act (808/2019) s. 13"
+APPEAL_DATE = date(2020, 1, 1)  # in force from
 RANK = {"urgent": 0, "high": 1, "normal": 2}
 
 
@@ -37,6 +41,7 @@ class UrgencyConfig:
     fr_window_months: int = 3  # the window after the sponsor's decision
     fr_urgent_days: int = 30  # fewer days left than this: urgent
     fr_high_days: int = 60  # fewer days left than this: high
+    fr_appeal_days: int = 30  # the appeal period from the service of a negative decision
     fr_refugee_status: int = 1  # 1: this sponsor status qualifies for the window
     fr_quota_refugee: int = 1
     fr_subsidiary_protection: int = 0
@@ -49,6 +54,7 @@ SETTINGS = {
     "fr_window_months": (1, 24),
     "fr_urgent_days": (1, 365),
     "fr_high_days": (1, 365),
+    "fr_appeal_days": (1, 365),
 } | {key: (0, 1) for key in STATUS_KEYS}
 
 
@@ -83,7 +89,7 @@ def save_config(session: Session, values: Mapping[str, int], actor_id: int) -> U
 @dataclass(frozen=True)
 class Signal:
     code: str
-    priority: str  # urgent | high
+    priority: str  # urgent | high; normal: for the advisor to know, raising nothing
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -119,11 +125,38 @@ def _age(person: Mapping[str, Any], today: date) -> int | None:
     return age if isinstance(age, int) and not isinstance(age, bool) else None
 
 
+def _by_days_left(code: str, deadline: date, today: date, cfg: UrgencyConfig) -> list[Signal]:
+    """A deadline's signal: urgent or high by the days left, as the thresholds say."""
+    left = (deadline - today).days
+    params = {"deadline": deadline.isoformat(), "days_left": left}
+    if 0 <= left < cfg.fr_urgent_days:
+        return [Signal(code, "urgent", params)]
+    if 0 <= left < cfg.fr_high_days:
+        return [Signal(code, "high", params)]
+    return []
+
+
+def _appeal(d: Mapping[str, Any], today: date, cfg: UrgencyConfig) -> list[Signal]:
+    """The appeal period of a negative decision; once past, said for the advisor, not raised."""
+    decided = _date(d.get("negative_decision_date"))
+    if decided is None:
+        return []
+    deadline = decided + timedelta(days=cfg.fr_appeal_days)
+    if deadline < today:
+        return [Signal("fr_appeal_passed", "normal", {"deadline": deadline.isoformat()})]
+    return _by_days_left("fr_appeal_deadline", deadline, today, cfg)
+
+
+def _member_age(member: Mapping[str, Any], today: date) -> int | None:
+    return _age({"birth_date": member.get("birth_date"), "approximate_age": member.get("age")},
+                today)
+
+
 def _family_reunification(d: Mapping[str, Any], today: date, cfg: UrgencyConfig) -> list[Signal]:
     found: list[Signal] = []
     children = [
         m for m in d.get("members") or []
-        if isinstance(m, Mapping) and isinstance(m.get("age"), int) and m["age"] < 18
+        if isinstance(m, Mapping) and (age := _member_age(m, today)) is not None and age < 18
     ]
     if children:
         found.append(Signal("children_abroad", "high", {"count": len(children)}))
@@ -133,14 +166,9 @@ def _family_reunification(d: Mapping[str, Any], today: date, cfg: UrgencyConfig)
         and d.get("sponsor_status") in cfg.qualifying_statuses()
         and d.get("stage") in ("not_applied", "", None)
     ):
-        deadline = add_months(decided, cfg.fr_window_months)
-        left = (deadline - today).days
-        params = {"deadline": deadline.isoformat(), "days_left": left}
-        if 0 <= left < cfg.fr_urgent_days:
-            found.append(Signal("fr_deadline", "urgent", params))
-        elif 0 <= left < cfg.fr_high_days:
-            found.append(Signal("fr_deadline", "high", params))
-    return found
+        found += _by_days_left(
+            "fr_deadline", add_months(decided, cfg.fr_window_months), today, cfg)
+    return found + _appeal(d, today, cfg)
 
 
 def _tracing(d: Mapping[str, Any], today: date) -> list[Signal]:
