@@ -77,7 +77,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "contact_windows": [{"day": "tue", "start": "10:00", "end": "14:00"}],
         "backup_channel": "email",
         "backup_address": "hodan@example.org",
-        "area": "Vantaa",
+        "area": "092",
         "interpreter_needed": True,
         "interpreter_language": "so",
         "message": "I got refugee status in May. My husband and two children are in Nairobi. "
@@ -113,7 +113,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "contact_windows": [],
         "backup_channel": "",
         "backup_address": "",
-        "area": "Tampere",
+        "area": "837",
         "interpreter_needed": True,
         "interpreter_language": "ar",
         "message": "We were separated from my brother at the border in 2015. "
@@ -160,7 +160,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "consents": {"process": True},
         "details": {
             "topics": ["housing", "health"],
-            "municipality": "Helsinki",
+            "municipality": "091",
             "children_with_you": "yes",
             "children_count": 1,
             "no_place_tonight": True,
@@ -178,7 +178,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "contact_windows": [],
         "backup_channel": "",
         "backup_address": "",
-        "area": "Oulu",
+        "area": "not_said",
         "interpreter_needed": False,
         "interpreter_language": "",
         "message": "Voiko Punaisen Ristin vastaanottokeskukseen tulla vapaaehtoiseksi?",

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from intake import choices
+from intake import choices, municipalities
 from intake.fields import (
     Boolean,
     Choice,
@@ -94,6 +94,7 @@ class Question:
     inputmode: str = ""
     css: str = ""
     native: bool = False  # options are language names, each in its own language
+    place_names: bool = False  # options are Finnish place names: left to right on every page
     email_hint: Any = None  # an address: `hint` is the phone input's, this the email input's
 
     def __post_init__(self) -> None:
@@ -322,11 +323,20 @@ CONTACT = Section(lazy_gettext("How can we contact you?"), (
     Include("intake/_reopen_choices.html", key="pin"),
 ))
 
-AREA = Question(
-    "area", lazy_gettext("Municipality or area where you live"), Text(120), "text",
-    autocomplete="address-level2", doc="Municipality or area, optional.", case_page=False,
-    kinds=NOT_SOCIAL,  # social services ask it as the municipality
-)
+# Where she lives, a choice of municipalities (stored by code) with "I'd rather not say" first:
+# every kind asks it, social services in its own part of the form.
+MUNICIPALITY: dict[str, Any] = {
+    "label": lazy_gettext("Municipality where you live or stay"),
+    "parser": municipalities.MunicipalityChoice(), "input": "select",
+    "options": municipalities.OPTIONS, "place_names": True, "autocomplete": "address-level2",
+    "hint": lazy_gettext(
+        "It helps us find help near you. If you do not want to tell us, choose "
+        "“I'd rather not say”."
+    ),
+    "doc": "A municipality code (Statistics Finland), or `not_said` (\"I'd rather not say\"). "
+    "A Finnish or Swedish municipality name is taken as its code.",
+}
+AREA = Question("area", **MUNICIPALITY, case_page=False, kinds=NOT_SOCIAL)
 
 CONSENTS = Section(lazy_gettext("Your consent"), (
     Include("intake/_privacy_link.html"),
@@ -585,11 +595,7 @@ SOCIAL_SERVICES = (
             MultiChoice(choices.TOPICS, required=True), "checkboxes", kinds=SOCIAL,
             hint=lazy_gettext("Choose all that fit."), privacy=STATISTICAL, whatsapp=True,
         ),
-        Question(
-            "details.municipality", lazy_gettext("Municipality where you live or stay"),
-            Text(120), "text", kinds=SOCIAL, autocomplete="address-level2",
-            doc="Where the person lives or stays now.", whatsapp=True,
-        ),
+        Question("details.municipality", **MUNICIPALITY, kinds=SOCIAL, whatsapp=True),
         Question(
             "details.children_with_you", lazy_gettext("Do you have children with you?"),
             Choice(choices.YES_NO), "radios", kinds=SOCIAL, privacy=STATISTICAL,

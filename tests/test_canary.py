@@ -160,7 +160,7 @@ def _answers(kind: str, m: Markers) -> dict:
         else:
             data[f"{slot}_address_phone"] = m.phone(f"{k}.{slot}_address")
     if "area" in data:
-        data["area"] = m.text(f"{k}.area", "Vantaa ")
+        data["area"] = "092"  # a choice of municipality codes: no text of hers to plant
     if kind == "family_reunification":
         for row in (0, 2):
             data[f"details.members.{row}.country"] = m.text(f"{k}.members.{row}.country")
@@ -177,7 +177,7 @@ def _answers(kind: str, m: Markers) -> dict:
             })
         data["details.other_organisation_name"] = m.text(f"{k}.other_organisation_name")
     if kind == "social_services":
-        data["details.municipality"] = m.text(f"{k}.municipality", "Helsinki ")
+        data["details.municipality"] = "091"
     return data
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from intake import questions
+from intake import municipalities, questions
 from intake.models import STATES, Case
 from triage.accounts.models import StaffUser, Team
 from triage.casework import board
@@ -34,6 +34,7 @@ BATCH = 1000
 BASE_COLUMNS = (
     "reference", "kind", "state", "priority", "team", "assignee", "language", "source",
     "created_at", "first_response_at", "due_at", "closed_at", "outcome", "anonymised",
+    "municipality",
 )
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -98,6 +99,15 @@ def answer_cells(case: Case) -> list[Any]:
     return cells
 
 
+def municipality_code(area: str) -> str:
+    """The municipality code she chose (or "not_said"); an area typed as free text before areas
+    were a choice stays out of the working columns (it comes with the answers)."""
+    if area == municipalities.NOT_SAID:
+        return area
+    found = municipalities.by_code(area) if area else None
+    return found.code if found is not None else ""
+
+
 def _when(value: datetime | None) -> str:
     return as_utc(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
@@ -127,7 +137,7 @@ def rows(session: Session, user: StaffUser, filters: ExportFilters,
             people.get(case.assignee_id, "") if case.assignee_id else "",
             case.language, case.source, _when(case.created_at), _when(case.first_response_at),
             _when(case.due_at), _when(case.closed_at), case.outcome,
-            case.anonymised_at is not None,
+            case.anonymised_at is not None, municipality_code(case.area),
         ]
         if filters.answers:
             cells.extend(answer_cells(case) if case.anonymised_at is None else [])

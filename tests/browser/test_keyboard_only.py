@@ -34,6 +34,7 @@ ANSWERS = {
     "details.separation": "migration_route",
     "contact_channel": "email",
     "contact_address_email": "mariam@example.org",
+    "area": "not_said",  # one key down from "Choose", before the 308 municipalities
     "consents.process": "yes",
     "consents.search": "yes",
     "consents.share_contact": "yes",
@@ -159,5 +160,6 @@ def test_a_tracing_request_with_the_keyboard_alone(lang, new_context, settings):
         case = db.exec(select(Case).where(Case.reference == reference)).one()
     assert (case.kind, case.name, case.message) == ("tracing", "Mariam", MESSAGES[lang])
     assert case.details["separation"] == "migration_route"
+    assert case.area == "not_said"
     assert case.details["persons"][0]["relationship"] == "sibling"
     print(f"{lang}: sent with {person.keys} keys through {len(person.path)} controls")

@@ -55,7 +55,7 @@ COMMON = {
     "backup_channel": "email",
     "backup_address_phone": "",
     "backup_address_email": "amal.backup@example.org",
-    "area": "Vantaa",
+    "area": "092",  # Vantaa: the select sends the code
     "consents.process": "yes",
 }
 
@@ -129,7 +129,7 @@ FORMS = {
         "details.health_emergency": "",
         "details.in_danger": "yes",
         "details.topics": ["housing", "legal_status"],
-        "details.municipality": "Helsinki",
+        "details.municipality": "091",
         "details.children_with_you": "yes",
         "details.children_count": "2",
     },
@@ -145,7 +145,7 @@ EXPECTED_COLUMNS = {
     "contact_windows": [{"day": "tue", "start": "10:00", "end": "12:30"}],
     "backup_channel": "email",
     "backup_address": "amal.backup@example.org",
-    "area": "Vantaa",
+    "area": "092",
     "interpreter_needed": True,
     "interpreter_language": "ar",
     "message": "I need advice, please.\nThank you.",
@@ -203,7 +203,7 @@ EXPECTED_DETAILS = {
     },
     "social_services": {
         "topics": ["housing", "legal_status"],
-        "municipality": "Helsinki",
+        "municipality": "091",
         "children_with_you": "yes",
         "children_count": 2,
         **NOT_URGENT,

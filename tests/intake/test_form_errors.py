@@ -62,7 +62,8 @@ CASES = [
         "backup_address_phone",
         "phone",
     ),
-    ("other", {"area": "a" * 121}, "area", "at most 120 characters"),
+    ("other", {"area": "Atlantis"}, "area", "Choose one of the options"),
+    ("tracing", {"area": "999"}, "area", "Choose one of the options"),
     ("other", {"interpreter_language": "zz"}, "interpreter_language", "Choose one of the options"),
     ("other", {"consents.process": None}, "consents.process", "agree that we use"),
     (
@@ -191,9 +192,9 @@ CASES = [
     ),
     (
         "social_services",
-        {"details.municipality": "m" * 121},
+        {"details.municipality": "a" * 121},
         "details.municipality",
-        "at most 120",
+        "Choose one of the options",
     ),
 ]
 

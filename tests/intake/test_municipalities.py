@@ -47,3 +47,17 @@ def test_an_area_rule_matches_the_other_language_s_name_of_the_same_place():
     assert choose_rule(rules, kind="other", language="fi", area="092").team_id == 10
     assert choose_rule(rules, kind="other", language="fi", area="Espoo").team_id == 20
 
+
+
+def test_the_list_holds_the_308_municipalities_since_pertunmaa_joined_mantyharju():
+    rows = municipalities.all_municipalities()
+    assert len(rows) == 308
+    assert "588" not in {m.code for m in rows}
+    assert len([m for m in rows if m.code in ALAND]) == 16  # Åland's are municipalities too
+    # Pertunmaa's old code and name, in an old rule, answer or API call, find Mäntyharju.
+    assert municipalities.by_code("588").code == find("Pertunmaa").code == "507"
+    assert municipalities.by_code("507").name("sv") == "Mäntyharju"
+
+
+ALAND = {"035", "043", "060", "062", "065", "076", "170", "295", "318", "417", "438", "478",
+         "736", "766", "771", "941"}

@@ -15,13 +15,12 @@ from yhteys.db import engine_for
 
 ATTACKS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
 
-# Every field a person types text into, per kind.
+# Every field a person types text into, per kind (the municipality is a choice).
 TEXT_FIELDS = {
-    "other": ["name", "area", "message"],
-    "family_reunification": ["name", "area", "message", "details.members.0.country"],
+    "other": ["name", "message"],
+    "family_reunification": ["name", "message", "details.members.0.country"],
     "tracing": [
         "name",
-        "area",
         "message",
         "details.persons.0.name",
         "details.persons.0.name_original",
@@ -30,7 +29,7 @@ TEXT_FIELDS = {
         "details.persons.0.last_place",
         "details.other_organisation_name",
     ],
-    "social_services": ["name", "message", "details.municipality"],
+    "social_services": ["name", "message"],
 }
 
 

@@ -43,14 +43,14 @@ def planted_case() -> tuple[Case, dict[str, str]]:
     """A submitted case with a marker in every place a person's data can be."""
     from intake.service import add_client_message
 
-    m = {f: _marker(f) for f in ("name", "local", "area", "message", "sought", "place",
+    m = {f: _marker(f) for f in ("name", "local", "message", "sought", "place",
                                  "clientmsg", "staffmsg", "note", "file", "reason")}
     phone = "+35840" + "".join(secrets.choice("123456789") for _ in range(7))
     m["phone"] = phone[1:]
     address = f"{m['local']}@example.org"
     result = submit_case(
         name=f"Selam {m['name']}", contact_address=address, backup_address=phone,
-        area=m["area"], message=f"Etsin {m['message']}.",
+        area="Helsinki", message=f"Etsin {m['message']}.",
         details={"persons": [{"name": f"Abraham {m['sought']}", "birth_date": "1990-04-02",
                               "relationship": "sibling", "last_place": m["place"]}]},
     )
@@ -97,8 +97,10 @@ def test_a_cell_that_a_spreadsheet_would_run_is_made_inert(cell, expected):  # n
 
 def _export_world(make_staff, make_team):  # noqa: ANN001, ANN202
     team = make_team()
-    formula = submit_case(name="=HYPERLINK(\"http://evil.example\",\"x\")", area="@SUM(1)",
-                          message="-cmd|' /C calc'!A0")
+    formula = submit_case(name="=HYPERLINK(\"http://evil.example\",\"x\")",
+                          message="-cmd|' /C calc'!A0",
+                          details={"persons": [{"name": "Abraham", "relationship": "sibling",
+                                                "last_place": "@SUM(1)"}]})
     plain = submit_case(name="Dawit", kind="tracing")
     with Session(get_engine()) as db:
         for case_id in (formula.case.id, plain.case.id):

@@ -316,6 +316,8 @@ def area_label(area: str) -> str:
     """A municipality code in words (Finnish name, Swedish in brackets); other text as is."""
     from intake import municipalities
 
+    if area == municipalities.NOT_SAID:
+        return str(municipalities.RATHER_NOT_SAY)
     found = municipalities.by_code(area) if area else None
     return found.name("en") if found is not None else area
 

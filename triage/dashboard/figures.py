@@ -17,7 +17,10 @@ Definitions (the page shows them in words; the tests compute them by hand):
   percentile_cont);
 - compliance: of the cases whose target has come (answered, or still running past the due time),
   the share answered within the priority's current target;
-- backlog: cases open now (not closed, not merged), by calendar age.
+- backlog: cases open now (not closed, not merged), by calendar age;
+- by municipality: the cohort by the municipality code she chose (or "I'd rather not say"); an
+  area that is no code (none given, text typed before areas were a choice) counts as none.
+  Anonymisation empties the area, so an anonymised case counts as none too.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
 from sqlmodel import Session, col
 
+from intake import municipalities
 from intake.hours.store import load_schedule
 from intake.models import CHANNELS, KINDS, OUTCOMES, PRIORITIES, STATES, Case
 from triage.accounts.models import StaffUser
@@ -62,6 +66,7 @@ class Filters:
     language: str = ""
     priority: str = ""
     channel: str = ""
+    municipality: str = ""  # a municipality code, or municipalities.NOT_SAID
 
     @classmethod
     def default(cls, today: date) -> Filters:
@@ -85,6 +90,7 @@ class Filters:
             language=_short(params.get("language")),
             priority=_one_of(params.get("priority"), PRIORITIES),
             channel=_one_of(params.get("channel"), CHANNELS),
+            municipality=_municipality(params.get("municipality")),
         )
 
     def params(self) -> dict[str, str]:
@@ -92,7 +98,7 @@ class Filters:
         values = {"start": self.start.isoformat(), "end": self.end.isoformat(),
                   "team": "" if self.team is None else str(self.team), "kind": self.kind,
                   "language": self.language, "priority": self.priority,
-                  "channel": self.channel}
+                  "channel": self.channel, "municipality": self.municipality}
         return {k: v for k, v in values.items() if v}
 
     @property
@@ -114,6 +120,14 @@ def _day(value: str | None) -> date | None:
 
 def _one_of(value: str | None, allowed: Sequence[str]) -> str:
     return value if value is not None and value in allowed else ""
+
+
+def _municipality(value: str | None) -> str:
+    value = (value or "").strip()
+    if value == municipalities.NOT_SAID:
+        return value
+    found = municipalities.by_code(value) if len(value) == 3 else None
+    return found.code if found is not None else ""
 
 
 def _short(value: str | None) -> str:
@@ -173,6 +187,8 @@ class Figures:
     advisors: list[AdvisorRow]
     demand: list[list[int]]  # [weekday Monday=0][hour 0-23], Helsinki time
     open_hours: list[list[bool]] = field(default_factory=list)  # the chat's weekly hours
+    # (municipality code, NOT_SAID or "" for none, cases), most cases first
+    by_municipality: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def demand_max(self) -> int:
@@ -221,6 +237,7 @@ def compute(session: Session, filters: Filters, at: datetime | None = None) -> F
         advisors=_advisors(session, filters, open_load),
         demand=demand,
         open_hours=_open_hours(session),
+        by_municipality=_by_municipality(session, filters),
     )
 
 
@@ -237,6 +254,8 @@ def _matching(filters: Filters) -> list[ColumnElement[bool]]:
             where.append(getattr(Case, name) == getattr(filters, name))
     if filters.channel:
         where.append(col(Case.contact_channel) == filters.channel)
+    if filters.municipality:
+        where.append(col(Case.area).in_(municipalities.codes_within(filters.municipality)))
     return where
 
 
@@ -442,6 +461,19 @@ def _names(session: Session, ids: list[int]) -> dict[int, str]:
     return {int(u.id or 0): u.label for u in users}
 
 
+def _by_municipality(session: Session, filters: Filters) -> list[tuple[str, int]]:
+    """The cohort counted by area in SQL, each area then read as its municipality's code (a
+    merged municipality's code as the one it is part of now)."""
+    area = col(Case.area)
+    rows = session.execute(select(area, func.count()).where(*_cohort(filters)).group_by(area))
+    counts: Counter[str] = Counter()
+    for value, n in rows.all():
+        found = municipalities.by_code(value or "")
+        key = found.code if found is not None else ""
+        counts[municipalities.NOT_SAID if value == municipalities.NOT_SAID else key] += int(n)
+    return sorted(counts.items(), key=lambda row: (-row[1], row[0] or "~"))
+
+
 def _open_hours(session: Session) -> list[list[bool]]:
     """Whether the chat's weekly hours cover some of each hour of the week (Helsinki time)."""
     grid = [[False] * 24 for _ in range(7)]
@@ -465,7 +497,7 @@ def as_rows(figures: Figures) -> list[tuple[str, str, str]]:
     f = figures.filters
     add("period", "start", f.start.isoformat())
     add("period", "end", f.end.isoformat())
-    for key in ("team", "kind", "language", "priority", "channel"):
+    for key in ("team", "kind", "language", "priority", "channel", "municipality"):
         add("filter", key, getattr(f, key) or "")
     add("cases", "arrived", figures.cases)
     for name in ("first_response", "resolution"):
@@ -487,6 +519,8 @@ def as_rows(figures: Figures) -> list[tuple[str, str, str]]:
         add("per_day", day.isoformat(), n)
     for week, n in figures.per_week:
         add("per_week", week.isoformat(), n)
+    for code, n in figures.by_municipality:
+        add("municipality", code or "none", n)
     for row in figures.advisors:
         add("advisor_open", row.name, row.open)
         add("advisor_first_response_business_median", row.name, row.business_median)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from intake import municipalities
 from intake.models import CHANNELS, KINDS, PRIORITIES
 from triage.accounts import audit
 from triage.accounts.models import StaffUser, Team
@@ -43,6 +44,18 @@ def percent(value: float | None) -> str:
     return format_percent(value / 100, format="#,##0.0 %", locale=get_locale())
 
 
+def municipality_names() -> dict[str, str]:
+    """Code to name in the reader's language, "not said" and none included, in the reader's
+    alphabetical order (for the filter's options and the breakdown's rows)."""
+    names = {municipalities.NOT_SAID: str(NOT_SAID_LABEL), "": str(NO_MUNICIPALITY_LABEL)}
+    names.update(municipalities.choices(get_locale()))
+    return names
+
+
+NOT_SAID_LABEL = lazy_gettext("Did not want to say")
+NO_MUNICIPALITY_LABEL = lazy_gettext("No municipality")
+
+
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:
     filters = Filters.read(params, local_now().date())
     with db_session() as db:
@@ -61,6 +74,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
         "priorities": PRIORITIES,
         "channels": CHANNELS,
         "languages": INTERPRETER_LANGUAGES,
+        "municipality_names": municipality_names(),
         "backlog": backlog,
         "backlog_bars": charts.bars(backlog),
         "day_line": charts.line([n for _, n in figures.per_day]),
