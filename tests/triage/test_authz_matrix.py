@@ -110,6 +110,9 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.saved_replies": SUPERVISORS,
     "casework.saved_replies_save": SUPERVISORS,
     "casework.saved_reply_delete": SUPERVISORS,
+    "casework.language_pool": SUPERVISORS,
+    "casework.language_pool_add": SUPERVISORS,
+    "casework.language_pool_remove": SUPERVISORS,
     "casework.sla": SUPERVISORS,
     "dashboard.page": SUPERVISORS,
     "casework.sla_save": SUPERVISORS,
@@ -185,6 +188,13 @@ class World:
         return self._add(SavedReply(language="fi", title="Kiitos", body="Kiitos viestistä."))
 
     @cached_property
+    def pool_member(self):  # noqa: ANN201
+        from triage.casework.models import LanguagePoolMember
+
+        return self._add(LanguagePoolMember(language="ti", interpreter_name="Interpreter",
+                                            interpreter_contact="+358 40 000 0000"))
+
+    @cached_property
     def hours_slot(self):  # noqa: ANN201
         from intake.hours.models import HoursSlot
 
@@ -207,6 +217,7 @@ PARAMS: dict[str, Callable[[World], object]] = {
     "attachment_id": lambda w: w.attachment.id,
     "rule_id": lambda w: w.routing_rule.id,
     "reply_id": lambda w: w.saved_reply.id,
+    "member_id": lambda w: w.pool_member.id,
     "slot_id": lambda w: w.hours_slot.id,
     "exception_id": lambda w: w.hours_exception.id,
 }

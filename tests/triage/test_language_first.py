@@ -214,3 +214,41 @@ def test_a_stale_change_with_nothing_typed_does_not_speak_of_the_form(client, te
     response = client.post(f"/triage/cases/{case.reference}/note", data={
         "csrf_token": token(html), "version": stale, "note": "A note"})
     assert "what you typed is still in the form below" in response.text
+
+
+def test_a_supervisor_groups_a_reply_in_several_languages_and_the_case_page_shows_them(
+        client, teams, make_staff, login_fast):
+    """Through the supervisors' page, not the database: the same answer in Somali and Arabic
+    shares a topic, so the case page says which languages the reply has."""
+    boss = make_staff(display_name="Saara", roles=("supervisor",))
+    login_fast(client, boss)
+    client.headers["accept-language"] = "en"
+    for language, title in (("ar", "Arabic: what to bring"), ("so", "Somali: what to bring")):
+        html = client.get("/triage/saved-replies").text
+        assert 'id="topic"' in html
+        response = client.post("/triage/saved-replies", data={
+            "csrf_token": token(html), "language": language, "title": title, "body": "...",
+            "topic": "What to bring"})
+        assert response.status_code == 303
+    listing = client.get("/triage/saved-replies").text
+    assert "What to bring" in listing and "in: العربية, Soomaali" in listing
+    edit = client.get("/triage/saved-replies?edit=1").text
+    assert 'value="What to bring"' in edit  # the topic stays when the reply is edited
+
+    case = make_case(kind="tracing", language="so")
+    html = client.get(f"/triage/cases/{case.reference}").text
+    first = re.search(
+        r'<select id="saved_reply"[^>]*>\s*<option value="\d+" selected>([^<]*)<', html)
+    assert first and "Somali: what to bring" in first.group(1)
+    assert "(in: العربية, Soomaali)" in first.group(1)
+
+
+def test_saved_replies_follow_the_interpreter_language(client, teams, as_timo):
+    """She wrote in English and asked for a Tigrinya interpreter: the answer is in Tigrinya."""
+    saved(language="en", topic="bring", title="English: what to bring", body="...")
+    case = make_case(kind="tracing", language="en", interpreter_needed=True,
+                     interpreter_language="ti")
+    html = client.get(f"/triage/cases/{case.reference}").text
+    assert "There is no saved reply in ትግርኛ yet" in html
+    assert "Write in ትግርኛ if you can" in html
+    assert 'lang="ti">' in html.split('id="reply"')[1].split(">")[0] + ">"

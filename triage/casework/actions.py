@@ -24,7 +24,16 @@ from intake.models import OUTCOMES, PRIORITIES, PRIORITY_RANK, Case, CaseMessage
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser, Team
-from triage.casework import assign, duplicates, history, merge, notices, sla, speakers
+from triage.casework import (
+    assign,
+    duplicates,
+    history,
+    language_pool,
+    merge,
+    notices,
+    sla,
+    speakers,
+)
 from triage.casework.routing import decision_data
 from yhteys.clock import now
 from yhteys.db import pk, rowcount
@@ -86,28 +95,32 @@ def _team_member(session: Session, team_id: int | None, user_id: int) -> StaffUs
 
 
 def _speaker_found(session: Session, case: Case, user: StaffUser) -> None:
-    """Someone of the team who speaks the language after all (a supervisor, say) took it."""
+    """Someone of the team who speaks the language after all (a supervisor, or someone named
+    for it in the language pool) took it."""
     gap = speakers.gap_of(session, pk(case))
-    if gap is not None and speakers.speaks(user, gap.language):
+    if gap is not None and (speakers.speaks(user, gap.language)
+                            or language_pool.is_member(session, gap.language, user.id)):
         session.delete(gap)
 
 
 def give_to_speaker(session: Session, case: Case, version: int, actor: StaffUser,
                     user_id: int, team_id: int, request: Request | None = None) -> None:
-    """One click on the case page: the speaker of another team gets the case."""
+    """One click on the case page: someone of the language pool, or the speaker of another team,
+    gets the case."""
     _check_reader(actor, case)
     _open(case)
     if speakers.gap_of(session, pk(case)) is None:
         raise NotAllowed("has_speaker")
+    pooled = language_pool.is_member(session, speakers.client_language(case), user_id)
     _take(session, case, version)
-    speaker = speakers.give_to_speaker(session, case, actor, user_id, team_id, request)
+    speaker, reason = speakers.give_to_speaker(session, case, actor, user_id, team_id, pooled)
     if case.state == "new":
         _set_state(session, case, "assigned", actor)
     session.flush()
     if speaker.id != actor.id:
         notices.assigned(session, case, speaker, f"case:{case.id}:speaker:{case.version}")
     _audit(session, actor, "case.assign_speaker", case, request, assignee_id=speaker.id,
-           team_id=team_id)
+           team_id=team_id, reason=reason, language=speakers.client_language(case))
 
 
 def _set_state(session: Session, case: Case, state: str, actor: StaffUser) -> None:

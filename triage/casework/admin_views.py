@@ -139,10 +139,13 @@ def _replies_context(db: Session, edit_id: int | None) -> dict[str, Any]:
     from triage.casework.models import SavedReply
 
     editing = db.get(SavedReply, edit_id) if edit_id else None
-    return {"replies": saved_replies.all_replies(db), "languages": INTERPRETER_LANGUAGES,
+    replies = saved_replies.all_replies(db)
+    return {"replies": saved_replies.choices(replies),
+            "topics": sorted({r.topic for r in replies if r.topic}),
+            "languages": INTERPRETER_LANGUAGES,
             "form": {"id": editing.id, "language": editing.language, "title": editing.title,
-                     "body": editing.body} if editing else
-            {"id": None, "language": "", "title": "", "body": ""}}
+                     "body": editing.body, "topic": editing.topic} if editing else
+            {"id": None, "language": "", "title": "", "body": "", "topic": ""}}
 
 
 def _replies_view(user: StaffUser, edit_id: int | None, request: Request) -> dict[str, Any]:
@@ -165,7 +168,8 @@ def _save_reply(user: StaffUser, form: FormData, request: Request) -> str:
         try:
             reply = saved_replies.save(
                 db, reply_id=integer(form, "id"), language=text(form, "language", 8),
-                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=pk(user))
+                title=text(form, "title", 200), body=text(form, "body", 6000), actor_id=pk(user),
+                topic=text(form, "topic", 200))
         except saved_replies.ReplyError as exc:
             return REPLY_ERRORS[str(exc)]()
         audit.record(db, actor=user, action="saved_replies.save", request=request,
@@ -191,7 +195,8 @@ async def replies_save(request: Request) -> Response:
     context = await run_in_threadpool(load)
     context.update(error=error, saved=False, form={
         "id": integer(form, "id"), "language": text(form, "language", 8),
-        "title": text(form, "title", 200), "body": text(form, "body", 6000)})
+        "title": text(form, "title", 200), "body": text(form, "body", 6000),
+        "topic": text(form, "topic", 200)})
     return page(request, "triage/casework/saved_replies.html", with_words(context), status_code=400)
 
 

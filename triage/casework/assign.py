@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from intake import lifecycle
 from intake.lifecycle import State
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team, TeamMembership
-from triage.casework import config_cache, history, speakers
+from triage.casework import config_cache, history, language_pool, speakers
+from triage.casework.loads import open_loads
 from triage.casework.models import RoutingRule
 from triage.casework.routing import (
     Assignment,
@@ -24,7 +25,6 @@ from triage.casework.routing import (
 )
 from yhteys.db import pk
 
-OPEN_STATES = (State.ASSIGNED.value, State.IN_PROGRESS.value, State.WAITING_CLIENT.value)
 # The states routing may move (a case waiting for the client or closed keeps its state).
 ROUTABLE_STATES = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS})
 
@@ -40,17 +40,6 @@ def _load_rules(session: Session) -> tuple[Rule, ...]:
     )
 
 
-def open_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
-    if not user_ids:
-        return {}
-    query = (
-        select(col(Case.assignee_id), func.count())
-        .where(col(Case.assignee_id).in_(user_ids), col(Case.state).in_(OPEN_STATES))
-        .group_by(col(Case.assignee_id))
-    )
-    return {int(uid): int(n) for uid, n in session.execute(query)}
-
-
 def team_members(session: Session, team_id: int) -> list[StaffUser]:
     query = (
         select(StaffUser)
@@ -62,11 +51,14 @@ def team_members(session: Session, team_id: int) -> list[StaffUser]:
 
 
 def candidates(session: Session, team_id: int) -> list[Candidate]:
-    """Advisors of the team who can take cases, with their open load."""
+    """Advisors of the team who can take cases, with their open load. The languages a
+    supervisor named them for in the language pool count as theirs."""
     members = [m for m in team_members(session, team_id) if m.has_role("advisor")]
-    loads = open_loads(session, [pk(m) for m in members])
+    ids = [pk(m) for m in members]
+    loads, pooled = open_loads(session, ids), language_pool.languages_of(session, ids)
     return [
-        Candidate(id=pk(m), name=m.label, languages=tuple(m.languages or ()),
+        Candidate(id=pk(m), name=m.label,
+                  languages=tuple(dict.fromkeys([*(m.languages or ()), *pooled.get(pk(m), ())])),
                   open_cases=loads.get(pk(m), 0))
         for m in members
     ]

@@ -78,6 +78,20 @@ def language_name(code: str) -> str:
     return INTERPRETER_LANGUAGES.get(code, code)
 
 
+def language_in_words(code: str) -> str:
+    """The language's name in the staff member's own language (Tigrinya, tigrinja), where the
+    native name alone (ትግርኛ) may be unreadable to her; the native name when none is known."""
+    from babel import Locale
+
+    from yhteys.i18n import get_locale
+
+    try:
+        known = Locale.parse(get_locale()).languages.get(code)
+    except (ValueError, LookupError):
+        known = None
+    return str(known) if known else language_name(code)
+
+
 def language_list(codes: Iterable[str]) -> str:
     return ", ".join(language_name(code) for code in codes)
 
@@ -262,6 +276,10 @@ def event_text(action: str, data: Mapping[str, Any], names: Mapping[int | None, 
         ),
         "status_link_ended": lambda: _("The client's status link was ended."),
         "speaker_assigned": lambda: _(
+            "Given to %(name)s of %(team)s; reason: language pool: %(language)s.",
+            name=who("assignee_id"), team=data.get("team_name", "?"),
+            language=language_in_words(data.get("language", "")),
+        ) if data.get("reason") == "language_pool" else _(
             "Nobody in %(from_team)s speaks %(language)s: given to %(name)s of %(team)s, who "
             "does.", from_team=data.get("from_team_name") or "?",
             language=language_name(data.get("language", "")), name=who("assignee_id"),
@@ -337,6 +355,7 @@ TEMPLATE_WORDS: Mapping[str, Any] = {
     "kind_label": kind_label,
     "language_name": language_name,
     "language_list": language_list,
+    "language_in_words": language_in_words,
     "channel_label": channel_label,
     "notification_events": NOTIFICATION_EVENTS,
     "notification_states": NOTIFICATION_STATES,

@@ -186,6 +186,28 @@ class LanguageGap(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
 
 
+class LanguagePoolMember(SQLModel, table=True):
+    """Someone a supervisor named for a language: a staff member of any team (offered first on
+    the case page when the case's team has no speaker) or an interpreter on call (listed with how
+    to book them; not an account, so a case is never given to one).
+
+    One of `user_id` and `interpreter_name` is set. A removed account takes its rows with it; a
+    disabled one keeps them but is offered to nobody.
+    """
+
+    __tablename__ = "language_pool_member"
+    __table_args__ = (UniqueConstraint("language", "user_id", name="uq_language_pool_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(max_length=8, index=True)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True,
+                                ondelete="CASCADE")
+    interpreter_name: str = Field(default="", max_length=120)
+    interpreter_contact: str = Field(default="", max_length=200)  # how staff book them
+    added_at: datetime = Field(default_factory=now, sa_type=_tz())
+    added_by: int | None = None
+
+
 class CaseSearch(SQLModel, table=True):
     """What staff find a case by, normalised (triage.casework.search): the names the client gave
     (hers, and those of the people she seeks, with their original script and other spellings),
@@ -220,6 +242,7 @@ __all__ = [
     "CaseworkSetting",
     "DuplicateLink",
     "LanguageGap",
+    "LanguagePoolMember",
     "PersonKey",
     "RoutingRule",
     "SavedReply",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from triage.casework import admin_views, board_views, call_views, case_views
+from triage.casework import admin_views, board_views, call_views, case_views, pool_views
 
 _CASE = "/cases/{reference}"
 _ACTIONS = ("claim", "assign", "state", "priority", "refer", "close", "note", "seen",
@@ -36,6 +36,11 @@ routes = [
           name="casework.saved_replies_save"),
     Route("/saved-replies/{reply_id:int}/delete", admin_views.reply_delete, methods=["POST"],
           name="casework.saved_reply_delete"),
+    Route("/language-pool", pool_views.pool_page, methods=["GET"], name="casework.language_pool"),
+    Route("/language-pool", pool_views.pool_add, methods=["POST"],
+          name="casework.language_pool_add"),
+    Route("/language-pool/{member_id:int}/remove", pool_views.pool_remove, methods=["POST"],
+          name="casework.language_pool_remove"),
     Route("/sla", admin_views.sla_page, methods=["GET"], name="casework.sla"),
     Route("/calls-today", call_views.calls_today, methods=["GET"], name="casework.calls_today"),
     Route("/sla", admin_views.sla_save, methods=["POST"], name="casework.sla_save"),

@@ -55,12 +55,16 @@ def topic_of(reply: SavedReply) -> str:
     return reply.topic or f"#{reply.id}"
 
 
-def menu(session: Session, language: str) -> Menu:
-    replies = for_language(session, language)
+def choices(replies: list[SavedReply]) -> list[Choice]:
+    """Each reply with every language its topic exists in (replies of one topic group)."""
     languages: dict[str, set[str]] = defaultdict(set)
     for reply in replies:
         languages[topic_of(reply)].add(reply.language)
-    return Menu(language, [Choice(r, tuple(sorted(languages[topic_of(r)]))) for r in replies])
+    return [Choice(r, tuple(sorted(languages[topic_of(r)]))) for r in replies]
+
+
+def menu(session: Session, language: str) -> Menu:
+    return Menu(language, choices(for_language(session, language)))
 
 
 def save(session: Session, *, reply_id: int | None, language: str, title: str, body: str,

@@ -3,7 +3,8 @@
 Routing keeps the case in its team; when no advisor of the team speaks the client's language the
 case is marked "no speaker in team" (a `LanguageGap` row: the board's "needs an interpreter") and
 the case page offers the speakers of other teams, one click each. Giving the case to one of them
-moves it to the speaker's team (so she can open it) and records why in the history.
+moves it to the speaker's team (so she can open it) and records why in the history. The
+supervisors' language pool (`language_pool`) comes before them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
-from starlette.requests import Request
 
 from intake.models import Case
 from triage.accounts.models import StaffUser, Team
@@ -68,6 +68,8 @@ class Offer:
     name: str
     team_id: int
     team_name: str
+    open_cases: int = 0
+    pool: bool = False  # named for the language in the supervisors' language pool
 
 
 def offers(session: Session, case: Case, language: str) -> list[Offer]:
@@ -84,9 +86,23 @@ def offers(session: Session, case: Case, language: str) -> list[Offer]:
     return found
 
 
+# Why the case went to someone outside the team's speakers (the history and the audit say it).
+NO_SPEAKER_IN_TEAM = "no_speaker_in_team"  # an advisor of another team who lists the language
+LANGUAGE_POOL = "language_pool"  # someone a supervisor named for the language
+
+
+def _may_take(speaker: StaffUser | None, team_id: int, language: str, pooled: bool) -> bool:
+    if speaker is None or not speaker.is_active or team_id not in speaker.team_ids:
+        return False
+    if pooled:  # named by a supervisor: any role that takes cases
+        return speaker.has_role("advisor", "supervisor")
+    return speaker.has_role("advisor") and language in (speaker.languages or ())
+
+
 def give_to_speaker(session: Session, case: Case, actor: StaffUser, user_id: int, team_id: int,
-                    request: Request | None = None) -> StaffUser:
-    """The one click: the case moves to the speaker's team and is hers; the reason is recorded.
+                    pooled: bool = False) -> tuple[StaffUser, str]:
+    """The one click: the case moves to the speaker's team and is hers; the reason is recorded
+    and returned. `pooled`: she is in the language pool of the client's language.
 
     The caller holds the case (`actions._take`) and has checked the actor may act on it.
     """
@@ -95,16 +111,15 @@ def give_to_speaker(session: Session, case: Case, actor: StaffUser, user_id: int
     language = client_language(case)
     speaker = session.get(StaffUser, user_id)
     team = session.get(Team, team_id)
-    if (speaker is None or team is None or not speaker.is_active
-            or not speaker.has_role("advisor") or team_id not in speaker.team_ids
-            or language not in (speaker.languages or ())):
+    if team is None or speaker is None or not _may_take(speaker, team_id, language, pooled):
         raise NotAllowed("not_a_speaker")
+    reason = LANGUAGE_POOL if pooled else NO_SPEAKER_IN_TEAM
     from_team = session.get(Team, case.team_id) if case.team_id else None
     case.team_id, case.assignee_id = team_id, pk(speaker)
     clear(session, pk(case))
     history.add(session, case, "speaker_assigned", actor.id, {
-        "reason": "no_speaker_in_team", "language": language, "assignee_id": pk(speaker),
+        "reason": reason, "language": language, "assignee_id": pk(speaker),
         "team_id": team_id, "team_name": team.name,
         "from_team_name": from_team.name if from_team else "",
     })
-    return speaker
+    return speaker, reason
