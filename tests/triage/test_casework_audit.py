@@ -99,7 +99,7 @@ def test_supervisor_changes_are_audited(client, world):
             ("high", "done", "35"), ("normal", "first", "14"), ("normal", "done", "70")]}},
          "sla.targets"),
         ("/triage/sla", {"what": "urgency", "fr_window_months": "3", "fr_urgent_days": "21",
-                         "fr_high_days": "45"}, "urgency.settings"),
+                         "fr_high_days": "45", "fr_appeal_days": "30"}, "urgency.settings"),
     ]
     for path, data, action in changes:
         response = client.post(path, data={"csrf_token": token, **data})
