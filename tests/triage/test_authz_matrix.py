@@ -112,6 +112,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.saved_reply_delete": SUPERVISORS,
     "casework.sla": SUPERVISORS,
     "dashboard.page": SUPERVISORS,
+    "dashboard.figures_csv": SUPERVISORS,
+    "dashboard.figures_xlsx": SUPERVISORS,
     "casework.sla_save": SUPERVISORS,
     # hours
     "hours.edit": SUPERVISORS,
