@@ -407,3 +407,23 @@ def test_the_page_lists_the_breaches_of_the_period(january, client, login_fast, 
     assert sorted(ref for ref, *_ in urgent) == sorted([b, d])
     quiet = client.get("/triage/dashboard?start=2026-01-29&end=2026-01-31").text
     assert 'id="no-breaches"' in quiet and 'id="table-breaches"' not in quiet
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only
+def test_the_dashboard_is_valid_html(january, client, login_fast, clock, tmp_path) -> None:  # noqa: ANN001
+    from tests.test_valid_html import checker_command, nu_problems
+
+    command = checker_command()
+    clock(2026, 1, 31, 12)
+    login_fast(client, january["supervisor"])
+    pages = []
+    for lang in ("en", "fi", "sv"):
+        for query in (JANUARY, f"{JANUARY}&team={january['team'].id}&priority=urgent",
+                      "start=2026-01-29&end=2026-01-31&channel=whatsapp"):
+            response = client.get(f"/triage/dashboard?{query}", headers={"accept-language": lang})
+            assert response.status_code == 200
+            pages.append((f"dashboard {lang} ?{query}", lang, response.text))
+    assert 'id="table-breaches"' in pages[0][2] and 'id="no-breaches"' in pages[2][2]
+    problems = nu_problems(command, tmp_path, pages)
+    assert not problems, "\n".join(problems)
