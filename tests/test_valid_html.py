@@ -1,4 +1,5 @@
-"""Every public page, in every language and every state, is valid HTML to the W3C Nu HTML Checker.
+"""Every public page, in every language and every state, is valid HTML to the W3C Nu HTML Checker
+(and, through `nu_problems`, the supervisors' dashboard: tests/triage/test_dashboard.py).
 
 The pages are gathered with the test client (tests/public_pages.py), written to files and checked
 in one run of the checker: its Java start-up is the slow part. The checker is `vnu.jar` from the
@@ -63,16 +64,28 @@ def test_every_public_page_is_valid_html(settings, tmp_path):
     finally:
         ratelimit._limiter_for.cache_clear()
 
+    problems = nu_problems(command, tmp_path, [(p.label, p.lang, p.html) for p in pages])
+    languages = {page.lang for page in pages}
+    assert len(languages) >= 12, languages  # the 11 languages and the language choice
+    assert not problems, f"{len(problems)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(
+        problems
+    )
+
+
+def nu_problems(command: list[str], tmp_path: Path,
+                pages: list[tuple[str, str, str]]) -> list[str]:
+    """The checker's errors in (label, language, html) pages, in one run. Staff pages use it too
+    (the dashboard: tests/triage/test_dashboard.py)."""
     folder = tmp_path / "pages"
     folder.mkdir()
     # A page the checker must refuse: proof that it read the files, not only that it ran.
     canary = folder / "canary.html"
     canary.write_text("<!doctype html><html lang=en><title>x</title><p><div>x</p>")
     files: dict[str, str] = {}
-    for number, page in enumerate(pages):
-        path = folder / f"{number:04d}-{page.lang}.html"
-        path.write_text(page.html, encoding="utf-8")
-        files[str(path)] = page.label
+    for number, (label, lang, html) in enumerate(pages):
+        path = folder / f"{number:04d}-{lang}.html"
+        path.write_text(html, encoding="utf-8")
+        files[str(path)] = label
     result = subprocess.run(  # noqa: S603 - our own arguments
         [*command, "--errors-only", "--format", "json", "--exit-zero-always", str(canary),
          *sorted(files)],
@@ -90,8 +103,4 @@ def test_every_public_page_is_valid_html(settings, tmp_path):
         extract = (message.get("extract") or "").replace("\n", " ")[:160]
         problems.append(f"{files.get(path, path)} {where}: {message['message']}\n      {extract}")
     assert canary_seen, f"the checker did not report the invalid canary page: {report}"
-    languages = {page.lang for page in pages}
-    assert len(languages) >= 12, languages  # the 11 languages and the language choice
-    assert not problems, f"{len(problems)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(
-        problems
-    )
+    return problems

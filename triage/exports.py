@@ -16,17 +16,17 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from intake import municipalities, questions
-from intake.models import STATES, Case
+from intake.models import CHANNELS, STATES, Case
 from triage.accounts.models import StaffUser, Team
 from triage.casework import board
-from yhteys.clock import as_utc
+from yhteys.clock import HELSINKI, as_utc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 100_000  # beyond that, filter: a spreadsheet is no place for more
@@ -47,18 +47,26 @@ def inert(cell: object) -> str:
 
 @dataclass(frozen=True)
 class ExportFilters:
-    """The board's filters, a state, and whether the answers come along (a kind is needed)."""
+    """The board's filters, a state, and whether the answers come along (a kind is needed);
+    the dashboard's link adds its period (Helsinki dates of arrival, both included) and the
+    contact channel."""
 
     board: board.Filters
     state: str = ""
     answers: bool = False
+    start: date | None = None
+    end: date | None = None
+    channel: str = ""
 
     @classmethod
     def read(cls, params: Mapping[str, str]) -> ExportFilters:
         filters = board.Filters.read(params)
         state = params.get("state", "")
         answers = params.get("answers") in ("1", "on", "yes") and bool(filters.kind)
-        return cls(board=filters, state=state if state in STATES else "", answers=answers)
+        channel = params.get("channel", "")
+        return cls(board=filters, state=state if state in STATES else "", answers=answers,
+                   start=_day(params.get("start")), end=_day(params.get("end")),
+                   channel=channel if channel in CHANNELS else "")
 
     def detail(self) -> dict[str, Any]:
         """For the audit trail: codes and ids only (a reference is no personal data)."""
@@ -66,8 +74,37 @@ class ExportFilters:
                   if k != "pages" and v not in ("", False)}
         if self.state:
             values["state"] = self.state
+        for name in ("start", "end"):
+            if getattr(self, name) is not None:
+                values[name] = getattr(self, name).isoformat()
+        if self.channel:
+            values["channel"] = self.channel
         values["answers"] = self.answers
         return values
+
+    def narrow(self, query):  # noqa: ANN001, ANN201
+        """`query` narrowed to the state, the period of arrival and the channel asked for."""
+        if self.state:
+            query = query.where(col(Case.state) == self.state)
+        if self.start is not None:
+            query = query.where(col(Case.created_at) >= _midnight(self.start))
+        if self.end is not None:
+            query = query.where(col(Case.created_at) < _midnight(self.end + timedelta(days=1)))
+        if self.channel:
+            query = query.where(col(Case.contact_channel) == self.channel)
+        return query
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _midnight(day: date) -> datetime:
+    # Bound as UTC: SQLite compares the stored UTC text.
+    return as_utc(datetime.combine(day, time(0), tzinfo=HELSINKI))
 
 
 def columns(filters: ExportFilters) -> list[str]:
@@ -126,9 +163,7 @@ def rows(session: Session, user: StaffUser, filters: ExportFilters,
     yield [inert(c) for c in columns(filters)]
     teams = {t.id: t.name for t in session.scalars(select(Team))}
     people = {u.id: u.display_name for u in session.scalars(select(StaffUser))}
-    query = board.scoped(select(Case), user, filters.board, at)
-    if filters.state:
-        query = query.where(col(Case.state) == filters.state)
+    query = filters.narrow(board.scoped(select(Case), user, filters.board, at))
     query = query.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(MAX_ROWS)
     for case in session.scalars(query.execution_options(yield_per=BATCH)):
         cells: list[Any] = [

@@ -115,6 +115,8 @@ EXPECTED: dict[str, str | dict[str, int]] = {
     "casework.language_pool_remove": SUPERVISORS,
     "casework.sla": SUPERVISORS,
     "dashboard.page": SUPERVISORS,
+    "dashboard.figures_csv": SUPERVISORS,
+    "dashboard.figures_xlsx": SUPERVISORS,
     "casework.sla_save": SUPERVISORS,
     # hours
     "hours.edit": SUPERVISORS,

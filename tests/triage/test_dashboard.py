@@ -20,16 +20,22 @@ and the backlog.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
-from sqlmodel import Session
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+from sqlmodel import Session, col, select
 
 from intake.models import Case
+from notify.models import Notification
 from tests.triage.casework_factories import fresh, make_case
+from triage.accounts.models import AuditEvent, StaffUser, Team
 from triage.casework import actions
 from triage.casework.breaches import check_breaches
 from triage.casework.models import RoutingRule
+from triage.dashboard.breach_list import breaches
 from triage.dashboard.figures import Filters, compute, percentile
 from triage.retention import anonymise
 from yhteys.db import get_engine
@@ -82,8 +88,8 @@ def january(clock, make_team, make_staff):  # noqa: ANN001, ANN201
     close(c, "not_reachable", 2026, 1, 8, 10)
     d = arrive(2026, 1, 8, 9, priority="urgent")
     reply(d, 2026, 1, 9, 9)
-    arrive(2026, 1, 12, 10)  # E
-    arrive(2026, 1, 26, 12)  # H
+    e = arrive(2026, 1, 12, 10)
+    h = arrive(2026, 1, 26, 12)
     arrive(2026, 1, 29, 12)  # G
     arrive(2026, 1, 31, 8)  # F
     moment = clock(2026, 1, 31, 12)
@@ -91,7 +97,7 @@ def january(clock, make_team, make_staff):  # noqa: ANN001, ANN201
         check_breaches(db, moment)
         db.commit()
     return {"team": team, "advisor": advisor, "supervisor": supervisor, "at": moment,
-            "closed": [a, c, old]}
+            "closed": [a, c, old], "overdue": {"b": b, "d": d, "e": e, "h": h}}
 
 
 # By hand (minutes): first response business [30, 60, 120, 420], calendar [30, 1440, 2520, 4020]
@@ -220,3 +226,204 @@ def test_resolution_minutes_are_stored_at_closing_and_cleared_on_reopening(janua
     assert fresh(a).resolution_business_minutes == 180  # Fri 15-16 and Mon 9-11
     act(actions.change_state, a, january["advisor"], "in_progress")
     assert fresh(a).resolution_business_minutes is None
+
+
+# --- The figures as CSV and XLSX, and the breaches of the period ---------------------------------
+
+HAND_COUNTED = {
+    ("cases", "arrived"): "8",
+    ("first_response_minutes", "count"): "4",
+    ("first_response_minutes", "business_median"): "90.0",
+    ("first_response_minutes", "business_p90"): "330.0",
+    ("first_response_minutes", "calendar_median"): "1980.0",
+    ("first_response_minutes", "calendar_p90"): "3570.0",
+    ("first_response_compliance", "met"): "3",
+    ("first_response_compliance", "due"): "6",
+    ("first_response_compliance", "percent"): "50.0",
+    ("resolution_minutes", "count"): "2",
+    ("resolution_minutes", "business_median"): "300.0",
+    ("resolution_minutes", "business_p90"): "396.0",
+    ("resolution_minutes", "calendar_median"): "2760.0",
+    ("resolution_minutes", "calendar_p90"): "3816.0",
+    ("resolution_compliance", "met"): "2",
+    ("resolution_compliance", "due"): "5",
+    ("resolution_compliance", "percent"): "40.0",
+    ("breaches", "first_response"): "2",
+    ("breaches", "resolution"): "3",
+    ("backlog", "under_1"): "1",
+    ("backlog", "1_3"): "1",
+    ("backlog", "3_7"): "1",
+    ("backlog", "over_7"): "3",
+    ("state", "assigned"): "4",
+    ("state", "in_progress"): "2",
+    ("state", "closed"): "2",
+    ("outcome", "advised"): "1",
+    ("outcome", "not_reachable"): "1",
+    ("per_day", "2026-01-05"): "1",
+    ("per_day", "2026-01-06"): "0",
+    ("per_week", "2025-12-29"): "1",
+    ("per_week", "2026-01-05"): "3",
+    ("per_week", "2026-01-26"): "3",
+    ("advisor_open", "Aino"): "6",
+    ("advisor_first_response_business_median", "Aino"): "90.0",
+}
+
+
+def read_csv(body: bytes) -> list[list[str]]:
+    text = body.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def read_xlsx(body: bytes) -> list[list[str]]:
+    book = load_workbook(io.BytesIO(body))
+    sheet = book["Figures"]
+    for row in sheet.iter_rows():
+        assert all(cell.data_type in ("s", "inlineStr") for cell in row)  # never a formula
+    return [["" if v is None else str(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)]
+
+
+def as_mapping(table: list[list[str]]) -> dict[tuple[str, str], str]:
+    assert table[0] == ["section", "item", "value"]
+    assert all(len(row) == 3 for row in table)
+    return {(section, item): value for section, item, value in table[1:]}
+
+
+def download(client, path: str) -> bytes:  # noqa: ANN001
+    response = client.get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "no-store"
+    return response.content
+
+
+def test_the_figures_export_holds_the_hand_counted_numbers(january, client, login_fast,  # noqa: ANN001
+                                                            clock) -> None:
+    clock(2026, 1, 31, 12)
+    login_fast(client, january["supervisor"])
+    team = january["team"].id
+    csv_table = read_csv(download(client, f"/triage/dashboard/figures.csv?{JANUARY}"))
+    xlsx_table = read_xlsx(download(client, f"/triage/dashboard/figures.xlsx?{JANUARY}"))
+    assert xlsx_table == csv_table
+    found = as_mapping(csv_table)
+    assert {key: found.get(key) for key in HAND_COUNTED} == HAND_COUNTED
+    assert (found[("period", "start")], found[("period", "end")]) == ("2026-01-01", "2026-01-31")
+    assert sum(int(v) for (section, _), v in found.items() if section == "per_day") == 8
+    # The team filter: the figures stay (every case is the team's), the team is named.
+    by_team = as_mapping(read_xlsx(download(
+        client, f"/triage/dashboard/figures.xlsx?{JANUARY}&team={team}")))
+    assert by_team[("filter", "team")] == str(team)
+    assert by_team[("filter", "team_name")] == "Advice"
+    assert {key: by_team.get(key) for key in HAND_COUNTED} == HAND_COUNTED
+    urgent = as_mapping(read_csv(download(
+        client, f"/triage/dashboard/figures.csv?{JANUARY}&priority=urgent")))
+    assert urgent[("cases", "arrived")] == "2"
+    assert urgent[("first_response_minutes", "business_median")] == "240.0"  # (60 + 420) / 2
+    assert (urgent[("first_response_compliance", "met")],
+            urgent[("first_response_compliance", "due")]) == ("1", "2")
+    with Session(get_engine()) as db:
+        actions_done = [e.action for e in db.exec(
+            select(AuditEvent).where(col(AuditEvent.action).like("dashboard.export%"))
+            .order_by(col(AuditEvent.id)))]
+    assert actions_done == ["dashboard.export_csv", "dashboard.export_xlsx",
+                            "dashboard.export_xlsx", "dashboard.export_csv"]
+
+
+def test_names_that_look_like_formulas_come_out_inert(january, client, login_fast,  # noqa: ANN001
+                                                      clock) -> None:
+    clock(2026, 1, 31, 12)
+    with Session(get_engine()) as db:
+        db.get(Team, january["team"].id).name = '=HYPERLINK("http://evil.example","x")'
+        db.get(StaffUser, january["advisor"].id).display_name = "@SUM(1+1)"
+        db.commit()
+    login_fast(client, january["supervisor"])
+    query = f"{JANUARY}&team={january['team'].id}"
+    for table in (read_csv(download(client, f"/triage/dashboard/figures.csv?{query}")),
+                  read_xlsx(download(client, f"/triage/dashboard/figures.xlsx?{query}"))):
+        found = as_mapping(table)
+        assert found[("filter", "team_name")] == '\'=HYPERLINK("http://evil.example","x")'
+        assert found[("advisor_open", "'@SUM(1+1)")] == "6"
+        for row in table:
+            assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+def test_only_supervisors_download_the_figures(january, client, login_fast) -> None:  # noqa: ANN001
+    login_fast(client, january["advisor"])
+    for suffix in ("csv", "xlsx"):
+        assert client.get(f"/triage/dashboard/figures.{suffix}?{JANUARY}").status_code == 403
+
+
+def test_the_page_links_the_downloads_with_its_filters(january, client, login_fast,  # noqa: ANN001
+                                                       clock) -> None:
+    clock(2026, 1, 31, 12)
+    login_fast(client, january["supervisor"])
+    team = january["team"].id
+    html = client.get(f"/triage/dashboard?{JANUARY}&team={team}&priority=urgent").text
+    query = f"start=2026-01-01&amp;end=2026-01-31&amp;team={team}&amp;priority=urgent"
+    for path in ("/triage/dashboard/figures.csv", "/triage/dashboard/figures.xlsx",
+                 "/triage/exports/cases.csv", "/triage/exports/cases.xlsx"):
+        assert f'href="{path}?{query}"' in html
+    # The case list honours the same filters: the two urgent cases of January.
+    cases = read_csv(download(client, f"/triage/exports/cases.csv?{query.replace('&amp;', '&')}"))
+    assert len(cases) == 1 + 2 and {row[3] for row in cases[1:]} == {"urgent"}
+    every = read_csv(download(client, "/triage/exports/cases.csv"))
+    assert len(every) == 1 + 9  # without a period: December's case too
+    january_only = read_csv(download(client, f"/triage/exports/cases.csv?{JANUARY}"))
+    assert len(january_only) == 1 + 8
+
+
+def references(*case_ids: int) -> list[str]:
+    return [fresh(case_id).reference for case_id in case_ids]
+
+
+def test_the_page_lists_the_breaches_of_the_period(january, client, login_fast,  # noqa: ANN001
+                                                    clock) -> None:
+    clock(2026, 1, 31, 12)
+    ids = january["overdue"]
+    b, d, e, h = references(ids["b"], ids["d"], ids["e"], ids["h"])
+    # E and H missed their first response; B, D (urgent) and E their resolution: the five
+    # breaches counted in the compliance table, all seen by the check of 31.1. at 12:00.
+    expected = {(e, "First response"), (h, "First response"), (b, "Resolution"),
+                (d, "Resolution"), (e, "Resolution")}
+    login_fast(client, january["supervisor"])
+    html = client.get(f"/triage/dashboard?{JANUARY}", headers={"accept-language": "en"}).text
+    rows = cells(html, "table-breaches")[1:]
+    assert {(ref, target) for ref, target, _, _ in rows} == expected
+    assert {seen for _, _, _, seen in rows} == {"31/01/2026, 12:00"}  # Helsinki time
+    for ref in (b, d, e, h):
+        assert f'<a href="/triage/cases/{ref}">{ref}</a>' in html
+    assert "5 of 5 breaches" in html
+    # The same cases the supervisor's digest listed.
+    with Session(get_engine()) as db:
+        [digest] = db.exec(select(Notification).where(
+            Notification.event == "staff_breach_digest"))
+        assert set(digest.context["references"].split(",")) == {b, d, e, h}
+        capped = breaches(db, Filters.read(dict(p.split("=") for p in JANUARY.split("&")),
+                                           january["at"].date()), limit=2)
+    assert capped.total == 5 and len(capped.shown) == 2
+    urgent = cells(client.get(f"/triage/dashboard?{JANUARY}&priority=urgent").text,
+                   "table-breaches")[1:]
+    assert sorted(ref for ref, *_ in urgent) == sorted([b, d])
+    quiet = client.get("/triage/dashboard?start=2026-01-29&end=2026-01-31").text
+    assert 'id="no-breaches"' in quiet and 'id="table-breaches"' not in quiet
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only
+def test_the_dashboard_is_valid_html(january, client, login_fast, clock, tmp_path) -> None:  # noqa: ANN001
+    from tests.test_valid_html import checker_command, nu_problems
+
+    command = checker_command()
+    clock(2026, 1, 31, 12)
+    login_fast(client, january["supervisor"])
+    pages = []
+    for lang in ("en", "fi", "sv"):
+        for query in (JANUARY, f"{JANUARY}&team={january['team'].id}&priority=urgent",
+                      "start=2026-01-29&end=2026-01-31&channel=whatsapp"):
+            response = client.get(f"/triage/dashboard?{query}", headers={"accept-language": lang})
+            assert response.status_code == 200
+            pages.append((f"dashboard {lang} ?{query}", lang, response.text))
+    assert 'id="table-breaches"' in pages[0][2] and 'id="no-breaches"' in pages[2][2]
+    problems = nu_problems(command, tmp_path, pages)
+    assert not problems, "\n".join(problems)

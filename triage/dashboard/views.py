@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal, format_percent
 from sqlalchemy import select
@@ -11,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from intake import municipalities
+from intake.attachments import content_disposition
 from intake.models import CHANNELS, KINDS, PRIORITIES
+from triage import exports
 from triage.accounts import audit
 from triage.accounts.models import StaffUser, Team
 from triage.casework.describe import with_words
-from triage.dashboard import charts
+from triage.dashboard import charts, downloads
+from triage.dashboard.breach_list import breaches
 from triage.dashboard.figures import BACKLOG_BUCKETS, Filters, compute
 from triage.pages import db_session, page, requires
 from yhteys.clock import local_now, now
@@ -61,13 +65,22 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
     with db_session() as db:
         figures = compute(db, filters, now())
         teams = list(db.scalars(select(Team).order_by(Team.name)))
+        missed = breaches(db, filters)
         audit.record(db, actor=user, action="dashboard.view", detail=filters.params(),
                      request=request)
         db.commit()
     backlog = [(str(BACKLOG_LABELS[b]), figures.backlog[b]) for b in BACKLOG_BUCKETS]
+    query = urlencode(filters.params())
     return {
         "f": figures,
         "filters": filters,
+        "missed": missed,
+        "target_labels": {"first_response": lazy_gettext("First response"),
+                          "resolution": lazy_gettext("Resolution")},
+        "downloads": {"csv": f"/triage/dashboard/figures.csv?{query}",
+                      "xlsx": f"/triage/dashboard/figures.xlsx?{query}",
+                      "cases": f"/triage/exports/cases.csv?{query}",
+                      "cases_xlsx": f"/triage/exports/cases.xlsx?{query}"},
         "teams": teams,
         "team_names": {t.id: t.name for t in teams},
         "kinds": KINDS,
@@ -93,3 +106,36 @@ async def dashboard_page(request: Request) -> Response:
     context = await run_in_threadpool(_load, request.state.staff, dict(request.query_params),
                                       request)
     return page(request, "triage/dashboard/dashboard.html", with_words(context))
+
+
+_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
+
+
+def _figures_file(user: StaffUser, params: dict[str, str], request: Request,
+                  fmt: str) -> tuple[str, bytes]:
+    filters = Filters.read(params, local_now().date())
+    with db_session() as db:
+        figures = compute(db, filters, now())
+        table = downloads.table(db, figures)
+        audit.record(db, actor=user, action=f"dashboard.export_{fmt}",
+                     detail=filters.params(), request=request)
+        db.commit()
+    body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, "Figures")
+    return downloads.filename(figures, fmt), body
+
+
+async def _download(request: Request, fmt: str, media_type: str) -> Response:
+    name, body = await run_in_threadpool(_figures_file, request.state.staff,
+                                         dict(request.query_params), request, fmt)
+    headers = {**_NO_STORE, "content-disposition": content_disposition(name)}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@requires("supervisor")
+async def figures_csv(request: Request) -> Response:
+    return await _download(request, "csv", "text/csv; charset=utf-8")
+
+
+@requires("supervisor")
+async def figures_xlsx(request: Request) -> Response:
+    return await _download(request, "xlsx", exports.XLSX_TYPE)

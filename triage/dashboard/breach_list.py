@@ -1,0 +1,64 @@
+"""The breaches of the dashboard's period: which case, which target, when it was due and seen.
+
+The same breach rows the dashboard counts (targets missed by the cases that arrived in the
+period and match the filters) and the hourly digest announced, newest first, capped: the page
+shows references and links only, never a client's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session, col
+
+from intake.models import Case
+from triage.casework.models import SlaBreach
+from triage.dashboard.figures import Filters
+from yhteys.clock import as_utc
+
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Breach:
+    reference: str
+    target: str
+    due_at: datetime
+    detected_at: datetime
+
+
+@dataclass(frozen=True)
+class BreachList:
+    shown: list[Breach]
+    total: int
+
+
+def _where(filters: Filters) -> list[ColumnElement[bool]]:
+    """The dashboard's cohort: arrived in the period, not merged away, matching the filters."""
+    where: list[ColumnElement[bool]] = [
+        col(Case.created_at) >= filters.since, col(Case.created_at) < filters.until,
+        col(Case.merged_into_id).is_(None)]
+    if filters.team is not None:
+        where.append(col(Case.team_id) == filters.team)
+    for name in ("kind", "language", "priority"):
+        if getattr(filters, name):
+            where.append(getattr(Case, name) == getattr(filters, name))
+    if filters.channel:
+        where.append(col(Case.contact_channel) == filters.channel)
+    return where
+
+
+def breaches(session: Session, filters: Filters, limit: int = SHOWN) -> BreachList:
+    """The period's breaches, newest first, at most `limit`, with how many there are in all."""
+    joined = (col(SlaBreach.case_id) == col(Case.id))
+    total = session.scalar(select(func.count()).select_from(SlaBreach).join(Case, joined)
+                           .where(*_where(filters))) or 0
+    query = (select(col(Case.reference), col(SlaBreach.target), col(SlaBreach.due_at),
+                    col(SlaBreach.detected_at))
+             .join(Case, joined).where(*_where(filters))
+             .order_by(col(SlaBreach.detected_at).desc(), col(SlaBreach.id).desc()).limit(limit))
+    shown = [Breach(reference, target, as_utc(due), as_utc(seen))
+             for reference, target, due, seen in session.execute(query)]
+    return BreachList(shown=shown, total=int(total))
