@@ -21,7 +21,7 @@ from yhteys.i18n import gettext as _
 class Due:
     overdue: bool
     words: str  # "overdue by 3 hours"
-    exact: str  # "27 Oct 2026, 13:00", in the page's language
+    exact: str  # "27/10/2026, 13:00", in the page's language, as the other staff dates
     iso: str  # for <time datetime>
 
 
@@ -32,7 +32,7 @@ def span(moment: datetime, at: datetime) -> str:
 
 
 def exact(moment: datetime) -> str:
-    return format_datetime(as_utc(moment), "medium", tzinfo=HELSINKI,
+    return format_datetime(as_utc(moment), "short", tzinfo=HELSINKI,
                            locale=i18n.format_locale())
 
 
