@@ -76,7 +76,7 @@ def test_claim_from_the_board_without_javascript(client, advisor):
     html = client.get("/triage/board").text
     response = client.post(f"/triage/cases/{case.reference}/claim", data={
         "csrf_token": token(html), "version": version_in(html), "from": "board",
-        "board_query": "kind=other"})
+        "board_query": "kind=other&bogus=\u202e"})
     assert response.status_code == 303
     # Back on the board as it was filtered, on the card, with the news in the page.
     assert response.headers["location"] == (

@@ -65,9 +65,11 @@ def from_params(db: Session, user: StaffUser, params: Mapping[str, str]) -> Noti
 
 
 def redirect_query(board_query: str, code: str, reference: str) -> str:
-    """The board's address after a form without JavaScript: its filters, the notice, the card."""
-    from urllib.parse import urlencode
+    """The board's address after a form without JavaScript: its filters (read again, so only
+    filters go back into the address), the notice, the card."""
+    from urllib.parse import parse_qsl, urlencode
 
+    filters = board.Filters.read(dict(parse_qsl(board_query))).query_string()
     extra = urlencode({"done": code, "case": reference})
-    query = f"{board_query}&{extra}" if board_query else extra
+    query = f"{filters}&{extra}" if filters else extra
     return f"/triage/board?{query}#card-{reference}"
