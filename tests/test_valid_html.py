@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import IN_CI
 from tests.intake.conftest import NOW
 from tests.public_pages import gather
+from tests.triage.conftest import login_fast, make_staff, make_team  # noqa: F401 - staff fixtures
 from yhteys.settings import PROJECT_ROOT, set_settings
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
@@ -104,3 +105,91 @@ def nu_problems(command: list[str], tmp_path: Path,
         problems.append(f"{files.get(path, path)} {where}: {message['message']}\n      {extract}")
     assert canary_seen, f"the checker did not report the invalid canary page: {report}"
     return problems
+
+
+def staff_pages(client, case_refs: dict[str, str], form: dict[str, str]) -> list[tuple[str, str]]:  # noqa: ANN001
+    """The board in each staff language, after a claim without JavaScript, and each case page."""
+    import re
+
+    pages = []
+    for lang in ("en", "fi", "sv"):
+        client.headers["accept-language"] = lang
+        pages.append((f"{lang} board", client.get("/triage/board").text))
+        for state, ref in case_refs.items():
+            pages.append((f"{lang} case page ({state})", client.get(f"/triage/cases/{ref}").text))
+    client.headers["accept-language"] = "en"
+    board = client.get("/triage/board").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', board).group(1)
+    ref = case_refs["new"]
+    version = re.search(rf'action="/triage/cases/{ref}/claim"[^>]*>\s*'
+                        r'<input[^>]*>\s*<input type="hidden" name="version" value="(\d+)"',
+                        board).group(1)
+    claimed = client.post(f"/triage/cases/{ref}/claim", data={
+        **form, "csrf_token": token, "version": version, "from": "board"})
+    landing = claimed.headers["location"].split("#")[0]
+    pages.append(("board after a claim", client.get(landing).text))
+    refused = client.post(f"/triage/cases/{ref}/claim", data={
+        "csrf_token": token, "version": version})
+    pages.append(("case page after a refused claim", refused.text))
+    pages.append(("filtered board", client.get("/triage/board?overdue=1&priority=urgent").text))
+    return pages
+
+
+def test_the_board_and_the_case_page_are_valid_html(settings, tmp_path, make_team,  # noqa: ANN001, F811
+                                                    make_staff, login_fast) -> None:  # noqa: F811
+    """The staff pages people work in all day: the board and the case page, logged in."""
+    command = checker_command()
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+    from starlette.testclient import TestClient
+
+    from intake.models import Case
+    from tests.triage.casework_factories import client_writes, make_case
+    from triage.casework import actions
+    from triage.casework.models import RoutingRule
+    from yhteys.app import create_app
+    from yhteys.clock import now
+    from yhteys.db import get_engine
+
+    team = make_team("Advice")
+    with Session(get_engine()) as db:
+        db.add(RoutingRule(team_id=team.id))
+        db.commit()
+    me = make_staff(display_name="Aino", teams=[team], languages=["fi", "ar"])
+    other = make_staff(display_name="Basel", teams=[team])
+    refs = {"new": make_case(name="Rahel", details={"no_place_tonight": True}).reference}
+    late = make_case(name="Late")
+    with Session(get_engine()) as db:
+        def work(name: str, user, *steps: str) -> str:  # noqa: ANN001
+            case = make_case(name=name, language="ar", interpreter_needed=True)
+            row = db.get(Case, case.id)
+            actions.claim(db, row, row.version, user, None)
+            for step in steps:
+                if step == "close":
+                    actions.close(db, row, row.version, user, "advised", None)
+                else:
+                    actions.change_state(db, row, row.version, user, step, None)
+            db.commit()
+            return case.reference
+
+        refs["assigned"] = work("\u202eAmina", me)
+        refs["in_progress"] = work("Omar", other, "in_progress")
+        refs["waiting_client"] = work("Sara", me, "waiting_client")
+        refs["closed"] = work("Leena", me, "close")
+        row = db.get(Case, late.id)
+        row.due_at = now() - timedelta(hours=5)  # overdue, and not urgent
+        db.add(row)
+        db.commit()
+        assigned = db.exec(select(Case).where(Case.reference == refs["assigned"])).one()
+    client_writes(assigned.id)
+    with TestClient(create_app(settings), base_url="http://testserver",
+                    follow_redirects=False) as client:
+        login_fast(client, me)
+        pages = staff_pages(client, refs, {"board_query": "overdue=1"})
+    assert all("<html" in html for _label, html in pages)
+    problems = nu_problems(command, tmp_path, [(label, "staff", html) for label, html in pages])
+    assert not problems, f"{len(problems)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(
+        problems
+    )
+

@@ -112,5 +112,6 @@ def test_claim_without_javascript(new_context, advisor):
     log_in(page, advisor, audit=False)
     page.goto("/triage/board?kind=social_services")
     page.get_by_role("button", name=f"Claim {outcome.reference}").click()
-    page.wait_for_url("**/triage/board?kind=social_services")
+    page.wait_for_url(f"**/triage/board?kind=social_services&done=claim&case={outcome.reference}"
+                      f"#card-{outcome.reference}")
     assert page.locator(f"section.column-assigned #card-{outcome.reference}").count() == 1

@@ -150,5 +150,5 @@ def test_without_contact_she_comes_back_with_the_pin_and_the_case_rises(
     staff.goto("/triage/board")
     card = staff.locator(f"#card-{reference}")
     assert "priority-urgent" in (card.get_attribute("class") or "")
-    assert card.locator(".badge-urgent").count() == 1
+    assert card.locator(".flag-urgent").count() == 1
     checked(staff)

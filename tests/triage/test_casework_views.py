@@ -76,12 +76,17 @@ def test_claim_from_the_board_without_javascript(client, advisor):
     html = client.get("/triage/board").text
     response = client.post(f"/triage/cases/{case.reference}/claim", data={
         "csrf_token": token(html), "version": version_in(html), "from": "board",
-        "board_query": "kind=other"})
+        "board_query": "kind=other&bogus=\u202e"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/triage/board?kind=other"
+    # Back on the board as it was filtered, on the card, with the news in the page.
+    assert response.headers["location"] == (
+        f"/triage/board?kind=other&done=claim&case={case.reference}#card-{case.reference}")
     after = fresh(case.id)
     assert after.assignee_id == advisor.id and after.state == "assigned"
     assert "case.claim" in audit_actions(case.id)
+    page = client.get(response.headers["location"].split("#")[0]).text
+    assert f"Case {case.reference} claimed by you." in page
+    assert f'id="card-{case.reference}"' in page
 
 
 def test_claim_with_htmx_returns_the_columns(client, advisor):
@@ -93,11 +98,90 @@ def test_claim_with_htmx_returns_the_columns(client, advisor):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="board"')
     assert "<html" not in response.text
+    # what the live region says and the card the keyboard stays on
+    assert f'data-news="Case {case.reference} claimed by you."' in response.text
+    assert f'data-news-ref="{case.reference}"' in response.text
     # a second claim with the old version: the board comes back with a notice, nothing changes
     response = client.post(f"/triage/cases/{case.reference}/claim", headers={"HX-Request": "true"},
                            data={"csrf_token": token(html), "version": version_in(html),
                                  "from": "board"})
     assert "changed case" in response.text
+
+
+def test_a_move_with_htmx_says_where_the_card_went(client, advisor):
+    case = make_case()
+    html = client.get("/triage/board").text
+    client.post(f"/triage/cases/{case.reference}/claim", data={
+        "csrf_token": token(html), "version": version_in(html), "from": "board"})
+    response = client.post(f"/triage/cases/{case.reference}/state",
+                           headers={"HX-Request": "true"},
+                           data={"csrf_token": token(html), "version": str(case.version + 1),
+                                 "state": "in_progress", "from": "board"})
+    assert f'data-news="Case {case.reference} moved to In progress."' in response.text
+    assert fresh(case.id).state == "in_progress"
+
+
+def test_a_refused_claim_names_who_has_the_case(client, advisor, make_staff, team):
+    from triage.casework import actions
+
+    case = make_case()
+    html = client.get("/triage/board").text
+    basel = make_staff(display_name="Basel", teams=[team])
+    with Session(get_engine()) as db:
+        actions.claim(db, db.get(Case, case.id), case.version, basel, None)
+        db.commit()
+    form = {"csrf_token": token(html), "version": version_in(html), "from": "board"}
+    with_js = client.post(f"/triage/cases/{case.reference}/claim",
+                          headers={"HX-Request": "true"}, data=form)
+    assert f"Basel has already taken case {case.reference}." in with_js.text
+    without_js = client.post(f"/triage/cases/{case.reference}/claim", data=form)
+    assert without_js.status_code == 303
+    page = client.get(without_js.headers["location"].split("#")[0]).text
+    assert f"Basel has already taken case {case.reference}." in page
+    assert "what you typed" not in page
+    # from the case page: the case as it is now, who has it, and no word of a typed text
+    on_case = client.post(f"/triage/cases/{case.reference}/claim", data={
+        "csrf_token": token(html), "version": str(case.version)})
+    assert on_case.status_code == 409
+    assert "Basel has already taken this case." in on_case.text
+    assert "what you typed" not in on_case.text
+    assert fresh(case.id).assignee_id == basel.id
+
+
+def test_the_board_tells_nothing_of_a_case_the_user_cannot_read(client, advisor, make_team):
+    hidden = make_case()
+    with Session(get_engine()) as db:
+        row = db.get(Case, hidden.id)
+        row.team_id = make_team("Elsewhere").id
+        db.add(row)
+        db.commit()
+    page = client.get(f"/triage/board?done=claim&case={hidden.reference}").text
+    assert hidden.reference not in page
+    assert "claimed by you" not in page
+
+
+def test_due_times_are_words_with_the_exact_time(client, advisor):
+    from datetime import timedelta
+
+    from yhteys.clock import now
+
+    late = make_case(name="Late")
+    soon = make_case(name="Soon")
+    with Session(get_engine()) as db:
+        for case_id, due in ((late.id, now() - timedelta(hours=3, minutes=5)),
+                             (soon.id, now() + timedelta(days=2, hours=1))):
+            row = db.get(Case, case_id)
+            row.due_at = due
+            db.add(row)
+        db.commit()
+    html = client.get("/triage/board").text
+    assert "overdue by 3 hours" in html and "due in 2 days" in html
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" title="[^"]+">'
+                     r'overdue by 3 hours', html)
+    client.headers["accept-language"] = "fi"
+    assert "myöhässä 3 tuntia" in client.get("/triage/board").text
+    client.headers["accept-language"] = "sv"
+    assert "försenat med 3 timmar" in client.get("/triage/board").text
 
 
 def test_case_view_and_reply(client, advisor):

@@ -119,6 +119,12 @@ class Board:
     filters: Filters
     overdue: set[int] = field(default_factory=set)
 
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of the cards shown, in the product's order."""
+        shown = {c.kind for column in self.columns for c in column.cards}
+        return [k for k in KINDS if k in shown]
+
 
 def _scoped(query, user: StaffUser, filters: Filters, at: datetime):  # noqa: ANN001, ANN202
     teams = readable_team_ids(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from intake.models import KINDS, PRIORITIES
+from intake.models import KINDS, PRIORITIES, Case
 from triage.accounts import audit
 from triage.accounts.models import StaffUser, Team
-from triage.casework import board, search
+from triage.casework import board, board_news, due_words, search
+from triage.casework.board_news import Notice
 from triage.casework.describe import with_words
 from triage.pages import clipped, csrf_message, db_session, page, requires
 from yhteys import csrf
@@ -23,22 +25,33 @@ from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 
 
+def columns_context(loaded: board.Board, user: StaffUser, at: datetime,
+                    notice: Notice | None) -> dict[str, Any]:
+    """What _columns.html needs, the whole page and the fragment a claim or a move swaps in."""
+    def due_of(case: Case) -> due_words.Due | None:
+        if case.state not in board.RUNNING_STATES:
+            return None
+        return due_words.due(case.due_at, at)
+
+    return {"board": loaded, "user": user, "notice": notice, "due_of": due_of}
+
+
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:
     filters = board.Filters.read(params)
+    at = now()
     with db_session() as db:
-        loaded = board.load(db, user, filters, now())
+        loaded = board.load(db, user, filters, at)
+        notice = board_news.from_params(db, user, params)
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
                   if k != "pages" and v not in ("", False)}
         audit.record(db, actor=user, action="board.view", detail=detail, request=request)
         db.commit()
         return {
-            "board": loaded,
-            "user": user,
+            **columns_context(loaded, user, at, notice),
             "kinds": KINDS,
             "priorities": PRIORITIES,
             "languages": INTERPRETER_LANGUAGES,
             "assignees": board.assignee_choices(db, user),
-            "notice": None,
         }
 
 

@@ -18,6 +18,7 @@ from triage.casework import (
     answers,
     assign,
     describe,
+    due_words,
     duplicates,
     history,
     language_pool,
@@ -133,4 +134,6 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
         "overdue": sla.is_overdue(case, at),
         "priority_reason": priority_reason(session, case),
         "is_mine": case.assignee_id == user.id,
+        "iso": due_words.iso,
+        "due_of": lambda moment: due_words.due(moment, at),
     }

@@ -23,7 +23,8 @@ from intake.models import Attachment, Case
 from triage.accounts import audit
 from triage.accounts.auth import can_read_case
 from triage.accounts.models import StaffUser
-from triage.casework import actions, board, calls, case_page, saved_replies
+from triage.casework import actions, board, board_news, board_views, calls, case_page, saved_replies
+from triage.casework.board_news import Notice
 from triage.casework.describe import not_allowed_message, with_words
 from triage.casework.models import SavedReply
 from triage.pages import (
@@ -61,12 +62,6 @@ DONE = {
     "transfer": lambda: _("Your request for a transfer was recorded; the team will see it."),
     "speaker": lambda: _("The case was given to an advisor who speaks the client's language."),
 }
-
-
-@dataclass
-class Notice:
-    kind: str  # ok | error | stale
-    text: str
 
 
 @dataclass
@@ -210,14 +205,9 @@ def _perform(name: str, reference: str, user: StaffUser, form: FormData,
         return Result(case, 303)
 
 
-def _holder(db: Session, case: Case) -> str:
-    holder = db.get(StaffUser, case.assignee_id) if case.assignee_id else None
-    return holder.label if holder else ""
-
-
 def _refusal(db: Session, case: Case, code: str) -> str:
     """Why the action was refused; a refused claim names who has the case."""
-    holder = _holder(db, case) if code == "already_assigned" else ""
+    holder = board_news.holder_name(db, case) if code == "already_assigned" else ""
     if holder:
         return _("%(name)s has already taken this case.", name=holder)
     return not_allowed_message(code)
@@ -246,21 +236,33 @@ def _stale(db: Session, reference: str, user: StaffUser, request: Request,
     return _full(db, case, user, request, form, notice, 409)
 
 
-def _board_fragment(request: Request, user: StaffUser, form: FormData,
-                    notice: Notice | None) -> Response:
+def _board_fragment(request: Request, user: StaffUser, form: FormData, name: str,
+                    reference: str, result: Result) -> Response:
+    """The board's columns after a claim or a move, with what happened to say and the card
+    to keep the keyboard on."""
     from urllib.parse import parse_qsl
 
     params = dict(parse_qsl(text(form, "board_query", 2000)))
     filters = board.Filters.read(params)
+    at = now()
     with db_session() as db:
-        loaded = board.load(db, user, filters, now())
+        loaded = board.load(db, user, filters, at)
+        case = case_page.find(db, reference)
+        notice = None
+        if case is not None and result.status == 303:
+            notice = board_news.about(db, user, name, case)
+        elif case is not None and result.status == 409:
+            notice = board_news.about(db, user, "taken" if name == "claim" else "changed", case)
+        elif result.notice is not None:
+            notice = Notice(result.notice.kind, result.notice.text, reference)
     return page(request, "triage/casework/_columns.html",
-                with_words({"board": loaded, "notice": notice, "user": user}))
+                with_words(board_views.columns_context(loaded, user, at, notice)))
 
 
-def _board_url(form: FormData) -> str:
-    query = text(form, "board_query", 2000)
-    return "/triage/board" + (f"?{query}" if query else "")
+def _board_redirect(form: FormData, name: str, reference: str, result: Result) -> Response:
+    """Without JavaScript: back to the board as it was filtered, on the card, with the news."""
+    code = name if result.status == 303 else ("taken" if name == "claim" else "changed")
+    return redirect(board_news.redirect_query(text(form, "board_query", 2000), code, reference))
 
 
 def action_endpoint(name: str) -> Callable[[Request], Any]:
@@ -275,20 +277,11 @@ def action_endpoint(name: str) -> Callable[[Request], Any]:
             return await _csrf_failed(request, reference, user, form, checked)
         result = await run_in_threadpool(_perform, name, reference, user, form, request)
         if from_board and is_htmx(request):
-            notice = result.notice if result.status != 303 else None
-            taken = result.case is not None and result.case.assignee_id not in (None, user.id)
-            if result.status == 409 and name == "claim" and taken:
-                notice = Notice("stale", _(
-                    "%(name)s has already taken case %(ref)s.",
-                    name=result.context["assignee_name"], ref=reference))
-            elif result.status == 409:
-                notice = Notice("stale", _(
-                    "Someone else changed case %(ref)s just now; the board shows it as it is.",
-                    ref=reference))
-            return await run_in_threadpool(_board_fragment, request, user, form, notice)
+            return await run_in_threadpool(_board_fragment, request, user, form, name,
+                                           reference, result)
+        if from_board and result.status in (303, 409):
+            return _board_redirect(form, name, reference, result)
         if result.status == 303:
-            if from_board:
-                return redirect(_board_url(form))
             return redirect(f"/triage/cases/{reference}?done={name}")
         return _render(request, result)
 
