@@ -425,6 +425,11 @@ def _shown_value(question: Question, value: Any) -> str:
     return str(value) if value else "–"
 
 
+def render_body(reply: Reply) -> str:
+    """The text of the message itself (its buttons or list go beside it)."""
+    return reply.text[: BODY_MAX if reply.options else TEXT_MAX]
+
+
 def render_text(reply: Reply) -> str:
     """A reply as plain text: what the person reads (buttons shown as [titles])."""
     if not reply.options:
@@ -438,7 +443,7 @@ def render_text(reply: Reply) -> str:
 def form_fields(state: State, number: str) -> list[tuple[str, str]]:
     """The answers as the web form would post them: the same validation reads them."""
     fields = [("language", state["locale"]), ("contact_channel", "whatsapp"),
-              ("contact_address", number)]
+              ("contact_address_phone", number)]  # the form's phone input
     wanted = {field_name(s[2:]) for s in steps(state) if s.startswith("q:")}
     wanted |= {"consents.process", "consents.search"}
     for name, value in state["answers"].items():
