@@ -74,10 +74,10 @@ class Phone:
         return {"from": self.number.lstrip("+"), "id": message_id or f"wamid.in{next(_ids)}",
                 "timestamp": str(int(now().timestamp())), "type": kind, kind: part}
 
-    def say(self, text: str, **kw: object) -> dict:
+    def say(self, text: str, expect: int = 1) -> dict:
         self.transcript.append(f"> {text}")
-        return self.post(self._message("text", {"body": text}), **kw)[-1] if kw.get(
-            "expect", 1) else {}
+        new = self.post(self._message("text", {"body": text}), expect=expect)
+        return new[-1] if new else {}
 
     def tap(self, title_start: str) -> dict:
         """Tap the button or list row of the last message whose title begins so."""
