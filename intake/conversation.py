@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from intake import choices
+from intake import choices, questions
 from intake import conversation_texts as t
-from intake import questions
 from intake.errors import message_for
 from intake.fields import Boolean, Date, Invalid, MultiChoice
 from intake.questions import Question
@@ -342,7 +341,8 @@ def _consent(state: State) -> Reply:
     found = questions.by_key(state["kind"])
     with i18n.use_locale(locale):
         lines = [str(found[key].label) for key in keys]
-    body = "\n\n".join([*lines, t.text(t.CONSENT_WARNING, locale)])
+    # The warning first: a lock screen shows the first words, and the consent names the service.
+    body = "\n\n".join([t.text(t.CONSENT_WARNING, locale), *lines])
     options = (Option("opt:yes", t.text(t.AGREE, locale)[:BUTTON_TITLE_MAX]),
                Option("opt:no", t.text(t.DISAGREE, locale)[:BUTTON_TITLE_MAX]))
     return Reply(body, options)

@@ -18,9 +18,9 @@ from yhteys.i18n import lazy_gettext
 CHOOSE_LANGUAGE = "🌐"  # before she chose, no language is hers: the list speaks for itself
 
 INTRO = lazy_gettext(
-    "Hello. We will ask you a few questions, one at a time, and then send your request to the "
-    "Red Cross advisors. At any time you can write %(back)s to go back, %(again)s to start "
-    "again, or %(stop)s to stop."
+    "Hello. We will ask you a few questions, one at a time, and then send your request to our "
+    "advisors. At any time you can write %(back)s to go back, %(again)s to start again, or "
+    "%(stop)s to stop."
 )
 KIND = lazy_gettext("What is your request about?")
 CHOOSE_ONE = lazy_gettext("Tap an answer or write its number.")
@@ -38,9 +38,9 @@ DISAGREE = lazy_gettext("I do not agree")
 SUMMARY = lazy_gettext("Please check your answers:")
 SUMMARY_ASK = lazy_gettext("Is this right? Tap Send, or write %(back)s to change an answer.")
 SEND = lazy_gettext("Send")
-DONE = lazy_gettext(
-    "Thank you. Your request has been sent. Your reference code is %(reference)s."
-)
+DONE = lazy_gettext("Thank you. Your request has been sent.")
+# Last in the message: a lock screen shows the first words, and the code names the request.
+REFERENCE = lazy_gettext("Your reference code: %(reference)s")
 NEXT = lazy_gettext(
     "An advisor will answer you here on WhatsApp. WhatsApp lets us write to you only within 24 "
     "hours of your last message; after that we send only a short notice that an answer is "
@@ -129,7 +129,8 @@ def consent_required(locale: str) -> str:
 
 
 def closing(locale: str, reference: str) -> str:
-    return text(DONE, locale, reference=reference) + "\n\n" + text(NEXT, locale)
+    return "\n\n".join((text(DONE, locale), text(NEXT, locale),
+                        text(REFERENCE, locale, reference=reference)))
 
 
 def not_saved(locale: str) -> str:

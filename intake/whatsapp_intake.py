@@ -22,7 +22,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from intake import conversation as engine
 from intake.forms import payload_from_form
@@ -33,7 +33,7 @@ from intake.validation import validate
 from notify.inbound import InboundMessage, say
 from yhteys import crypto, i18n
 from yhteys.clock import as_utc, now
-from yhteys.db import table_of
+from yhteys.db import pk, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def go_on(session: Session, message: InboundMessage, row: WhatsAppConversation) 
 
 
 def _make_case(session: Session, message: InboundMessage, state: engine.State) -> Case | None:
-    fields = engine.form_fields(state, message.number)
+    fields: list[tuple[str, str | UploadFile]] = list(engine.form_fields(state, message.number))
     payload = payload_from_form(state["kind"], FormData(fields))
     payload["kind"] = state["kind"]
     result = validate(payload)
@@ -132,7 +132,7 @@ def _make_case(session: Session, message: InboundMessage, state: engine.State) -
     closing = engine.t.closing(state["locale"], case.reference)
     lines = [*state["transcript"], ["service", closing]]
     if session.get(CaseTranscript, case.id) is None:
-        session.add(CaseTranscript(case_id=case.id, lines=lines))
+        session.add(CaseTranscript(case_id=pk(case), lines=lines))
     return case
 
 
