@@ -50,9 +50,6 @@ STOPPED = lazy_gettext(
     "You stopped. Nothing was saved. Write to us again whenever you want to start a new "
     "request."
 )
-NOT_SAVED = lazy_gettext(
-    "Sorry, we could not save your request just now. Please write %(again)s in a few minutes."
-)
 
 # The command words, in every language: a catalog gives each its own words (comma separated).
 COMMANDS = {
@@ -131,10 +128,6 @@ def consent_required(locale: str) -> str:
 def closing(locale: str, reference: str) -> str:
     return "\n\n".join((text(DONE, locale), text(NEXT, locale),
                         text(REFERENCE, locale, reference=reference)))
-
-
-def not_saved(locale: str) -> str:
-    return text(NOT_SAVED, locale, again=word("again", locale))
 
 
 def language_prompt() -> str:

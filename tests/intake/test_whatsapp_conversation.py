@@ -381,5 +381,6 @@ def test_hostile_text_in_every_answer_stays_inert_on_the_staff_case_page(
     assert case is not None
     login_fast(client, make_staff(teams=[team], roles=["advisor", "supervisor"]))
     page = client.get(f"/triage/cases/{case.reference}").text
-    assert "The WhatsApp conversation that made this request" in page
+    assert 'id="h-transcript"' in page  # the guided part, as she saw it
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.split('id="h-transcript"')[1]
     assert_inert(page)
