@@ -10,10 +10,11 @@ if TYPE_CHECKING:
 
 def includeme(config: Config) -> None:
     """What the public side adds to the product (see yhteys.registry)."""
-    from intake import demo, inbound, jobs, media, whatsapp_intake
+    from intake import commands, demo, inbound, jobs, media, whatsapp_intake
     from intake.reopen_routes import reopen_routes
     from intake.routes import api_routes, public_routes
 
+    config.add_commands(commands.register)
     config.add_routes(api_routes)
     config.add_routes(public_routes, under="/{locale:locale}")
     config.add_routes(reopen_routes, under="/{locale:locale}")  # the way back to a case

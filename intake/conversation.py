@@ -117,6 +117,16 @@ def question_of(state: State) -> Question:
 # --- The engine ----------------------------------------------------------------------------------
 
 
+def begin(said: str) -> tuple[State, list[Reply]]:
+    """A new conversation: her first message asks nothing yet, so whatever she wrote, the
+    answer is the list of languages."""
+    state = new_state()
+    state["transcript"].append(["client", said])
+    reply = ask(state)
+    state["transcript"].append(["service", render_text(reply)])
+    return state, [reply]
+
+
 def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
     """The next state and the messages to send for what the person sent."""
     state = copy.deepcopy(state) if state else new_state()
@@ -465,6 +475,7 @@ def _posted(name: str, value: Any) -> Iterable[tuple[str, str]]:
 def step_of_error(state: State, key: str) -> str:
     """The step that asks the field an error names (a rule of the whole request refused it)."""
     for name in steps(state):
-        if name.startswith("q:") and field_name(name[2:]) == key:
+        field = field_name(name[2:])
+        if name.startswith("q:") and (field == key or field.startswith(f"{key}.")):
             return name
     return "consent" if key.startswith("consents.") else "confirm"

@@ -98,13 +98,12 @@ def command_of(text: str, choice: str = "") -> str:
 
 def intro(locale: str) -> str:
     with i18n.use_locale(locale):
-        return str(INTRO) % {"back": words("back", locale)[0].upper(),
-                             "again": words("again", locale)[0].upper(),
-                             "stop": words("stop", locale)[0].upper()}
+        return str(INTRO) % {name: word(name, locale) for name in ("back", "again", "stop")}
 
 
 def word(name: str, locale: str) -> str:
-    return words(name, locale)[0].upper()
+    """A command word as a text shows it: in WhatsApp's bold, so it stands out as the word."""
+    return f"*{words(name, locale)[0].upper()}*"
 
 
 def text(message: object, locale: str, **values: object) -> str:

@@ -70,21 +70,16 @@ def running(session: Session, key: str) -> WhatsAppConversation | None:
 
 
 def start(session: Session, message: InboundMessage, key: str) -> bool:
-    """A new conversation: her first message asks nothing yet, so the answer is the language
-    list whatever she wrote."""
-    state = engine.new_state()
+    """A new conversation (one left unfinished is replaced: she wrote the word for "new")."""
+    state, replies = engine.begin(message.text.strip() or message.choice)
     state["key"] = new_idempotency_key()  # one case per conversation, however often it ends
-    said = message.text.strip() or message.choice
-    state["transcript"].append(["client", said])
-    reply = engine.ask(state)
-    state["transcript"].append(["service", engine.render_text(reply)])
     existing = session.get(WhatsAppConversation, key)
     if existing is not None:
         session.delete(existing)
         session.flush()
     session.add(WhatsAppConversation(number_key=key, state=_seal(state)))
     count(session, "started")
-    _send(session, message, [reply], "en")
+    _send(session, message, replies, "en")
     return True
 
 
