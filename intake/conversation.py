@@ -32,6 +32,8 @@ from yhteys import i18n
 
 SUBMIT = "submit"  # the person confirmed: the caller makes the case
 STOPPED = "stopped"
+# Answered yes, these get the form's emergency notice at once (as its confirmation page does).
+EMERGENCIES = frozenset({"details.health_emergency", "details.in_danger"})
 # Asked by the conversation itself: its language is hers, and WhatsApp is the way of contact.
 ASKED_BY_CONVERSATION = frozenset({"language", "contact_channel"})
 WHATSAPP_ANSWERS = "consents.whatsapp_answers"
@@ -117,10 +119,11 @@ def question_of(state: State) -> Question:
 # --- The engine ----------------------------------------------------------------------------------
 
 
-def begin(said: str) -> tuple[State, list[Reply]]:
+def begin(said: str, emergency_number: str = "112") -> tuple[State, list[Reply]]:
     """A new conversation: her first message asks nothing yet, so whatever she wrote, the
     answer is the list of languages."""
     state = new_state()
+    state["emergency"] = emergency_number
     state["transcript"].append(["client", said])
     reply = ask(state)
     state["transcript"].append(["service", render_text(reply)])
@@ -171,7 +174,12 @@ def _answer(state: State, incoming: Incoming, *, skipped: bool) -> list[Reply]:
             state["at"] = SUBMIT
             return []
         else:
-            _take_answer(state, question_of(state), incoming, skipped=skipped)
+            question = question_of(state)
+            _take_answer(state, question, incoming, skipped=skipped)
+            if question.key in EMERGENCIES and state["answers"].get(field_name(question.key)):
+                warning = t.emergency(state["locale"], state.get("emergency") or "112")
+                _advance(state)
+                return [ask(state, error=warning)]  # one message: two may arrive out of order
     except Invalid as exc:
         return [ask(state, error=_error_text(state, exc))]
     _advance(state)
@@ -303,7 +311,8 @@ def _date_parts(value: date | None) -> dict[str, str]:
 
 
 def ask(state: State, *, error: str = "") -> Reply:
-    """The message that asks the current step (after the error of a refused answer)."""
+    """The message that asks the current step (after the error of a refused answer, or a
+    warning)."""
     reply = _ask(state)
     if not error:
         return reply

@@ -33,6 +33,11 @@ CONSENT_WARNING = lazy_gettext(
     "Please note: WhatsApp belongs to the company Meta. Meta sees that you wrote to us, from "
     "which number and when."
 )
+# The form's own emergency notice (templates/intake/_emergency_notice.html), the same words.
+EMERGENCY = lazy_gettext(
+    "If you or someone else is in danger or needs urgent medical help, call %(number)s now."
+)
+EMERGENCY_FREE = lazy_gettext("The call is free. You can call even without a residence permit.")
 AGREE = lazy_gettext("I agree")
 DISAGREE = lazy_gettext("I do not agree")
 SUMMARY = lazy_gettext("Please check your answers:")
@@ -122,6 +127,10 @@ def consent_required(locale: str) -> str:
 
     with i18n.use_locale(locale):
         return message_for("consents.process", "consent_required", {})
+
+
+def emergency(locale: str, number: str) -> str:
+    return f"⚠️ {text(EMERGENCY, locale, number=number)} {text(EMERGENCY_FREE, locale)}"
 
 
 def closing(locale: str, reference: str) -> str:

@@ -71,7 +71,10 @@ def running(session: Session, key: str) -> WhatsAppConversation | None:
 
 def start(session: Session, message: InboundMessage, key: str) -> bool:
     """A new conversation (one left unfinished is replaced: she wrote the word for "new")."""
-    state, replies = engine.begin(message.text.strip() or message.choice)
+    from yhteys.organisation import organisation
+
+    state, replies = engine.begin(message.text.strip() or message.choice,
+                                  organisation().emergency_number)
     state["key"] = new_idempotency_key()  # one case per conversation, however often it ends
     existing = session.get(WhatsAppConversation, key)
     if existing is not None:

@@ -169,7 +169,8 @@ def social_in_somali(phone: Phone, *, message: str = "Waxaan u baahanahay guri")
     phone.say("Hodan")
     phone.say("maya")
     phone.say("maya")
-    phone.say("haa")  # in danger
+    danger = phone.say("haa")  # in danger: the form's emergency notice comes with the next
+    assert body_of(danger).startswith(conversation_texts.emergency("so", "112"))
     phone.say("maya")
     phone.say("1 3")  # housing, food
     phone.say("Helsinki")
