@@ -433,3 +433,38 @@ def test_anonymising_the_case_empties_its_transcript(client, hooks, cloud_api): 
         anonymise_case(db, case)
         db.commit()
         assert db.get(CaseTranscript, case.id).lines == []
+
+
+def test_with_a_proven_case_the_word_for_new_starts_another_request(client, hooks, cloud_api):  # noqa: F811
+    phone = Phone(client, cloud_api, HER)
+    social_in_somali(phone)
+    phone.tap(conversation_texts.text(conversation_texts.SEND, "so"), expect=2)
+    phone.say("mahadsanid", expect=0)  # goes to her case, no answer
+    first = _case(hooks, HER)
+    assert first is not None
+    new = conversation_texts.words("new", "so")[0]
+    assert body_of(phone.say(new.upper())).startswith("🌐")
+    for typed in ("7", "4", "Hodan", "2", "2", "2", "2", "Su'aal kale", "1", "2"):
+        phone.say(typed)
+    phone.tap(conversation_texts.text(conversation_texts.SEND, "so"), expect=2)
+    phone.say("tan cusub", expect=0)
+    with Session(engine_for(hooks.database_url)) as db:
+        cases = list(db.exec(select(Case).order_by(col(Case.id))))
+        assert [c.kind for c in cases] == ["social_services", "other"]
+        bodies = {c.id: [m.body for m in db.exec(select(CaseMessage).where(
+            CaseMessage.case_id == c.id))] for c in cases}
+    assert bodies == {cases[0].id: ["mahadsanid"], cases[1].id: ["tan cusub"]}
+
+
+def test_whatsapp_try_walks_the_same_conversation_in_a_terminal():
+    import io
+
+    from intake.commands import walk
+
+    typed = ["hi", "#7", "#3", "Hodan", "#2", "#2", "#1", "#2", "1 3", "Helsinki", "Apua",
+             "#1", "#2", "#1"]
+    out = io.StringIO()
+    assert walk(iter(typed), out) == 0
+    text = out.getvalue()
+    assert "Waxaan ku jiraa khatar" in text and "'housing', 'food'" in text
+    assert "consents: ['process']" in text
