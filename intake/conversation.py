@@ -45,6 +45,7 @@ ROW_DESCRIPTION_MAX = 72
 BODY_MAX = 1024  # an interactive message's body
 TEXT_MAX = 4096
 VALUE_SHOWN = 80  # an answer in the summary, at most
+TRANSCRIPT_MAX = 200  # lines kept: someone who writes on and on does not grow the state forever
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,8 @@ def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
         state["at"] = STOPPED
     elif command in {"again", "new"}:
         fresh = new_state()
-        fresh["transcript"] = state["transcript"]
-        state = fresh
+        # What the caller keeps in the state (the idempotency key, the emergency number) stays.
+        state = {**state, **{k: v for k, v in fresh.items() if k != "transcript"}}
         replies = [ask(state)]
     elif command == "back":
         order = steps(state)
@@ -153,6 +154,7 @@ def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
         replies = _answer(state, incoming, skipped=command == "skip")
     for reply in replies:
         state["transcript"].append(["service", render_text(reply)])
+    state["transcript"] = state["transcript"][-TRANSCRIPT_MAX:]
     return state, replies
 
 

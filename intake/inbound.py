@@ -130,6 +130,11 @@ def _choose(thread: WhatsAppThread, case: Case) -> None:
     thread.case_id, thread.chosen_at = case.id, now()
 
 
+def choose_case(session: Session, number: str, case: Case) -> None:
+    """Her messages from this number go to `case` now (a case her conversation just made)."""
+    _choose(_thread(session, number), case)
+
+
 def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> bool:
     """The messages that waited for the choice go to the chosen case. True when one of them
     said she needs help today: the chosen case rises, as if she had said it there."""

@@ -97,6 +97,7 @@ def go_on(session: Session, message: InboundMessage, row: WhatsAppConversation) 
         made = _make_case(session, message, state)
         if made is None:  # the whole request was refused: back to the question at fault
             replies = [engine.ask(state, error=state.pop("error"))]
+            state["transcript"].append(["service", engine.render_text(replies[0])])
         else:
             session.delete(row)
             count(session, "finished")
@@ -137,12 +138,12 @@ def _make_case(session: Session, message: InboundMessage, state: engine.State) -
 def _prove(session: Session, message: InboundMessage, case: Case) -> None:
     """She wrote every answer from this number: it is proven for the case, which her next
     messages reach (intake.inbound's thread)."""
-    from intake.inbound import _choose, _thread
+    from intake.inbound import choose_case
 
     if case.whatsapp_proven_at is None:
         case.whatsapp_proven_at = now()
         session.add(case)
-    _choose(_thread(session, message.number), case)
+    choose_case(session, message.number, case)
 
 
 def _send(session: Session, message: InboundMessage, replies: list[engine.Reply],

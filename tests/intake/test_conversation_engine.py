@@ -128,3 +128,14 @@ def test_back_goes_to_the_question_before_and_keeps_the_answers():
     assert state["at"] == "q:name" and state["answers"]["name"] == "Amal"
     label = t.text(questions.by_key("other")["name"].label, "en")
     assert again.text.startswith(label)
+
+
+def test_start_again_keeps_what_the_caller_put_in_the_state():
+    state, _ = begin("hi", emergency_number="112")
+    state["key"] = "k" * 32
+    for typed in ("3", "4", "Amal", "start again"):
+        state, _ = step(state, Incoming(text=typed))
+    assert (state["at"], state["locale"], state["answers"]) == ("language", "", {})
+    assert state["key"] == "k" * 32 and state["emergency"] == "112"
+    assert [line[1] for line in state["transcript"] if line[0] == "client"] == [
+        "hi", "3", "4", "Amal", "start again"]
