@@ -130,6 +130,11 @@ def _choose(thread: WhatsAppThread, case: Case) -> None:
     thread.case_id, thread.chosen_at = case.id, now()
 
 
+def choose_case(session: Session, number: str, case: Case) -> None:
+    """Her messages from this number go to `case` now (a case her conversation just made)."""
+    _choose(_thread(session, number), case)
+
+
 def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> bool:
     """The messages that waited for the choice go to the chosen case. True when one of them
     said she needs help today: the chosen case rises, as if she had said it there."""
@@ -211,6 +216,13 @@ def _not_linked(session: Session, message: InboundMessage) -> None:
         reply(session, message, "unknown", locale=_locale(None), **answer_context())
 
 
+def says_new(message: InboundMessage) -> bool:
+    """The whole message is the word for "new" in a language of the service."""
+    from intake.conversation_texts import command_of
+
+    return command_of(message.text, message.choice) == "new"
+
+
 def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
     """Find the case this message belongs to and add it there; True when it was added or held."""
     cases = open_cases_for_number(session, message.number)
@@ -220,7 +232,17 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
                              WRONG_CODES_PER_DAY * 4, 86400).allowed:
             return True  # far past any person's mistakes: codes from this number are ignored
         return _prove_with_code(session, message, cases, code, rest)
+    conversations = get_settings().whatsapp_conversations
+    if conversations:
+        from intake import whatsapp_intake
+
+        under_way = whatsapp_intake.running(session, number_key(message.number))
+        if under_way is not None:
+            return whatsapp_intake.go_on(session, message, under_way)
     proven = [c for c in cases if c.whatsapp_proven_at is not None]
+    if conversations and (not proven or says_new(message)):
+        # Asked for a request in a conversation: the same whether or not a case names her number.
+        return whatsapp_intake.start(session, message, number_key(message.number))
     if not proven:
         _not_linked(session, message)
         return False

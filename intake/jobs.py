@@ -23,6 +23,14 @@ def forget_held() -> int:
         return forget_held(session)
 
 
+def forget_conversations() -> int:
+    """WhatsApp conversations left unfinished too long: only their count stays."""
+    from intake.whatsapp_intake import forget_left
+
+    with session_scope() as session:
+        return forget_left(session)
+
+
 def fetch_whatsapp_media() -> int:
     """Files clients sent on WhatsApp: fetched, checked and stored on their case."""
     from intake.media import fetch_due

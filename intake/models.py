@@ -284,3 +284,35 @@ class PinBackoff(SQLModel, table=True):
     failures: int = 0
     next_try_at: datetime = Field(default_factory=now, sa_type=_tz())
     updated_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)
+
+
+class WhatsAppConversation(SQLModel, table=True):
+    """A request being asked for on WhatsApp (intake.conversation): only what is needed to go
+    on, sealed (yhteys.crypto), keyed by a keyed hash of the number. Gone when the case is made,
+    when she stops, or when it was left (WHATSAPP_CONVERSATION_HOURS): then only a count stays."""
+
+    __tablename__ = "whatsapp_conversation"
+
+    number_key: str = Field(primary_key=True, max_length=64)
+    state: str = Field(sa_column=Column(Text, nullable=False))  # sealed JSON
+    started_at: datetime = Field(default_factory=now, sa_type=_tz())
+    updated_at: datetime = Field(default_factory=now, sa_type=_tz(), index=True)
+
+
+class ConversationCount(SQLModel, table=True):
+    """How many WhatsApp conversations ended which way: all that is kept of the unfinished."""
+
+    __tablename__ = "whatsapp_conversation_count"
+
+    outcome: str = Field(primary_key=True, max_length=16)  # started | finished | stopped | expired
+    count: int = 0
+
+
+class CaseTranscript(SQLModel, table=True):
+    """The guided conversation that made a case, as the person saw it, for the advisor."""
+
+    __tablename__ = "case_transcript"
+
+    case_id: int = Field(primary_key=True, foreign_key="case.id", ondelete="CASCADE")
+    channel: str = Field(default="whatsapp", max_length=16)
+    lines: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -416,6 +416,7 @@ FAMILY_REUNIFICATION = (
                 "details.members.*.relationship", lazy_gettext("Relationship to you"),
                 Choice(choices.MEMBER_RELATIONSHIPS, required=True), "select", kinds=FR,
                 css="col", privacy=STATISTICAL,
+                whatsapp=True,  # a request needs one family member: WhatsApp asks for the first
             ),
             Question(
                 "details.members.*.birth_date", lazy_gettext("Date of birth"), Date(), "date",

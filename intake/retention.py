@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from intake import attachments
-from intake.models import Attachment, Case, CaseMessage
+from intake.models import Attachment, Case, CaseMessage, CaseTranscript
 from intake.reopen import forget_case
 from yhteys.clock import now
 
@@ -46,6 +46,9 @@ def anonymise_case(session: Session, case: Case) -> None:
     session.add(case)
     session.execute(
         update(CaseMessage).where(col(CaseMessage.case_id) == case.id).values(body="")
+    )
+    session.execute(
+        update(CaseTranscript).where(col(CaseTranscript.case_id) == case.id).values(lines=[])
     )
     forget_case(session, case)  # her PIN, single-use links and fresh keys
     files = session.exec(select(Attachment).where(Attachment.case_id == case.id)).all()

@@ -135,6 +135,24 @@ def submit(
     raise RuntimeError("could not store the case after several attempts")
 
 
+def submit_in(
+    session: Session, submission: Submission, *, idempotency_key: str, ui_locale: str,
+    source: str,
+) -> Outcome:
+    """`submit` in the caller's transaction (a WhatsApp conversation ends inside the webhook's):
+    the same case, consents, routing and acknowledgement. Raises IdempotencyConflict."""
+    fingerprint = submission.fingerprint()
+    locale = submission.notification_locale(ui_locale)
+    replay = _replay(session, idempotency_key, fingerprint, locale)
+    if replay is not None:
+        return replay
+    case = _create(session, submission, key=idempotency_key, fingerprint=fingerprint,
+                   ui_locale=ui_locale, locale=locale, source=source, files=())
+    log.info("case %s created (%s, %s)", case.id, case.kind, source)
+    metrics.SUBMISSIONS.labels(case.kind, source).inc()
+    return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
+
+
 def _create(
     session: Session,
     submission: Submission,

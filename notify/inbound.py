@@ -134,3 +134,15 @@ def reply(
         locale=locale, subject_key=f"reply:{message.id or message.received_at.isoformat()}",
         context=context,
     )
+
+
+def say(session: Session, message: InboundMessage, number: int, *, locale: str, text: str,
+        options: str = "") -> Notification | None:
+    """One step of a conversation answering `message` (its `number`th answer): the text and the
+    choices offered travel sealed, as they may repeat what she wrote."""
+    sealed = {"text": text, **({"options": options} if options else {})}
+    return queue_notification(
+        session, event="whatsapp_reply", channel="whatsapp", recipient=message.number,
+        locale=locale, subject_key=f"say:{number}:{message.id or message.received_at.isoformat()}",
+        context={"reply": "conversation"}, sealed=sealed,
+    )

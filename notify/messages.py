@@ -62,6 +62,8 @@ def _long_short(event: str, locale: str, values: dict[str, str], short: str) -> 
 
     if event == "advisor_replied" and values.get("reply_text"):
         return whatsapp_texts.advisor_text(locale, values)
+    if event == "whatsapp_reply" and values.get("reply") == "conversation":
+        return whatsapp_texts.conversation_text(values)
     if event == "whatsapp_reply" and values.get("reply") == "unknown":
         return whatsapp_texts.unknown_number_text(values)
     return short

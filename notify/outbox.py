@@ -63,12 +63,21 @@ class NotificationError(ValueError):
 
 
 REPLY_KINDS = frozenset({"linked", "code_unknown", "not_linked", "choose", "chosen", "unknown",
-                         "urgent"})
+                         "urgent", "conversation"})
+# A step of the conversation that asks for a request (intake.conversation): its text and the
+# choices offered may repeat her answers, so they travel sealed only.
+CONVERSATION_KEYS = frozenset({"text", "options"})
 
 
-def _check_reply(context: dict[str, str]) -> None:
-    """A reply carries a fixed kind of text and references, nothing the person wrote."""
-    if extra := set(context) - REPLY_KEYS:
+def _check_reply(context: dict[str, str], sealed_keys: frozenset[str] = frozenset()) -> None:
+    """A reply carries a fixed kind of text and references, nothing the person wrote; a step
+    of the conversation carries its text sealed."""
+    allowed = REPLY_KEYS
+    if context.get("reply") == "conversation":
+        if not sealed_keys >= CONVERSATION_KEYS & set(context) or "text" not in sealed_keys:
+            raise NotificationError("a conversation's text may only travel sealed")
+        allowed = REPLY_KEYS | CONVERSATION_KEYS
+    if extra := set(context) - allowed:
         raise NotificationError(f"a reply may carry only {sorted(REPLY_KEYS)}, not {sorted(extra)}")
     if context.get("reply") not in REPLY_KINDS:
         raise NotificationError("unknown reply kind")
@@ -91,7 +100,7 @@ def _check_digest(context: dict[str, str]) -> None:
 
 def _check_context(event: str, context: dict[str, str], sealed_keys: frozenset[str]) -> None:
     if event in REPLY_EVENTS:
-        _check_reply(context)
+        _check_reply(context, sealed_keys)
         return
     if event in DIGEST_EVENTS:
         _check_digest(context)

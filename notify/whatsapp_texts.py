@@ -61,3 +61,8 @@ def unknown_number_text(context: dict[str, str]) -> str:
             text = render_string("notify/whatsapp_reply/unknown.txt", values)
         blocks.append("\n".join(line.strip() for line in text.strip().splitlines()))
     return "\n\n".join(blocks)[:MAX_TEXT]
+
+
+def conversation_text(context: dict[str, str]) -> str:
+    """A step of the conversation that asks for a request: written by intake, sent as it is."""
+    return context.get("text", "")[:MAX_TEXT]

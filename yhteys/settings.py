@@ -123,6 +123,15 @@ class Settings:
         "the service's WhatsApp number as people should see it (`+358 40 123 4567`); shown with "
         "the code that connects a request to WhatsApp",
     )
+    whatsapp_conversations: bool = setting(
+        True, "WHATSAPP_CONVERSATIONS",
+        "a message from a number with no request of its own starts a short guided conversation "
+        "that makes one; off: it gets the answer that points to the form",
+    )
+    whatsapp_conversation_hours: int = setting(
+        24, "WHATSAPP_CONVERSATION_HOURS",
+        "an unfinished WhatsApp conversation is forgotten after this many hours without a message",
+    )
     whatsapp_template: str = setting(
         "yhteys_update", "WHATSAPP_TEMPLATE",
         "approved template used outside the 24-hour window",

@@ -7,6 +7,7 @@ webhooks, and when the API still answers 131047 (window closed) we send the temp
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -101,6 +102,8 @@ def text_body(outgoing: Outgoing) -> dict[str, Any]:
 def reply_body(outgoing: Outgoing) -> dict[str, Any]:
     """A text, or with references to choose from, an interactive list (a button each for up to
     three): the person taps one instead of typing a code."""
+    if outgoing.context.get("options"):
+        return options_body(outgoing)
     choices = [c for c in outgoing.context.get("choices", "").split(",") if c]
     if not choices:
         return text_body(outgoing)
@@ -120,6 +123,32 @@ def reply_body(outgoing: Outgoing) -> dict[str, Any]:
         "to": _digits(outgoing.recipient),
         "type": "interactive",
         "interactive": {"type": kind, "body": {"text": outgoing.message.short}, "action": action},
+    }
+
+
+def options_body(outgoing: Outgoing) -> dict[str, Any]:
+    """A step of the conversation: its buttons (three at most) or its list (ten rows at most),
+    as intake.conversation made them."""
+    offered = json.loads(outgoing.context["options"])
+    rows = [{"id": str(i)[:200], "title": str(title)[:24],
+             **({"description": str(d)[:72]} if d else {})}
+            for i, title, d in offered["rows"][:10]]
+    if offered.get("button"):
+        label = str(offered["button"])[:20]
+        action: dict[str, Any] = {"button": label, "sections": [{"title": label[:24],
+                                                                  "rows": rows}]}
+        kind = "list"
+    else:
+        action = {"buttons": [{"type": "reply", "reply": {"id": r["id"], "title": r["title"][:20]}}
+                              for r in rows[:3]]}
+        kind = "button"
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": _digits(outgoing.recipient),
+        "type": "interactive",
+        "interactive": {"type": kind, "body": {"text": outgoing.message.short[:1024]},
+                        "action": action},
     }
 
 

@@ -31,9 +31,10 @@ HER = "+358501234567"
 RELATIVE = "+358409999999"
 
 
-@pytest.fixture
+@pytest.fixture  # a number without a case gets the answer that points to the form (no
+# conversation: tests/intake/test_whatsapp_conversation.py has those)
 def hooks(use_settings):  # noqa: ANN001, ANN201
-    return use_settings(whatsapp_app_secret=SECRET)
+    return use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False)
 
 
 def _case(number: str, key: str, **changes: object) -> service.Outcome:
@@ -130,7 +131,8 @@ def test_a_code_sent_from_another_number_proves_nothing(client, hooks):
 
 def _next_day(use_settings) -> None:  # noqa: ANN001
     # Sending a code chooses that case for a day; after that she is asked again.
-    use_settings(whatsapp_app_secret=SECRET, frozen_now=now() + timedelta(hours=25))
+    use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False,
+                 frozen_now=now() + timedelta(hours=25))
 
 
 def test_with_several_proven_cases_she_chooses_and_learns_nothing_of_others(
@@ -208,7 +210,8 @@ def test_a_held_message_nobody_chose_for_is_dropped_after_an_hour(
     _next_day(use_settings)
     _webhook(client, HER, "waiting for a choice", "wamid.22")
     assert forget_held(session) == 0
-    use_settings(whatsapp_app_secret=SECRET, frozen_now=now() + timedelta(minutes=61))
+    use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False,
+                 frozen_now=now() + timedelta(minutes=61))
     assert forget_held(session) == 1
     session.commit()
     assert all(t.held == "" for t in session.exec(select(WhatsAppThread)))
@@ -235,7 +238,8 @@ def test_idle_threads_are_forgotten(client, hooks, session, use_settings):
 
     _webhook(client, RELATIVE, "hello", "wamid.t1")  # not linked: a thread with a reply time
     assert len(session.exec(select(WhatsAppThread)).all()) == 1
-    use_settings(whatsapp_app_secret=SECRET, frozen_now=now() + timedelta(days=31))
+    use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False,
+                 frozen_now=now() + timedelta(days=31))
     forget_held(session)
     session.commit()
     assert session.exec(select(WhatsAppThread)).all() == []

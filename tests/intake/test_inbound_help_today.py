@@ -27,10 +27,12 @@ from yhteys.clock import now
 from yhteys.db import engine_for
 
 
-@pytest.fixture
+@pytest.fixture  # a number without a case gets the answer that points to the form (no
+# conversation: tests/intake/test_whatsapp_conversation.py has those)
 def hooks(use_settings):  # noqa: ANN001, ANN201
     # A staff address: the raised case is said to someone even with no team set up.
-    return use_settings(whatsapp_app_secret=SECRET, staff_mail_to="staff@example.org")
+    return use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False,
+                        staff_mail_to="staff@example.org")
 
 
 def _case_row(settings, reference: str) -> Case:  # noqa: ANN001
@@ -120,7 +122,8 @@ def test_said_before_choosing_a_case_it_raises_the_case_she_then_chooses(
     _webhook(client, HER, _code(first), "wamid.c1")
     _webhook(client, HER, _code(second), "wamid.c2")
     # The next day: the choice a code made has lapsed, so she is asked which case.
-    use_settings(whatsapp_app_secret=SECRET, staff_mail_to="staff@example.org",
+    use_settings(whatsapp_app_secret=SECRET, whatsapp_conversations=False,
+                 staff_mail_to="staff@example.org",
                  frozen_now=now() + timedelta(hours=25))
     _webhook(client, HER, "I need help today", "wamid.c3")
     assert _replies(hooks, HER)[-1]["reply"] == "choose"

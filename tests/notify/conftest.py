@@ -236,6 +236,8 @@ class GraphApi(ScriptedApi):
             params = template.get("components", [{}])[0].get("parameters", [])
             if not params or any(p.get("type") != "text" for p in params):
                 return "template parameters must be text"
+        elif kind == "interactive":
+            return _interactive_problem(body.get("interactive") or {})
         else:
             return f"unsupported type {kind}"
         return ""
@@ -246,6 +248,33 @@ class GraphApi(ScriptedApi):
             "contacts": [{"input": body["to"], "wa_id": body["to"]}],
             "messages": [{"id": f"wamid.TEST{n:04d}"}],
         }
+
+
+def _interactive_problem(part: dict) -> str:
+    """The Cloud API's limits on reply buttons and lists."""
+    text = (part.get("body") or {}).get("text", "")
+    if not isinstance(text, str) or not text or len(text) > 1024:
+        return "interactive body text must be 1-1024 characters"
+    action = part.get("action") or {}
+    if part.get("type") == "button":
+        buttons = [b.get("reply", {}) for b in action.get("buttons", [])]
+        titles = [b.get("title", "") for b in buttons]
+        if not 1 <= len(buttons) <= 3 or any(not t or len(t) > 20 for t in titles):
+            return "1-3 buttons, titles 1-20 characters"
+        if len(set(titles)) < len(titles) or len({b.get("id") for b in buttons}) < len(buttons):
+            return "button titles and ids must be unique"
+        return ""
+    if part.get("type") == "list":
+        rows = [r for s in action.get("sections", []) for r in s.get("rows", [])]
+        if not action.get("button") or len(action["button"]) > 20:
+            return "list button label 1-20 characters"
+        if not 1 <= len(rows) <= 10 or len({r.get("id") for r in rows}) < len(rows):
+            return "1-10 rows with unique ids"
+        if any(not r.get("title") or len(r["title"]) > 24 or len(r.get("description", "")) > 72
+               for r in rows):
+            return "row title 1-24, description at most 72 characters"
+        return ""
+    return "unsupported interactive type"
 
 
 class SmsApi(ScriptedApi):

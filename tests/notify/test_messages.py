@@ -77,14 +77,18 @@ def test_html_escapes_what_it_shows(settings):
     assert "a=1&amp;b=&#34;2&#34;" in html
 
 
+# A step of the request conversation carries its own text, written by intake (sealed).
+FIXED_REPLY_KINDS = REPLY_KINDS - {"conversation"}
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("locale", list(i18n.LANGUAGES))
-@pytest.mark.parametrize("kind", sorted(REPLY_KINDS))
+@pytest.mark.parametrize("kind", sorted(FIXED_REPLY_KINDS))
 def test_every_whatsapp_reply_has_its_own_translated_text(kind, locale, settings):
     context = {"reply": kind, "reference": "K7M-4QX-P9T"}
     short = render("whatsapp_reply", locale, context).short
     others = {render("whatsapp_reply", locale, {**context, "reply": k}).short
-              for k in REPLY_KINDS - {kind}}
+              for k in FIXED_REPLY_KINDS - {kind}}
     assert short and short not in others
     assert_neutral(short, "a WhatsApp reply")  # a lock screen shows it whole
     if kind == "unknown":  # to a number we know nothing of: in every language at once

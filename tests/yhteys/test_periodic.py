@@ -74,7 +74,8 @@ def _aged(path: Path, days: float) -> None:
 def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
     jobs = {job.name: job for job in periodic.default_jobs()}
     assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets",
-                         "whatsapp-held", "whatsapp-media", "open-links"}
+                         "whatsapp-held", "whatsapp-media", "open-links",
+                         "whatsapp-conversations"}
     assert all(job.every >= 60 for job in jobs.values())  # never a busy loop at boot
 
     boss = _advice_team_with_a_supervisor()
@@ -158,6 +159,20 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
         states = [(m.kind, m.state) for m in db.exec(select(WhatsAppMedia)
                                                      .order_by(WhatsAppMedia.id))]
     assert states == [("voice", "failed"), ("image", "pending")]
+
+    # A WhatsApp conversation left longer than WHATSAPP_CONVERSATION_HOURS goes; a fresh one
+    # stays.
+    from intake.models import WhatsAppConversation
+
+    with Session(get_engine()) as db:
+        db.add_all([WhatsAppConversation(number_key="l" * 64, state="x",
+                                         updated_at=now() - timedelta(hours=25)),
+                    WhatsAppConversation(number_key="f" * 64, state="y",
+                                         updated_at=now() - timedelta(hours=1))])
+        db.commit()
+    assert jobs["whatsapp-conversations"].run() == 1
+    with Session(get_engine()) as db:
+        assert [c.number_key[0] for c in db.exec(select(WhatsAppConversation))] == ["f"]
 
     from intake.models import OpenLink, PinBackoff
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from intake.choices import DAYS
-from intake.models import Attachment, Case, CaseMessage
+from intake.models import Attachment, Case, CaseMessage, CaseTranscript
 from notify.outbox import notifications_for
 from triage.accounts.models import StaffUser, Team
 from triage.casework import (
@@ -100,6 +100,14 @@ def conversation(session: Session, case: Case, names: Mapping[int | None, str]) 
     return lines
 
 
+def transcript(session: Session, case: Case) -> list[tuple[str, str]]:
+    """The guided WhatsApp conversation that made the case: (who, text), as she saw it."""
+    row = session.get(CaseTranscript, case.id)
+    if row is None:
+        return []
+    return [(str(who), str(text)) for who, text in row.lines if isinstance(text, str)]
+
+
 def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict[str, Any]:
     events = history.for_case(session, pk(case))
     notes = list(session.scalars(
@@ -122,6 +130,7 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
         "answers": answers.details(case.kind, case.details),
         "windows": [window_text(w) for w in case.contact_windows or [] if isinstance(w, dict)],
         "conversation": conversation(session, case, names),
+        "transcript": transcript(session, case),
         "notes": [(n, names.get(n.author_id, "")) for n in notes],
         "history": [(e, describe.event_text(e.action, e.data, names)) for e in events],
         "duplicates": duplicates.for_case(session, pk(case)),
