@@ -17,6 +17,7 @@ at every step.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ BODY_MAX = 1024  # an interactive message's body
 TEXT_MAX = 4096
 VALUE_SHOWN = 80  # an answer in the summary, at most
 TRANSCRIPT_MAX = 200  # lines kept: someone who writes on and on does not grow the state forever
+# A longer choice (Finland's 308 municipalities) is typed, not read from a numbered list: the
+# message offers only its first option (its way out, "I'd rather not say") and, after a name
+# it could not place, the closest names as buttons.
+LONG_CHOICE = 30
+SUGGESTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ State = dict[str, Any]
 
 def new_state() -> State:
     return {"at": "language", "locale": "", "kind": "", "answers": {}, "page": 0,
-            "transcript": []}
+            "suggest": [], "transcript": []}
 
 
 def asked(kind: str) -> list[Question]:
@@ -148,7 +154,7 @@ def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
     elif command == "back":
         order = steps(state)
         here = order.index(state["at"]) if state["at"] in order else 0
-        state["at"], state["page"] = order[max(0, here - 1)], 0
+        state["at"], state["page"], state["suggest"] = order[max(0, here - 1)], 0, []
         replies = [ask(state)]
     else:
         replies = _answer(state, incoming, skipped=command == "skip")
@@ -191,7 +197,7 @@ def _answer(state: State, incoming: Incoming, *, skipped: bool) -> list[Reply]:
 def _advance(state: State) -> None:
     order = steps(state)
     here = order.index(state["at"]) if state["at"] in order else -1
-    state["at"], state["page"] = order[min(here + 1, len(order) - 1)], 0
+    state["at"], state["page"], state["suggest"] = order[min(here + 1, len(order) - 1)], 0, []
 
 
 def _error_text(state: State, exc: Invalid) -> str:
@@ -250,6 +256,46 @@ def _pick_many(options: Labels, incoming: Incoming) -> list[str]:
     return [_pick(options, incoming)]
 
 
+def _long_labels(question: Question, locale: str) -> dict[str, str]:
+    with i18n.use_locale(locale):
+        return {code: str(label) for code, label in question.choices.items()}
+
+
+def _offered(state: State, question: Question) -> dict[str, str]:
+    """What a long choice's message offers: its first option, then the suggested names."""
+    labels = _long_labels(question, state["locale"] or "en")
+    first = next(iter(labels))
+    codes = [first, *(c for c in state.get("suggest", []) if c in labels and c != first)]
+    return {code: labels[code] for code in codes}
+
+
+def _pick_long(state: State, question: Question, incoming: Incoming) -> str:
+    """A tapped option, or the name she typed as the question's parser reads it (a Finnish or
+    Swedish name, any case); a name it cannot place is refused with the closest ones offered."""
+    offered = _offered(state, question)
+    try:
+        return str(question.parser.parse(_pick(offered, incoming)))
+    except Invalid:
+        pass
+    typed = incoming.text.strip()
+    try:
+        code = str(question.parser.parse(typed))
+    except Invalid:
+        state["suggest"] = _closest(question, typed, state["locale"] or "en")
+        raise
+    state["suggest"] = []
+    return code
+
+
+def _closest(question: Question, typed: str, locale: str) -> list[str]:
+    names: dict[str, str] = {}
+    for language in dict.fromkeys((locale, "fi", "sv")):
+        for code, label in _long_labels(question, language).items():
+            names.setdefault(t.fold(label), code)
+    found = difflib.get_close_matches(t.fold(typed), list(names), n=SUGGESTIONS * 2, cutoff=0.6)
+    return list(dict.fromkeys(names[name] for name in found))[:SUGGESTIONS]
+
+
 def _kind_options() -> dict[str, Any]:
     return dict(choices.KINDS)
 
@@ -289,6 +335,8 @@ def _take_answer(state: State, question: Question, incoming: Incoming, *, skippe
     elif isinstance(question.parser, MultiChoice):
         picked = [] if skipped else _pick_many(question.choices, incoming)
         answers[name] = question.parser.parse(picked)
+    elif question.choices and len(question.choices) > LONG_CHOICE:
+        answers[name] = "" if skipped else _pick_long(state, question, incoming)
     elif question.choices:
         code = "" if skipped else _pick(question.choices, incoming)
         answers[name] = question.parser.parse(code)
@@ -348,6 +396,9 @@ def _question(state: State, question: Question) -> Reply:
     if isinstance(question.parser, Boolean):
         labels = {f"opt:{c}": t.text(label, locale) for c, label in _yes_no().items()}
         return _choice(head, labels, state)
+    if question.choices and len(question.choices) > LONG_CHOICE:
+        labels = {f"opt:{c}": title for c, title in _offered(state, question).items()}
+        return _choice(f"{head}\n\n{t.text(t.TYPE_ANSWER, locale)}{skip}", labels, state)
     if question.choices:
         labels = {f"opt:{c}": t.text(label, locale) for c, label in question.choices.items()}
         many = isinstance(question.parser, MultiChoice)

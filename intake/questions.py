@@ -411,12 +411,13 @@ FAMILY_REUNIFICATION = (
                 "details.members.*.name", lazy_gettext("Name"), Text(NAME_MAX, required=True),
                 "text", kinds=FR, doc="The family member's name.", autocomplete="off",
                 css="col", privacy=SENSITIVE,
+                whatsapp=True,  # a row needs its name: WhatsApp asks it for the first member
             ),
             Question(
                 "details.members.*.relationship", lazy_gettext("Relationship to you"),
                 Choice(choices.MEMBER_RELATIONSHIPS, required=True), "select", kinds=FR,
                 css="col", privacy=STATISTICAL,
-                whatsapp=True,  # a request needs one family member: WhatsApp asks for the first
+                whatsapp=True,  # a request needs one family member: WhatsApp asks about the first
             ),
             Question(
                 "details.members.*.birth_date", lazy_gettext("Date of birth"), Date(), "date",

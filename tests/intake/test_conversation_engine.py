@@ -139,3 +139,39 @@ def test_start_again_keeps_what_the_caller_put_in_the_state():
     assert state["key"] == "k" * 32 and state["emergency"] == "112"
     assert [line[1] for line in state["transcript"] if line[0] == "client"] == [
         "hi", "3", "4", "Amal", "start again"]
+
+
+def _at_the_municipality(locale: str) -> tuple[dict, Reply]:
+    state, _ = begin("hi")
+    state, _ = step(state, Incoming(choice=f"lang:{locale}"))
+    state, replies = step(state, Incoming(choice="opt:social_services"))
+    for _ in range(20):
+        if state["at"] == "q:details.municipality":
+            return state, replies[-1]
+        last = replies[-1]
+        incoming = Incoming(choice=last.options[-1].id) if last.options else Incoming(text="Hodan")
+        state, replies = step(state, incoming)
+    raise AssertionError("the municipality was never asked")
+
+
+def test_a_municipality_is_typed_and_a_near_miss_offers_the_closest_names():
+    state, asking = _at_the_municipality("so")
+    # Not 308 numbered names: the way out as a button, and her typing for the rest.
+    assert [o.id for o in asking.options] == ["opt:not_said"]
+    assert "Helsinki" not in asking.text and len(asking.text) < 600
+    for typed, code in [("helsinki", "091"), ("Helsingfors", "091"), ("ÅBO", "853")]:
+        after, _ = step(state, Incoming(text=typed))
+        assert after["answers"]["details.municipality"] == code, typed
+    missed, (error,) = step(state, Incoming(text="Helsingi"))
+    assert missed["at"] == "q:details.municipality"  # asked again, with the form's error first
+    with i18n.use_locale("so"):
+        from intake.errors import message_for
+
+        assert error.text.startswith(message_for("details.municipality", "invalid_choice", {}))
+    assert [o.id for o in error.options][:2] == ["opt:not_said", "opt:091"]
+    fits_the_cloud_api(error)
+    tapped, _ = step(missed, Incoming(choice="opt:091"))
+    assert tapped["answers"]["details.municipality"] == "091"
+    assert tapped["suggest"] == []
+    declined, _ = step(state, Incoming(choice="opt:not_said"))
+    assert declined["answers"]["details.municipality"] == "not_said"
