@@ -132,6 +132,13 @@ def staff_pages(client, case_refs: dict[str, str], form: dict[str, str]) -> list
         "csrf_token": token, "version": version})
     pages.append(("case page after a refused claim", refused.text))
     pages.append(("filtered board", client.get("/triage/board?overdue=1&priority=urgent").text))
+    search = client.get("/triage/search").text
+    pages.append(("search", search))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', search).group(1)
+    for typed in ("Amina", "040 123 4567", "x"):  # found, not found, too short
+        found = client.post("/triage/search", data={"csrf_token": token, "q": typed})
+        pages.append((f"search for {typed!r}", found.text))
+    pages.append(("calls today", client.get("/triage/calls-today").text))
     return pages
 
 

@@ -32,3 +32,9 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def machine_time(value: datetime) -> str:
+    """A moment for a `<time datetime>` attribute: UTC to the second ("2026-12-06T14:05:09Z");
+    HTML allows at most three digits of a second, and a stored moment has six."""
+    return as_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")

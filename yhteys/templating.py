@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
 from yhteys import i18n
+from yhteys.clock import machine_time
 from yhteys.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -163,6 +164,7 @@ def environment() -> Environment:
         date=_format_date,
         time=_format_time,
         bidi=_bidi,
+        machine_time=machine_time,
     )
     return env
 

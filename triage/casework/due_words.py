@@ -13,7 +13,7 @@ from datetime import datetime
 from babel.dates import format_datetime, format_timedelta
 
 from yhteys import i18n
-from yhteys.clock import HELSINKI, as_utc
+from yhteys.clock import HELSINKI, as_utc, machine_time
 from yhteys.i18n import gettext as _
 
 
@@ -36,9 +36,7 @@ def exact(moment: datetime) -> str:
                            locale=i18n.format_locale())
 
 
-def iso(moment: datetime) -> str:
-    """The moment for a `datetime` attribute: UTC, to the second."""
-    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+iso = machine_time  # the moment for a `datetime` attribute
 
 
 def due(moment: datetime | None, at: datetime) -> Due | None:
