@@ -1,6 +1,7 @@
 """Dashboard latency at 100,000 and 1,000,000 cases on PostgreSQL.
 
     .venv/bin/python bench/dashboard.py [--sizes 100000,1000000] [--requests 60] [--keep]
+                                        [--reuse DATABASE]
 
 Seeds each size as bench/board.py does (a database of its own, migrated with Alembic, staff
 made through the accounts functions, cases in SQL with generate_series: a fifth of them in the
@@ -58,7 +59,7 @@ def seed_extra(url: str) -> None:
     engine.dispose()
 
 
-def run_size(n: int, requests: int, keep: bool) -> None:
+def run_size(n: int, requests: int, keep: bool, reuse: str = "") -> None:
     from sqlmodel import Session
     from starlette.testclient import TestClient
 
@@ -69,8 +70,8 @@ def run_size(n: int, requests: int, keep: bool) -> None:
     from yhteys.migrate import upgrade
     from yhteys.settings import Settings, set_settings
 
-    name = f"yhteys_dashboard_bench_{n}_{os.getpid()}"
-    url = board.create_database(name)
+    name = reuse or f"yhteys_dashboard_bench_{n}_{os.getpid()}"
+    url = board.PG_ADMIN.rsplit("/", 1)[0] + f"/{name}" if reuse else board.create_database(name)
     try:
         var_dir = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
         settings = replace(Settings(), env="bench", database_url=url, secret_key=board.SECRET,
@@ -79,10 +80,13 @@ def run_size(n: int, requests: int, keep: bool) -> None:
         set_settings(settings)
         print(f"\n== {n:,} cases ==")
         upgrade(url)
-        staff = board.make_staff(url)
-        seconds = board.seed_cases(url, n, staff)
-        seed_extra(url)
-        print(f"  seeded in {seconds:.1f} s")
+        if reuse:
+            staff = board.existing_staff(url)
+        else:
+            staff = board.make_staff(url)
+            seconds = board.seed_cases(url, n, staff)
+            seed_extra(url)
+            print(f"  seeded in {seconds:.1f} s")
         engine = engine_for(url)
         with engine.connect() as conn:
             recent = conn.execute(text(
@@ -111,7 +115,7 @@ def run_size(n: int, requests: int, keep: bool) -> None:
         board.explain_request(engine, client, "/triage/dashboard", "dashboard", top=3)
     finally:
         set_settings(None)
-        if keep:
+        if keep or reuse:
             print(f"kept database {name}")
         else:
             board.drop_database(name)
@@ -122,10 +126,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", default="", metavar="DATABASE",
+                        help="measure a database kept by --keep (one size) instead of seeding")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     for size in (int(s) for s in args.sizes.split(",")):
-        run_size(size, args.requests, args.keep)
+        run_size(size, args.requests, args.keep, args.reuse)
     return 0
 
 

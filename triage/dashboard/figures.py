@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select, text
 from sqlmodel import Session, col
 
 from intake import municipalities
@@ -390,8 +390,11 @@ def _arrivals(session: Session, filters: Filters) -> tuple[
     weeks and hours of the week (Helsinki's offset is whole hours: an hour maps to one local
     hour), and summed by state and by outcome."""
     created = col(Case.created_at)
-    hour = (func.date_trunc("hour", created) if is_postgres(session)
-            else func.strftime("%Y-%m-%d %H:00:00", created))
+    # date_bin cuts whole UTC hours by arithmetic, where date_trunc converts every row to the
+    # session's time zone and back (a third of the statement's time at a million cases).
+    hour = (func.date_bin(literal_column("interval '1 hour'"), created,
+                          literal_column("timestamptz '2000-01-01 00:00+00'"))
+            if is_postgres(session) else func.strftime("%Y-%m-%d %H:00:00", created))
     state, outcome = col(Case.state), col(Case.outcome)
     rows = session.execute(select(hour, state, outcome, func.count()).where(*_cohort(filters))
                            .group_by(hour, state, outcome)).all()
