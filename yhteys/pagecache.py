@@ -13,6 +13,11 @@ those places, split at the markers, and each request joins the parts with its ow
   as exact as before (openings begin and end on whole minutes), and an edit of the hours shows
   at once in the process that made it and within the hours cache's ten seconds in others.
 
+Gzip (yhteys/compression.py) is done the same way: the fixed parts are deflated once per entry,
+each hole per response, and the parts joined into one gzip stream; the bytes a browser unpacks
+are the page as sent plain. The token is compressed apart from the page, so BREACH has even
+less to work with than before.
+
 An entry is kept until the question definitions change (`invalidate`, called by the questions'
 change hook), the settings object or the organisation's details differ, or `ttl` passes (what
 another process changed). The markers are random per process and cannot be typed into a page:
@@ -26,19 +31,22 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import ChoiceLoader, DictLoader, Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.types import Receive, Scope, Send
 
 from yhteys import i18n
+from yhteys.compression import PRECOMPRESSED, deflate_part, gzip_of_parts
 
 # The opening-hours box and its one-line form: included with `ignore missing`, computed apart.
 HOURS_TEMPLATES = ("hours/_box.html", "hours/_box_line.html")
 CSRF = "csrf"
 MAX_ENTRIES = 512
+HOLE_LEVEL = 1  # a token or a small box: nothing to gain from trying harder
 _MARK = f"yhteyshole{secrets.token_hex(8)}"
 _HOLE = re.compile(rf"{_MARK}:([a-z0-9_/.]+):")
 
@@ -54,6 +62,39 @@ class _Entry:
     until: float
     parts: list[str]  # text, hole name, text, hole name, ..., text
     made_from: object = None
+    encoded: list[bytes] = field(default_factory=list)  # the parts as UTF-8
+    deflated: list[bytes] | None = None  # the text parts, deflated once when first asked for
+
+    def __post_init__(self) -> None:
+        self.encoded = [part.encode() for part in self.parts]
+
+    def deflated_texts(self) -> list[bytes]:
+        if self.deflated is None:
+            self.deflated = [deflate_part(part) for part in self.encoded[::2]]
+        return self.deflated
+
+
+class _PartsResponse(HTMLResponse):
+    """A page joined from its parts, whose body message also offers the same body gzipped from
+    the parts (yhteys.compression.PRECOMPRESSED): the fixed parts are deflated once per entry."""
+
+    def __init__(self, entry: _Entry, holes: list[bytes], status_code: int,
+                 headers: dict[str, str]) -> None:
+        pieces = [part if i % 2 == 0 else holes[i // 2] for i, part in enumerate(entry.encoded)]
+        self._entry, self._holes = entry, holes
+        super().__init__(b"".join(pieces), status_code=status_code, headers=headers)
+
+    def _gzip(self) -> bytes:
+        texts = self._entry.deflated_texts()
+        deflated = [texts[0]]
+        for hole, text in zip(self._holes, texts[1:], strict=True):
+            deflated += [deflate_part(hole, HOLE_LEVEL), text]
+        return gzip_of_parts(deflated, bytes(self.body))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body, PRECOMPRESSED: self._gzip})
 
 
 _lock = threading.Lock()
@@ -116,9 +157,8 @@ def render_public(
                 _entries[cache_key] = entry
     # Each named hole once per response (a value may be shown twice); each token afresh.
     filled = {hole: make() for hole, make in (holes or {}).items()}
-    html = "".join(_fill(request, part, filled) if i % 2 else part
-                   for i, part in enumerate(entry.parts))
-    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+    values = [_fill(request, hole, filled).encode() for hole in entry.parts[1::2]]
+    return _PartsResponse(entry, values, status_code, dict(headers or {}))
 
 
 def _render_parts(

@@ -54,3 +54,14 @@ def test_a_change_of_the_questions_shows_on_the_next_form(client, monkeypatch):
     assert _without_holes(after) != _without_holes(before)
     monkeypatch.undo()
     questions.changed()
+
+
+def test_the_gzipped_form_is_the_same_page(client):
+    plain = client.get("/fi/request/tracing", headers={"accept-encoding": "identity"})
+    zipped = client.get("/fi/request/tracing", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    # Decoded (and its CRC and length checked) by the client: the same page, its own token.
+    assert _without_holes(zipped.text) == _without_holes(plain.text)
+    assert TOKEN.search(zipped.text)[1] != TOKEN.search(plain.text)[1]
