@@ -22,6 +22,7 @@ timeout and its "database is locked" error, which the outage pages already handl
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Any
 
 from sqlalchemy import event
@@ -31,28 +32,47 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class WriterLock:
-    """A plain lock (released by whichever thread ends the transaction) that knows the thread
-    and the driver connection holding it."""
+    """A first-come, first-served lock that knows the thread and the driver connection holding
+    it. Released by whichever thread ends the transaction; handed straight to the writer that
+    has waited longest, so no writer is overtaken again and again (the tail it was made for)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
         self.owner: int | None = None
         self.holder: object | None = None
 
     def acquire(self, connection: object, timeout: float) -> bool:
         if self.owner == threading.get_ident():
             return False  # this thread writes on another connection: no waiting for itself
-        if not self._lock.acquire(timeout=timeout):
-            return False
-        self.owner, self.holder = threading.get_ident(), connection
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                self.owner, self.holder = threading.get_ident(), connection
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if not turn.acquire(timeout=timeout):
+            with self._mutex:
+                if turn in self._waiters:  # not handed over: give up the place in the queue
+                    self._waiters.remove(turn)
+                    return False
+        self.owner, self.holder = threading.get_ident(), connection  # handed over by release
         return True
 
     def release(self, connection: object) -> None:
         """Release, if `connection` (a driver connection or the pool's proxy of one) holds it."""
         connection = getattr(connection, "dbapi_connection", connection)
-        if connection is not None and connection is self.holder:
+        if connection is None or connection is not self.holder:
+            return
+        with self._mutex:
             self.owner = self.holder = None
-            self._lock.release()
+            if self._waiters:
+                self._waiters.popleft().release()  # still held: it passes to the next writer
+            else:
+                self._held = False
 
 
 def _writes(statement: str) -> bool:
