@@ -45,7 +45,7 @@ from intake.reopen import PIN, AccessChoice, clean_pin
 from intake.schemas import MESSAGE_MAX
 from intake.summary import case_summary
 from intake.validation import validate
-from yhteys import csrf, ratelimit
+from yhteys import csrf, pagecache, ratelimit
 from yhteys.client import client_key
 from yhteys.compression import SAFE_TO_COMPRESS
 from yhteys.db import database_down, pk, session_scope
@@ -63,10 +63,11 @@ MAX_BODY = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
 
 async def start(request: Request) -> Response:
-    return render(
+    return pagecache.render_public(
         request,
         "intake/start.html",
-        {"kinds": choices.KINDS, "slugs": choices.KIND_SLUGS, "intros": choices.KIND_INTROS},
+        lambda: {"kinds": choices.KINDS, "slugs": choices.KIND_SLUGS,
+                 "intros": choices.KIND_INTROS},
     )
 
 
@@ -112,9 +113,31 @@ def _render_form(
     headers: dict[str, str] | None = None,
     access: AccessChoice | None = None,
 ) -> Response:
+    context = _form_context(kind, payload, errors=errors, rows=rows, key=key, notice=notice,
+                            files_lost=files_lost, access=access)
+    return render(
+        request,
+        "intake/form.html",
+        context,
+        status_code=status_code,
+        headers={**(headers or {}), **NO_STORE},
+    )
+
+
+def _form_context(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    errors: Errors | None = None,
+    rows: dict[str, int] | None = None,
+    key: str | None = None,
+    notice: str = "",
+    files_lost: bool = False,
+    access: AccessChoice | None = None,
+) -> dict[str, Any]:
     messages = forms.html_errors(errors or Errors(), payload)
     parts = forms.invalid_parts(errors or Errors())
-    context = {
+    return {
         "kind": kind,
         "slug": choices.KIND_SLUGS[kind],
         "c": choices,
@@ -137,20 +160,24 @@ def _render_form(
         "message_max": MESSAGE_MAX,
         "no_links": bool(access and access.no_links),  # the PIN is never shown again
     }
-    return render(
-        request,
-        "intake/form.html",
-        context,
-        status_code=status_code,
-        headers={**(headers or {}), **NO_STORE},
-    )
 
 
 async def request_form(request: Request) -> Response:
     kind = _kind(request)
-    # Nothing typed and no secret but a token masked afresh: it may travel compressed.
-    return _render_form(request, kind, {"kind": kind, "language": get_locale()},
-                        headers={SAFE_TO_COMPRESS: "1"})
+    # The empty form is the same for everyone in a language but its token and key: rendered
+    # once (yhteys/pagecache.py). Nothing typed and no secret but a token masked afresh: it may
+    # travel compressed.
+    return pagecache.render_public(
+        request,
+        "intake/form.html",
+        lambda: _form_context(kind, {"kind": kind, "language": get_locale()}),
+        holes={"idempotency_key": new_idempotency_key},
+        headers={SAFE_TO_COMPRESS: "1", **NO_STORE},
+    )
+
+
+# A change of the questions shows on the next empty form.
+questions.on_change(pagecache.invalidate)
 
 
 def _limits() -> dict[str, int]:

@@ -22,6 +22,9 @@ This middleware must be outside SecurityHeadersMiddleware, which marks staff pag
 from __future__ import annotations
 
 import gzip
+import struct
+import zlib
+from collections.abc import Callable, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,6 +87,27 @@ def _quality(params: str) -> float:
 # empty form: no-store only so a shared phone's Back button restores nothing); the middleware
 # honours the mark and never sends it on.
 SAFE_TO_COMPRESS = "x-yhteys-no-secret"
+
+
+# A body message may carry, under this key, a function giving the same body already gzipped by a
+# cheaper way (yhteys/pagecache.py: a page's fixed parts are deflated once, its holes per
+# response). It is used exactly where the body would have been compressed; nothing else changes.
+PRECOMPRESSED = "yhteys.gzip"
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no mtime, unknown OS
+_DEFLATE_END = b"\x03\x00"  # an empty final block
+
+
+def deflate_part(data: bytes, level: int = DYNAMIC_LEVEL) -> bytes:
+    """One part of a body, raw-deflated on its own and ended on a full flush, so that parts
+    deflated apart (and at different times) join into one valid stream, in their order."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def gzip_of_parts(deflated: Sequence[bytes], body: bytes) -> bytes:
+    """The gzip file of `body`, from its parts as `deflate_part` gave them."""
+    trailer = struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF)
+    return b"".join((_GZIP_HEADER, *deflated, _DEFLATE_END, trailer))
 
 
 def compressible(status: int, headers: Headers) -> bool:
@@ -156,6 +180,7 @@ class _Responder:
         self.chunks: list[bytes] = []
         self.size = 0
         self.passing = True
+        self.precompressed: Callable[[], bytes] | None = None
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -188,6 +213,8 @@ class _Responder:
             return
         if more:
             return
+        if len(self.chunks) == 1:
+            self.precompressed = message.get(PRECOMPRESSED)
         await self._finish(b"".join(self.chunks))
 
     async def _give_up(self) -> None:
@@ -204,6 +231,8 @@ class _Responder:
         if len(body) >= self.minimum_size:
             if self.path.startswith(STATIC_PREFIX):
                 body = _static_gzip(self.path, headers.get("etag", ""), body)
+            elif self.precompressed is not None:
+                body = self.precompressed()
             else:
                 body = gzip.compress(body, compresslevel=DYNAMIC_LEVEL, mtime=0)
             _mark_encoded(headers, len(body))

@@ -34,12 +34,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# How long a writer waits for another before "database is locked".
+SQLITE_BUSY_SECONDS = 10.0
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API hook
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     # Deleted and overwritten content is zeroed, not left in free space for a copy of the file
     # to show: anonymisation must really erase. Many builds (Debian's) default to it, not all.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -57,10 +61,13 @@ def engine_for(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 10},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             hide_parameters=True,  # errors never quote a person's answers into a log
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        from yhteys.sqlite_writes import serialise_writes
+
+        serialise_writes(engine, timeout=SQLITE_BUSY_SECONDS)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
     event.listen(engine, "checkin", _checked_in)

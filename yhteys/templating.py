@@ -185,11 +185,19 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a page with the request-wide context every layout needs."""
+    values = base_values(request)
+    values.update(context or {})
+    html = environment().get_template(name).render(**values)
+    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+
+
+def base_values(request: Request) -> dict[str, Any]:
+    """The request-wide context every layout needs (also used by yhteys.pagecache)."""
     from yhteys import csrf
     from yhteys.organisation import organisation
 
     locale = i18n.get_locale()
-    values: dict[str, Any] = {
+    return {
         "request": request,
         "locale": locale,
         "dir": i18n.text_direction(locale),
@@ -198,9 +206,6 @@ def render(
         "lang_url": lambda lang: _lang_url(request, lang),
         "org": organisation(),
     }
-    values.update(context or {})
-    html = environment().get_template(name).render(**values)
-    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
 
 
 def _url(request: Request, route: str, **params: Any) -> str:

@@ -1,8 +1,10 @@
 """The opening-hours box on the start page and beside every form, as a small view-model.
 
-Computed on every render from the stored schedule and the application clock, never cached: a
-stale "open now" sends a frightened person to a closed door. If the schedule cannot be read the
-box says so and points to the contact form instead of guessing.
+Computed from the stored schedule and the application clock. Public pages keep the rendered box
+for the clock's current minute only, and only while the schedule is the same (yhteys/pagecache.py;
+openings start and end on whole minutes): a stale "open now" sends a frightened person to a closed
+door. If the schedule cannot be read the box says so, is never kept, and points to the contact
+form instead of guessing.
 """
 
 from __future__ import annotations

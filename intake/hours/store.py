@@ -107,7 +107,8 @@ def load_contacts(session: Session) -> dict[str, Contact]:
 
 # The box on every public page reads the schedule while the page renders; the schedule changes a
 # few times a year. Another process sees an edit within HOURS_TTL_SECONDS; "open now" itself is
-# computed from the instant on every request, so it is never stale.
+# computed from the instant (at most once a minute per language, yhteys/pagecache.py), so it is
+# never stale.
 HOURS_TTL_SECONDS = 10.0
 HOURS = ReadCache("hours", (HoursSlot, HoursException, HoursChannel), HOURS_TTL_SECONDS)
 

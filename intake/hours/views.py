@@ -14,24 +14,31 @@ from intake.hours.box import feed_url, links
 from intake.hours.feed import calendar_feed
 from intake.hours.page import hours_page
 from intake.hours.schedule import CHANNELS, WINDOW_DAYS, openings_between
-from yhteys import clock
+from yhteys import clock, pagecache
 from yhteys.i18n import get_locale
 from yhteys.settings import get_settings
-from yhteys.templating import render
 
 # Never stored by a shared cache; a browser asks again before reusing the page.
 NO_CACHE = {"cache-control": "no-cache, max-age=0"}
 
 
 async def hours(request: Request) -> Response:
-    schedule, contacts = await run_in_threadpool(store.load_all)
+    """Rendered once per language and minute of the clock (openings start and end on whole
+    minutes), and again at once when the stored hours change (yhteys/pagecache.py)."""
+    loaded = await run_in_threadpool(store.load_all)
+    schedule, contacts = loaded
     locale = get_locale()
     instant = clock.now()
-    sections = hours_page(instant, schedule, contacts, locale)
-    feed_urls = {channel: feed_url(locale, channel) for channel in CHANNELS}
-    feed_urls["all"] = feed_url(locale)
-    context = {"sections": sections, "links": links(locale), "feed_urls": feed_urls}
-    return render(request, "hours/page.html", context, headers=NO_CACHE)
+
+    def context() -> dict[str, object]:
+        sections = hours_page(instant, schedule, contacts, locale)
+        feed_urls = {channel: feed_url(locale, channel) for channel in CHANNELS}
+        feed_urls["all"] = feed_url(locale)
+        return {"sections": sections, "links": links(locale), "feed_urls": feed_urls}
+
+    minute = instant.replace(second=0, microsecond=0)
+    return pagecache.render_public(request, "hours/page.html", context, key=(minute,),
+                                   made_from=loaded, headers=NO_CACHE)
 
 
 async def feed(request: Request) -> Response:

@@ -1,0 +1,128 @@
+"""SQLite: one writer at a time per process, queued in Python rather than in SQLite.
+
+SQLite lets one connection write at a time. A second writer that finds the lock taken sleeps in
+SQLite's busy handler, which backs off in steps of up to 100 ms whatever happens meanwhile: at a
+few connections that turned a 30 ms form submission into a one-second tail. Here every write
+transaction of the process takes one lock first and then begins with `BEGIN IMMEDIATE`, so the
+next writer wakes the moment the previous one commits; reads are untouched (under WAL they never
+wait for a writer, and they take no lock).
+
+The driver (sqlite3, legacy transaction control) runs reads outside any transaction and opens
+one before the first INSERT, UPDATE, DELETE or REPLACE. That is the moment taken here: the
+lock is acquired, the transaction begun IMMEDIATE, and the lock released when the driver's
+commit or rollback returns, or when the connection goes back to the pool or is closed.
+
+Another process writing the same file (a second web process, the worker) still meets SQLite's
+busy handler and its timeout, as before. A thread that already writes on one connection and
+opens a second write on another does not wait for itself: that write goes to SQLite as before.
+A writer that waits longer than the busy timeout goes on without the lock, to SQLite's own
+timeout and its "database is locked" error, which the outage pages already handle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriterLock:
+    """A first-come, first-served lock that knows the thread and the driver connection holding
+    it. Released by whichever thread ends the transaction; handed straight to the writer that
+    has waited longest, so no writer is overtaken again and again (the tail it was made for)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+        self.owner: int | None = None
+        self.holder: object | None = None
+
+    def acquire(self, connection: object, timeout: float) -> bool:
+        if self.owner == threading.get_ident():
+            return False  # this thread writes on another connection: no waiting for itself
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                self.owner, self.holder = threading.get_ident(), connection
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if not turn.acquire(timeout=timeout):
+            with self._mutex:
+                if turn in self._waiters:  # not handed over: give up the place in the queue
+                    self._waiters.remove(turn)
+                    return False
+        self.owner, self.holder = threading.get_ident(), connection  # handed over by release
+        return True
+
+    def release(self, connection: object) -> None:
+        """Release, if `connection` (a driver connection or the pool's proxy of one) holds it."""
+        connection = getattr(connection, "dbapi_connection", connection)
+        if connection is None or connection is not self.holder:
+            return
+        with self._mutex:
+            self.owner = self.holder = None
+            if self._waiters:
+                self._waiters.popleft().release()  # still held: it passes to the next writer
+            else:
+                self._held = False
+
+
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(WRITES)
+
+
+def serialise_writes(engine: Engine, timeout: float) -> WriterLock:
+    """Queue the engine's write transactions on one lock; see the module's docstring."""
+    lock = WriterLock()
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_immediate(conn, cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
+        raw = cursor.connection
+        if raw.in_transaction or not _writes(statement):
+            return
+        if not lock.acquire(raw, timeout):
+            return
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release(raw)
+            raise
+
+    original_commit, original_rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:  # noqa: ANN401
+        try:
+            original_commit(dbapi_connection)
+        finally:
+            if not dbapi_connection.in_transaction:
+                lock.release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:  # noqa: ANN401
+        try:
+            original_rollback(dbapi_connection)
+        finally:
+            if not dbapi_connection.in_transaction:
+                lock.release(dbapi_connection)
+
+    # The dialect belongs to this engine alone: its commit and rollback end the write here.
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, _record) -> None:  # noqa: ANN001
+        lock.release(dbapi_connection)
+
+    @event.listens_for(engine, "close")
+    def _closed(dbapi_connection, _record) -> None:  # noqa: ANN001
+        lock.release(dbapi_connection)
+
+    return lock
