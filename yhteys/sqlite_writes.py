@@ -87,9 +87,12 @@ def serialise_writes(engine: Engine, timeout: float) -> WriterLock:
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_immediate(conn, cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
         raw = cursor.connection
-        if raw.in_transaction or not _writes(statement):
+        # A caller that must read and then write in one turn (yhteys.db.serialise) begins
+        # IMMEDIATE itself: it takes its place in the queue here, and its statement begins.
+        begins = statement.strip().upper() == "BEGIN IMMEDIATE"
+        if raw.in_transaction or not (begins or _writes(statement)):
             return
-        if not lock.acquire(raw, timeout):
+        if not lock.acquire(raw, timeout) or begins:
             return
         try:
             raw.execute("BEGIN IMMEDIATE")

@@ -103,3 +103,40 @@ def test_a_second_write_in_the_same_thread_does_not_wait_for_itself(tmp_path: Pa
     assert time.monotonic() - started < 3
     assert lock.owner is None
     engine.dispose()
+
+
+def test_a_turn_taken_before_reading_queues_on_the_same_lock(tmp_path: Path):
+    """yhteys.db.serialise begins IMMEDIATE before its reads: it holds the process's turn, so
+    another writer queues behind it (past SQLite's own short timeout) instead of failing."""
+    from sqlmodel import Session
+
+    from yhteys.db import serialise
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'turn.db'}",
+                           connect_args={"check_same_thread": False, "timeout": 0.2})
+    lock = serialise_writes(engine, timeout=5)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (v TEXT)"))
+    with Session(engine) as session:
+        serialise(session, 1)
+        raw = session.connection().connection.dbapi_connection
+        assert lock.holder is raw and raw.in_transaction
+        done = threading.Event()
+
+        def other_writer() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES ('other')"))
+            done.set()
+
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        time.sleep(0.5)  # longer than SQLite's own timeout: the other writer is queued
+        assert not done.is_set()
+        session.execute(text("INSERT INTO t VALUES ('mine')"))
+        session.commit()
+    thread.join(5)
+    assert done.is_set() and lock.owner is None
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.execute(text("SELECT v FROM t ORDER BY rowid"))] == [
+            "mine", "other"]
+    engine.dispose()
