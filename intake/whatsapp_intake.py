@@ -71,7 +71,8 @@ def running(session: Session, key: str) -> WhatsAppConversation | None:
 
 
 def start(session: Session, message: InboundMessage, key: str) -> bool:
-    """A new conversation (one left unfinished is replaced: she wrote the word for "new")."""
+    """A new conversation for a number that has none under way (`running` found none: one
+    under way takes the word for "new" itself, as a command of the engine)."""
     from yhteys.organisation import organisation
 
     state, replies = engine.begin(message.text.strip() or message.choice,
@@ -79,10 +80,6 @@ def start(session: Session, message: InboundMessage, key: str) -> bool:
     state["key"] = new_idempotency_key()  # one case per conversation, however often it ends
     if message.media is not None:  # a photo as her first message waits for the request too
         engine.keep_file(state, engine.Incoming(message.text, file=_file(message)))
-    existing = session.get(WhatsAppConversation, key)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
     if not _insert(session, key, state):
         # Two first messages at the same moment: the other one's transaction made the
         # conversation first. This message is its next answer, not lost on the table's key.
