@@ -169,3 +169,12 @@ def _the_other_first_message(session: Session, key: str) -> None:
         session.execute(insert, row)
         whatsapp_intake.count(session, "started")
     assert key == number_key(HER)
+
+
+def test_a_photo_as_her_first_message_waits_with_the_conversation(client, hooks, cloud_api):  # noqa: F811
+    phone = Phone(client, cloud_api, HER)
+    answer = phone.post(phone._message("image", {"id": "P0", "mime_type": "image/jpeg",
+                                                 "caption": "Salaan"}))[-1]
+    assert body_of(answer).startswith("🌐")  # the languages, as for any first message
+    state = json.loads(crypto.open_text(_conversations(hooks)[0].state, whatsapp_intake.PURPOSE))
+    assert [(f["id"], f["caption"]) for f in state["files"]] == [("P0", "Salaan")]
