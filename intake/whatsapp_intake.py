@@ -9,7 +9,9 @@ The finished conversation makes the case through the form's own path: the answer
 fields the web form posts (`conversation.form_fields`), `validation.validate` reads them and
 `service.submit_in` makes the case with one idempotency key per conversation. The messages came
 from her number, so the number is proven for the case it made (intake/inbound.py's rule): her
-later messages and her advisor's answers go there.
+later messages and her advisor's answers go there. Its closing message is the acknowledgement
+(`_closing`), and the photos and documents she sent along the way become messages of the case
+with their files, fetched later by the media job (`_attach_files`).
 """
 
 from __future__ import annotations
