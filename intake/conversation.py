@@ -47,6 +47,9 @@ BODY_MAX = 1024  # an interactive message's body
 TEXT_MAX = 4096
 VALUE_SHOWN = 80  # an answer in the summary, at most
 TRANSCRIPT_MAX = 200  # lines kept: someone who writes on and on does not grow the state forever
+# Photos and documents sent along the way wait with the conversation (only the provider's ids:
+# the files are fetched by the media job once the case exists), at most this many.
+FILES_MAX = 10
 # A longer choice (Finland's 308 municipalities) is typed, not read from a numbered list: the
 # message offers only its first option (its way out, "I'd rather not say") and, after a name
 # it could not place, the closest names as buttons.
@@ -58,6 +61,9 @@ SUGGESTIONS = 2
 class Incoming:
     text: str = ""
     choice: str = ""  # the id of a tapped button or list row
+    # A photo or document (intake.media.held_form, with the time it came as "at"); `text` is
+    # then its caption, kept with the file, not taken as an answer.
+    file: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ State = dict[str, Any]
 
 def new_state() -> State:
     return {"at": "language", "locale": "", "kind": "", "answers": {}, "page": 0,
-            "suggest": [], "transcript": []}
+            "suggest": [], "transcript": [], "files": []}
 
 
 def asked(kind: str) -> list[Question]:
@@ -141,15 +147,21 @@ def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
     """The next state and the messages to send for what the person sent."""
     state = copy.deepcopy(state) if state else new_state()
     said = incoming.text.strip() or incoming.choice
+    if incoming.file is not None:
+        said = f"📎 {said}".strip()
     state["transcript"].append(["client", said])
-    command = t.command_of(incoming.text, incoming.choice)
-    if command == "stop":
+    command = "" if incoming.file is not None else t.command_of(incoming.text, incoming.choice)
+    if incoming.file is not None:
+        replies = [keep_file(state, incoming)]
+    elif command == "stop":
         replies = [Reply(t.text(t.STOPPED, state["locale"] or "en"))]
         state["at"] = STOPPED
     elif command in {"again", "new"}:
         fresh = new_state()
-        # What the caller keeps in the state (the idempotency key, the emergency number) stays.
-        state = {**state, **{k: v for k, v in fresh.items() if k != "transcript"}}
+        # What the caller keeps in the state (the idempotency key, the emergency number) stays,
+        # and so do the files she sent: starting again is about the answers.
+        kept = {"transcript", "files"}
+        state = {**state, **{k: v for k, v in fresh.items() if k not in kept}}
         replies = [ask(state)]
     elif command == "back":
         order = steps(state)
@@ -162,6 +174,21 @@ def step(state: State | None, incoming: Incoming) -> tuple[State, list[Reply]]:
         state["transcript"].append(["service", render_text(reply)])
     state["transcript"] = state["transcript"][-TRANSCRIPT_MAX:]
     return state, replies
+
+
+def keep_file(state: State, incoming: Incoming) -> Reply:
+    """A file sent mid-way is kept for the request (never taken as an answer), and the step's
+    question comes again after a word that it was kept, or that no more can be kept here."""
+    files = state.setdefault("files", [])
+    locale = state["locale"] or "en"
+    if len(files) >= FILES_MAX:
+        note = t.text(t.FILES_FULL, locale, max=FILES_MAX)
+    else:
+        files.append({**dict(incoming.file or {}), "caption": incoming.text.strip()})
+        note = t.text(t.FILE_KEPT, locale)
+    if state["at"] in {SUBMIT, STOPPED}:
+        return Reply(note)
+    return ask(state, error=note)
 
 
 def _answer(state: State, incoming: Incoming, *, skipped: bool) -> list[Reply]:

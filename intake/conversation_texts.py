@@ -51,6 +51,16 @@ NEXT = lazy_gettext(
     "hours of your last message; after that we send only a short notice that an answer is "
     "waiting. To come back, simply write to this number."
 )
+FILE_KEPT = lazy_gettext(
+    "Thank you, we keep your file. It will be sent with your request."
+)
+FILES_FULL = lazy_gettext(
+    "We cannot keep more than %(max)s files here. You can send more after your request has "
+    "been sent."
+)
+# The closing message is also the acknowledgement (intake.notifications): the way back to the
+# request travels in it, sealed, as a single-use link.
+FOLLOW = lazy_gettext("You can follow your request here: %(link)s")
 STOPPED = lazy_gettext(
     "You stopped. Nothing was saved. Write to us again whenever you want to start a new "
     "request."
@@ -133,8 +143,9 @@ def emergency(locale: str, number: str) -> str:
     return f"⚠️ {text(EMERGENCY, locale, number=number)} {text(EMERGENCY_FREE, locale)}"
 
 
-def closing(locale: str, reference: str) -> str:
-    return "\n\n".join((text(DONE, locale), text(NEXT, locale),
+def closing(locale: str, reference: str, link: str = "") -> str:
+    follow = (text(FOLLOW, locale, link=link),) if link else ()
+    return "\n\n".join((text(DONE, locale), text(NEXT, locale), *follow,
                         text(REFERENCE, locale, reference=reference)))
 
 

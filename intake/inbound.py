@@ -105,7 +105,7 @@ def _thread(session: Session, number: str) -> WhatsAppThread:
     return thread
 
 
-def _attach(session: Session, case: Case, text: str, received_at: datetime,
+def attach(session: Session, case: Case, text: str, received_at: datetime,
             media: InboundMedia | None = None) -> CaseMessage:
     message = append_client_message(session, case, _clean(text) or "…", channel="whatsapp")
     message.created_at = received_at
@@ -120,7 +120,7 @@ def _attach(session: Session, case: Case, text: str, received_at: datetime,
 def _help_today(session: Session, case: Case, message: InboundMessage) -> None:
     """She says she needs help today: kept as her message, and the case rises in the same
     transaction. Only ever for a proven number's chosen case (the caller's rule)."""
-    stored = _attach(session, case, message.text, message.received_at, message.media)
+    stored = attach(session, case, message.text, message.received_at, message.media)
     session.flush()
     raise_urgency(session, case, "", "whatsapp", message_id=stored.id)
     reply(session, message, "urgent", locale=_locale(case), reference=case.reference)
@@ -141,7 +141,7 @@ def _release_held(session: Session, thread: WhatsAppThread, case: Case) -> bool:
     raised = False
     if thread.held and thread.held_at and now() - as_utc(thread.held_at) < HELD_FOR:
         for item in json.loads(crypto.open_text(thread.held, HELD_PURPOSE)):
-            stored = _attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
+            stored = attach(session, case, item["text"], datetime.fromisoformat(item["at"]),
                              media_files.from_held(item.get("media")))
             if not raised and says_help_today(item["text"]):
                 session.flush()
@@ -185,7 +185,7 @@ def _prove_with_code(
     _choose(thread, case)
     _release_held(session, thread, case)
     if len(rest.strip(" .,:;-!")) > 1:  # more than the code: a message to the advisor too
-        _attach(session, case, rest, message.received_at)
+        attach(session, case, rest, message.received_at)
     reply(session, message, "linked", locale=_locale(case), reference=case.reference)
     log.info("WhatsApp number proven for case %s", case.id)
     return True
@@ -261,7 +261,7 @@ def handle_whatsapp(session: Session, message: InboundMessage) -> bool:
     elif says_help_today(message.text, message.choice):
         _help_today(session, case, message)
     else:
-        _attach(session, case, message.text, message.received_at, message.media)
+        attach(session, case, message.text, message.received_at, message.media)
     return True
 
 

@@ -24,7 +24,14 @@ def queue_acknowledgement(session: Session, case: Case, *, locale: str) -> Notif
     """Queue "we received your request" the way `intake.reach` says; None when there is none.
 
     It carries a single-use link to the case (the status link itself is shown once, on the
-    confirmation page), or no link at all if she asked for none."""
+    confirmation page), or no link at all if she asked for none.
+
+    A case a WhatsApp conversation made gets none: the conversation's closing message says the
+    same (reference and a single-use link, sealed: intake.whatsapp_intake). Two outbox rows are
+    sent by separate workers, so a separate acknowledgement could reach her before the closing
+    message; one message has no order to keep."""
+    if case.source == "whatsapp":
+        return None
     way = reach(case, "case_received", page_locale=locale)
     if way is None:
         return None

@@ -9,14 +9,16 @@ The finished conversation makes the case through the form's own path: the answer
 fields the web form posts (`conversation.form_fields`), `validation.validate` reads them and
 `service.submit_in` makes the case with one idempotency key per conversation. The messages came
 from her number, so the number is proven for the case it made (intake/inbound.py's rule): her
-later messages and her advisor's answers go there.
+later messages and her advisor's answers go there. Its closing message is the acknowledgement
+(`_closing`), and the photos and documents she sent along the way become messages of the case
+with their files, fetched later by the media job (`_attach_files`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,6 +27,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
 from intake import conversation as engine
+from intake import media as media_files
 from intake.forms import payload_from_form
 from intake.models import Case, CaseTranscript, ConversationCount, WhatsAppConversation
 from intake.references import new_idempotency_key
@@ -70,25 +73,47 @@ def running(session: Session, key: str) -> WhatsAppConversation | None:
 
 
 def start(session: Session, message: InboundMessage, key: str) -> bool:
-    """A new conversation (one left unfinished is replaced: she wrote the word for "new")."""
+    """A new conversation for a number that has none under way (`running` found none: one
+    under way takes the word for "new" itself, as a command of the engine)."""
     from yhteys.organisation import organisation
 
     state, replies = engine.begin(message.text.strip() or message.choice,
                                   organisation().emergency_number)
     state["key"] = new_idempotency_key()  # one case per conversation, however often it ends
-    existing = session.get(WhatsAppConversation, key)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    session.add(WhatsAppConversation(number_key=key, state=_seal(state)))
+    if message.media is not None:  # a photo as her first message waits for the request too
+        engine.keep_file(state, engine.Incoming(message.text, file=_file(message)))
+    if not _insert(session, key, state):
+        # Two first messages at the same moment: the other one's transaction made the
+        # conversation first. This message is its next answer, not lost on the table's key.
+        row = session.get(WhatsAppConversation, key, with_for_update=True,
+                          populate_existing=True)
+        if row is not None:
+            return go_on(session, message, row)
+        return start(session, message, key)  # that conversation ended meanwhile
     count(session, "started")
     _send(session, message, replies, "en")
     return True
 
 
+def _insert(session: Session, key: str, state: engine.State) -> bool:
+    """The conversation's row, unless one for this number was made meanwhile (an insert that
+    does nothing on the key: PostgreSQL waits for the other transaction, then says which)."""
+    table = table_of(WhatsAppConversation)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = WhatsAppConversation(number_key=key, state=_seal(state)).model_dump()
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.number_key)
+    return session.execute(stmt).scalar() is not None
+
+
+def _file(message: InboundMessage) -> dict[str, str] | None:
+    held = media_files.held_form(message.media)
+    return None if held is None else {**held, "at": message.received_at.isoformat()}
+
+
 def go_on(session: Session, message: InboundMessage, row: WhatsAppConversation) -> bool:
     state = json.loads(crypto.open_text(row.state, PURPOSE))
-    state, replies = engine.step(state, engine.Incoming(message.text, message.choice))
+    state, replies = engine.step(state, engine.Incoming(message.text, message.choice,
+                                                         file=_file(message)))
     locale = state["locale"] or "en"
     if state["at"] == engine.STOPPED:
         session.delete(row)
@@ -101,7 +126,7 @@ def go_on(session: Session, message: InboundMessage, row: WhatsAppConversation) 
         else:
             session.delete(row)
             count(session, "finished")
-            replies = [engine.Reply(engine.t.closing(locale, made.reference))]
+            replies = [engine.Reply(_closing(session, made, locale))]
     if state["at"] not in {engine.STOPPED, engine.SUBMIT}:
         row.state, row.updated_at = _seal(state), now()
         session.add(row)
@@ -127,12 +152,35 @@ def _make_case(session: Session, message: InboundMessage, state: engine.State) -
         outcome = submit_in(session, result.submission, idempotency_key=new_idempotency_key(),
                             ui_locale=state["locale"], source="whatsapp")
     case = outcome.case
+    if not outcome.replayed:
+        _attach_files(session, case, state.get("files", []))
     _prove(session, message, case)
     closing = engine.t.closing(state["locale"], case.reference)
     lines = [*state["transcript"], ["service", closing]]
     if session.get(CaseTranscript, case.id) is None:
         session.add(CaseTranscript(case_id=pk(case), lines=lines))
     return case
+
+
+def _closing(session: Session, case: Case, locale: str) -> str:
+    """The last message is also the acknowledgement (none other is queued for a case a
+    conversation made, intake.notifications): one message cannot arrive before another. It
+    carries the reference and a fresh single-use link to the request, sealed like every step's
+    text; never anything she wrote."""
+    from intake.reopen import notice_values
+
+    _context, sealed = notice_values(session, case, locale)
+    return engine.t.closing(locale, case.reference, sealed.get("status_url", ""))
+
+
+def _attach_files(session: Session, case: Case, files: list[dict[str, str]]) -> None:
+    """The photos and documents sent along the way: each a message of the case with its file,
+    fetched later by the media job (never in the webhook's request)."""
+    from intake.inbound import attach
+
+    for item in files:
+        at = datetime.fromisoformat(item["at"]) if item.get("at") else now()
+        attach(session, case, item.get("caption", ""), at, media_files.from_held(item))
 
 
 def _prove(session: Session, message: InboundMessage, case: Case) -> None:

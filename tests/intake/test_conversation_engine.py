@@ -175,3 +175,22 @@ def test_a_municipality_is_typed_and_a_near_miss_offers_the_closest_names():
     assert tapped["suggest"] == []
     declined, _ = step(state, Incoming(choice="opt:not_said"))
     assert declined["answers"]["details.municipality"] == "not_said"
+
+
+def test_a_file_is_kept_never_an_answer_and_survives_starting_again():
+    state, _ = begin("hi")
+    state, _ = step(state, Incoming("7"))  # Soomaali
+    state, [asked_kind] = step(state, Incoming("3", file={"id": "X"}))  # a photo captioned "3"
+    assert (state["at"], state["kind"]) == ("kind", "")  # not taken as the kind
+    assert asked_kind.text.startswith(t.text(t.FILE_KEPT, "so") + "\n\n")
+    state, _ = step(state, Incoming("3"))
+    at = state["at"]
+    state, [again] = step(state, Incoming("stop", file={"id": "Y", "kind": "image"}))
+    assert state["at"] == at  # a caption is no command either
+    assert again.text.startswith(t.text(t.FILE_KEPT, "so"))
+    assert [f["id"] for f in state["files"]] == ["X", "Y"]
+    assert [f["caption"] for f in state["files"]] == ["3", "stop"]
+    state, _ = step(state, Incoming(t.words("again", "so")[0]))
+    assert state["at"] == "language" and [f["id"] for f in state["files"]] == ["X", "Y"]
+    assert t.closing("so", "ABC", "https://x/so/open/t").index("https://x") < t.closing(
+        "so", "ABC", "https://x/so/open/t").index("ABC")
