@@ -178,6 +178,7 @@ def _create(
         idempotency_key=idempotency_hash(key),
         fingerprint=fingerprint,
     )
+    events.case_arriving(session, case)  # decided before the INSERT: the row goes in complete
     session.add(case)
     session.flush()  # the unique reference and key are checked here, before any file is written
     assert case.id is not None

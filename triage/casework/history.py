@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -13,17 +15,43 @@ from triage.casework.models import CaseEvent
 from yhteys.clock import now
 from yhteys.db import pk
 
+_WAITING = "triage.history:waiting"  # session.info: rows of a case being decided, by id(case)
+
 
 def add(
     session: Session, case: Case, action: str, actor_id: int | None, data: dict[str, Any],
     at: datetime | None = None,
 ) -> CaseEvent:
-    if case.id is None:
+    waiting = session.info.get(_WAITING, {}).get(id(case))
+    if case.id is None and waiting is None:
         session.flush()
-    event = CaseEvent(case_id=pk(case), at=at or now(), actor_id=actor_id, action=action,
+    # A waiting row's case_id is set by write_waiting, once the case has one.
+    event = CaseEvent(case_id=case.id or 0, at=at or now(), actor_id=actor_id, action=action,
                       data=data)
-    session.add(event)
+    if case.id is None and waiting is not None:
+        waiting[1].append(event)  # written by `deferred` once the case has its id
+    else:
+        session.add(event)
     return event
+
+
+@contextmanager
+def deferred(session: Session, case: Case) -> Iterator[list[CaseEvent]]:
+    """Rows added for `case` (not yet stored, so without an id) inside this block wait, in
+    order, in the list it yields; `write_waiting` adds them once the case is stored."""
+    waiting = session.info.setdefault(_WAITING, {})
+    rows: list[CaseEvent] = []
+    waiting[id(case)] = (case, rows)  # the case itself is kept so its id() is not reused
+    try:
+        yield rows
+    finally:
+        del waiting[id(case)]
+
+
+def write_waiting(session: Session, case: Case, rows: list[CaseEvent]) -> None:
+    for row in rows:
+        row.case_id = pk(case)
+        session.add(row)
 
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:
