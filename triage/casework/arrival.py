@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from intake import lifecycle
@@ -29,7 +30,7 @@ from triage.casework import (
 from triage.casework.models import CaseClock, CaseEvent
 from triage.casework.routing import Assignment
 from yhteys.clock import as_utc, local_now, now
-from yhteys.db import pk
+from yhteys.db import pk, table_of
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,10 @@ def case_created(session: Session, case: Case) -> None:
         session.add(case)
     with session.no_autoflush:
         history.write_waiting(session, case, decided.history)
-        decided.clock.case_id = pk(case)
-        session.add(decided.clock)
+        clock = decided.clock  # a plain row nothing reads back here: no ORM flush for it
+        session.execute(insert(table_of(CaseClock)).values(
+            case_id=pk(case), elapsed=clock.elapsed, running_since=clock.running_since,
+            stopped_at=clock.stopped_at))
         assign.settle_language(session, case, decided.assignment, new=True)
         duplicates.suggest(session, case, new=True)
         search.index(session, case, new=True)

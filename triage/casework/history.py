@@ -7,13 +7,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
-from yhteys.db import pk
+from yhteys.db import pk, table_of
 
 _WAITING = "triage.history:waiting"  # session.info: rows of a case being decided, by id(case)
 
@@ -49,9 +49,17 @@ def deferred(session: Session, case: Case) -> Iterator[list[CaseEvent]]:
 
 
 def write_waiting(session: Session, case: Case, rows: list[CaseEvent]) -> None:
+    """The waiting rows, now that the case has its id, in one executemany: nothing reads them
+    back in this transaction (an arrival's history is only shown later), and in the order they
+    were added, which is the order the history shows."""
     for row in rows:
         row.case_id = pk(case)
-        session.add(row)
+    if rows:
+        session.execute(insert(table_of(CaseEvent)), [
+            {"case_id": r.case_id, "at": r.at, "actor_id": r.actor_id, "action": r.action,
+             "data": r.data}
+            for r in rows
+        ])
 
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:
