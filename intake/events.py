@@ -25,6 +25,7 @@ UrgencyHandler = Callable[["Session", "Case", "UrgencyRaised"], None]
 
 H = TypeVar("H")
 
+_case_arriving: list[CaseHandler] = []
 _case_created: list[CaseHandler] = []
 _client_message: list[MessageHandler] = []
 _transition: list[TransitionHandler] = []
@@ -37,6 +38,13 @@ def _subscribe(handlers: list[H], handler: H) -> H:
     if handler not in handlers:
         handlers.append(handler)
     return handler
+
+
+def on_case_arriving(handler: CaseHandler) -> CaseHandler:
+    """A new case about to be stored (it has no id yet): triage decides its priority, team and
+    due times on the object, so its row goes in complete and is not updated a moment later.
+    The rows that need the case's id wait for `case_created`, in the same transaction."""
+    return _subscribe(_case_arriving, handler)
 
 
 def on_case_created(handler: CaseHandler) -> CaseHandler:
@@ -77,6 +85,11 @@ def require_transition_handlers() -> None:
         from intake.lifecycle import NotWired
 
         raise NotWired("no handler subscribed to case transitions (triage.hooks.register)")
+
+
+def case_arriving(session: Session, case: Case) -> None:
+    for handler in _case_arriving:
+        handler(session, case)
 
 
 def case_created(session: Session, case: Case) -> None:

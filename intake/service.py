@@ -9,7 +9,7 @@ winner's case.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -94,12 +94,17 @@ def submit(
     files: Sequence[CleanFile] = (),
     checked: bool = False,
     access: AccessChoice | None = None,
+    before_create: Callable[[], None] | None = None,
 ) -> Outcome:
     """Make the case (or return the one this key made). Raises IdempotencyConflict.
 
     `checked`: the caller has just run find_replay for this key and found nothing, so the first
     attempt inserts at once. A concurrent send of the same key then loses on the unique key, and
     its retry looks again and finds the winner's case.
+
+    `before_create`: called when no case of this key was found, before one is made, in the same
+    transaction as the look (one transaction per submission, not two); it may raise to refuse
+    (the web form's rate limit: a resent post is never counted or refused).
     """
     fingerprint = submission.fingerprint(f.sha256 for f in files)
     locale = submission.notification_locale(ui_locale)
@@ -110,6 +115,8 @@ def submit(
                     replay = _replay(session, idempotency_key, fingerprint, locale)
                     if replay is not None:
                         return replay
+                if before_create is not None:
+                    before_create()
                 case = _create(
                     session,
                     submission,
@@ -178,6 +185,7 @@ def _create(
         idempotency_key=idempotency_hash(key),
         fingerprint=fingerprint,
     )
+    events.case_arriving(session, case)  # decided before the INSERT: the row goes in complete
     session.add(case)
     session.flush()  # the unique reference and key are checked here, before any file is written
     assert case.id is not None

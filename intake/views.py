@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -323,32 +324,43 @@ def _access_choice(form: FormData) -> tuple[AccessChoice, str]:
     return AccessChoice(no_links=no_links, pin="" if error else pin), error
 
 
+class _Limited(Exception):  # noqa: N818 - a refusal carried out of the transaction
+    def __init__(self, decision: ratelimit.Decision) -> None:
+        super().__init__("rate limited")
+        self.decision = decision
+
+
 async def _save(
     request: Request, submission: Any, key: str, files: list, *, counted: bool,
     access: AccessChoice | None = None,
 ) -> service.Outcome | ratelimit.Decision:
-    """The case of a resent post, or a new one; the refusing Decision when over the limit."""
-    fingerprint = submission.fingerprint(f.sha256 for f in files)
-    locale = submission.notification_locale(get_locale())
+    """The case of a resent post, or a new one; the refusing Decision when over the limit.
+
+    The look for a resent post, the limit and the new case go in one transaction: a new case
+    costs one transaction, not two."""
+    decided: list[ratelimit.Decision] = []
+
+    def limit() -> None:  # only when no case of this key exists: a resent post is not counted
+        if counted:
+            return
+        if not decided:  # counted once, even when a changed page is retried with a new key
+            decided.append(_submit_limited(request))
+        if not decided[0].allowed:
+            raise _Limited(decided[0])
+
     try:
-        outcome = await run_in_threadpool(service.find_replay, key, fingerprint, locale)
-    except service.IdempotencyConflict:
-        # The page was sent before, then changed: that is a new request of its own.
-        key, outcome = new_idempotency_key(), None
-    if outcome is not None:
-        return outcome
-    if not counted:
-        decision = _submit_limited(request)
-        if not decision.allowed:
-            return decision
-    try:
-        return await _submit(submission, key, files, access)
-    except service.IdempotencyConflict:
-        return await _submit(submission, new_idempotency_key(), files, access)
+        try:
+            return await _submit(submission, key, files, access, limit)
+        except service.IdempotencyConflict:
+            # The page was sent before, then changed: that is a new request of its own.
+            return await _submit(submission, new_idempotency_key(), files, access, limit)
+    except _Limited as refused:
+        return refused.decision
 
 
 async def _submit(  # noqa: ANN001
-    submission, key: str, files: list, access: AccessChoice | None = None
+    submission, key: str, files: list, access: AccessChoice | None = None,
+    limit: Callable[[], None] | None = None,
 ) -> service.Outcome:
     return await run_in_threadpool(
         lambda: service.submit(
@@ -357,8 +369,8 @@ async def _submit(  # noqa: ANN001
             ui_locale=get_locale(),
             source="web",
             files=files,
-            checked=True,  # request_submit has just looked for this key's case
             access=access,
+            before_create=limit,
         )
     )
 

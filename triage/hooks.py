@@ -14,6 +14,7 @@ def register() -> None:
     from triage.accounts import api_keys
     from triage.casework import arrival, raised, sla
 
+    events.on_case_arriving(arrival.case_arriving)
     events.on_case_created(arrival.case_created)
     events.on_client_message(arrival.client_message)
     events.on_transition(arrival.case_transitioned)

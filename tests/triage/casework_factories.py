@@ -46,6 +46,8 @@ def make_case(announce: bool = True, **fields: Any) -> Case:
     hooks.register()
     with Session(get_engine(), expire_on_commit=False) as db:
         case = case_row(**fields)
+        if announce:  # decided before its INSERT, as a submitted case is (intake.service)
+            events.case_arriving(db, case)
         db.add(case)
         db.flush()
         if announce:

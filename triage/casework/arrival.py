@@ -8,7 +8,10 @@ back to the advisor.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from intake import lifecycle
@@ -24,7 +27,10 @@ from triage.casework import (
     sla,
     urgency,
 )
+from triage.casework.models import CaseClock, CaseEvent
+from triage.casework.routing import Assignment
 from yhteys.clock import as_utc, local_now, now
+from yhteys.db import pk, table_of
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +48,55 @@ def apply_assessment(session: Session, case: Case) -> urgency.Assessment:
     return result
 
 
-def case_created(session: Session, case: Case) -> None:
-    if case.id is None:
-        session.flush()
+@dataclass
+class _Decided:
+    """What was decided for an arriving case, and the rows that wait for its id."""
+
+    routing: dict[str, Any]
+    assignment: Assignment
+    clock: CaseClock
+    history: list[CaseEvent]
+
+
+_DECIDED = "triage.arrival:decided"  # session.info: id(case) -> (case, _Decided)
+
+
+def _decide(session: Session, case: Case) -> _Decided:
+    """Priority, team, advisor, state and due times, set on the case. The decisions read
+    configuration and other rows, never what this arrival writes: no autoflush."""
     arrived = as_utc(case.created_at) if case.created_at else now()
-    # The decisions read configuration and other rows, never what this arrival writes: without
-    # autoflush the case is updated once and its new rows go in one batch per table.
-    with session.no_autoflush:
+    with session.no_autoflush, history.deferred(session, case) as rows:
         history.add(session, case, "created", None, {"source": case.source})
         apply_assessment(session, case)
-        decision = assign.route(session, case)
-        sla.start(session, case, arrived)
-        duplicates.suggest(session, case)
+        routing, assignment = assign.decide(session, case)
+        clock = sla.new_clock(session, case, arrived)
+    return _Decided(routing, assignment, clock, rows)
+
+
+def case_arriving(session: Session, case: Case) -> None:
+    """Before the case's INSERT: its row goes in with every decision made."""
+    session.info.setdefault(_DECIDED, {})[id(case)] = (case, _decide(session, case))
+
+
+def case_created(session: Session, case: Case) -> None:
+    """The rows that need the case's id: history, clock, language mark, duplicates, search,
+    staff notices. A case stored without `case_arriving` (tests, the demo) is decided here,
+    and its row updated."""
+    _case, decided = session.info.get(_DECIDED, {}).pop(id(case), (None, None))
+    if decided is None:
+        if case.id is None:
+            session.flush()
+        decided = _decide(session, case)
+        session.add(case)
+    with session.no_autoflush:
+        history.write_waiting(session, case, decided.history)
+        clock = decided.clock  # a plain row nothing reads back here: no ORM flush for it
+        session.execute(insert(table_of(CaseClock)).values(
+            case_id=pk(case), elapsed=clock.elapsed, running_since=clock.running_since,
+            stopped_at=clock.stopped_at))
+        assign.settle_language(session, case, decided.assignment, new=True)
+        duplicates.suggest(session, case, new=True)
         search.index(session, case, new=True)
-    session.add(case)
-    session.flush()
     if case.team_id is not None:
         notices.new_case(session, case, f"case:{case.id}:new")
     if case.assignee_id is not None:
@@ -66,7 +106,7 @@ def case_created(session: Session, case: Case) -> None:
         if user is not None:
             notices.assigned(session, case, user, f"case:{case.id}:assigned:routing")
     log.info("case %s routed: team %s, mode %s, priority %s",
-             case.reference, case.team_id, decision["mode"], case.priority)
+             case.reference, case.team_id, decided.routing["mode"], case.priority)
 
 
 def client_message(session: Session, case: Case, message: CaseMessage) -> None:

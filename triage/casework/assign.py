@@ -75,10 +75,12 @@ def assign_within(session: Session, case: Case, team: Team) -> Assignment:
     return assignment
 
 
-def settle_language(session: Session, case: Case, assignment: Assignment) -> None:
+def settle_language(
+    session: Session, case: Case, assignment: Assignment, *, new: bool = False
+) -> None:
     """Mark or clear "no speaker in team" after a team was chosen for the case."""
     speakers.mark(session, case, speakers.client_language(case), case.team_id,
-                  bool(assignment.details.get("no_speaker")))
+                  bool(assignment.details.get("no_speaker")), new=new)
 
 
 def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[str, Any]:
@@ -87,6 +89,16 @@ def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[
     The state follows: with an advisor the case is `assigned`, without one `new`. `actor` is
     the supervisor who asked to route again; None is the system routing a case that arrived.
     """
+    data, assignment = decide(session, case, actor)
+    settle_language(session, case, assignment)
+    return data
+
+
+def decide(
+    session: Session, case: Case, actor: StaffUser | None = None
+) -> tuple[dict[str, Any], Assignment]:
+    """`route` but for the language mark, which needs the case's id: a case arriving is decided
+    before it is stored (triage.casework.arrival), and marked once it is."""
     rule = choose_rule(
         rules(session), kind=case.kind, language=case.language, area=normalise_area(case.area)
     )
@@ -102,7 +114,6 @@ def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[
     )
     case.team_id = team.id if team else None
     case.assignee_id = assignment.assignee.id if assignment.assignee else None
-    settle_language(session, case, assignment)
     history.add(session, case, "routed", None, data)
     target = State.ASSIGNED if case.assignee_id is not None else State.NEW
     if case.state in ROUTABLE_STATES:  # the move comes after the decision that explains it
@@ -110,4 +121,4 @@ def route(session: Session, case: Case, actor: StaffUser | None = None) -> dict[
             session, case, target, actor_id=actor.id if actor else None,
             actor_kind=lifecycle.STAFF if actor else lifecycle.SYSTEM,
         )
-    return data
+    return data, assignment

@@ -62,22 +62,26 @@ def person_keys(details: Mapping[str, Any] | None) -> set[str]:
     return keys
 
 
-def _pair(session: Session, a: int, b: int, reason: str) -> DuplicateLink | None:
+def _pair(
+    session: Session, a: int, b: int, reason: str, *, new: bool = False
+) -> DuplicateLink | None:
+    """A new link between the two cases; None when they have one. `new`: one of them was
+    created in this transaction, so they have none."""
     first, second = sorted((a, b))
     query = select(DuplicateLink).where(
         col(DuplicateLink.case_id) == first, col(DuplicateLink.other_case_id) == second
     )
-    if session.scalars(query).first() is not None:
+    if not new and session.scalars(query).first() is not None:
         return None
     link = DuplicateLink(case_id=first, other_case_id=second, reason=reason)
     session.add(link)
     return link
 
 
-def suggest(session: Session, case: Case) -> list[tuple[int, str]]:
+def suggest(session: Session, case: Case, *, new: bool = False) -> list[tuple[int, str]]:
     """Store the case's person keys and suggest links to earlier cases that look the same;
     returns the other cases' ids with the reason. Reads ids and references only: the earlier
-    cases themselves are not loaded."""
+    cases themselves are not loaded. `new`: the case was created in this transaction."""
     if case.id is None:
         session.flush()
     found: dict[int, tuple[str, str]] = {}
@@ -98,7 +102,7 @@ def suggest(session: Session, case: Case) -> list[tuple[int, str]]:
             found.setdefault(other_id, (reference, "sought_person"))
     results = []
     for other_id, (reference, reason) in list(found.items())[:MAX_SUGGESTIONS]:
-        if _pair(session, pk(case), other_id, reason) is not None:
+        if _pair(session, pk(case), other_id, reason, new=new) is not None:
             history.add(session, case, "duplicate_suggested", None,
                         {"reference": reference, "other_id": other_id, "reason": reason})
             results.append((other_id, reason))

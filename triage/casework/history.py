@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
-from yhteys.db import pk
+from yhteys.db import pk, table_of
+
+_WAITING = "triage.history:waiting"  # session.info: rows of a case being decided, by id(case)
 
 
 def add(
     session: Session, case: Case, action: str, actor_id: int | None, data: dict[str, Any],
     at: datetime | None = None,
 ) -> CaseEvent:
-    if case.id is None:
+    waiting = session.info.get(_WAITING, {}).get(id(case))
+    if case.id is None and waiting is None:
         session.flush()
-    event = CaseEvent(case_id=pk(case), at=at or now(), actor_id=actor_id, action=action,
+    # A waiting row's case_id is set by write_waiting, once the case has one.
+    event = CaseEvent(case_id=case.id or 0, at=at or now(), actor_id=actor_id, action=action,
                       data=data)
-    session.add(event)
+    if case.id is None and waiting is not None:
+        waiting[1].append(event)  # written by `deferred` once the case has its id
+    else:
+        session.add(event)
     return event
+
+
+@contextmanager
+def deferred(session: Session, case: Case) -> Iterator[list[CaseEvent]]:
+    """Rows added for `case` (not yet stored, so without an id) inside this block wait, in
+    order, in the list it yields; `write_waiting` adds them once the case is stored."""
+    waiting = session.info.setdefault(_WAITING, {})
+    rows: list[CaseEvent] = []
+    waiting[id(case)] = (case, rows)  # the case itself is kept so its id() is not reused
+    try:
+        yield rows
+    finally:
+        del waiting[id(case)]
+
+
+def write_waiting(session: Session, case: Case, rows: list[CaseEvent]) -> None:
+    """The waiting rows, now that the case has its id, in one executemany: nothing reads them
+    back in this transaction (an arrival's history is only shown later), and in the order they
+    were added, which is the order the history shows."""
+    for row in rows:
+        row.case_id = pk(case)
+    if rows:
+        session.execute(insert(table_of(CaseEvent)), [
+            {"case_id": r.case_id, "at": r.at, "actor_id": r.actor_id, "action": r.action,
+             "data": r.data}
+            for r in rows
+        ])
 
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:

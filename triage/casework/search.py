@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -32,7 +32,7 @@ from intake.references import ALPHABET
 from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser
 from triage.casework.models import CaseSearch
-from yhteys.db import pk
+from yhteys.db import pk, table_of
 
 LIMIT = 25
 MIN_LENGTH = 3  # trigrams: shorter parts cannot use the index, and find too much
@@ -111,12 +111,18 @@ def index(session: Session, case: Case, merged: Iterable[Case] = (), *, new: boo
     """Make or remake the case's search row (in the caller's transaction). A case that others
     were `merged` into is found by their names and contacts too: she may phone from the number
     she gave on the duplicate. `new`: the case has just arrived, so it has no row to look for."""
-    row = None if new else session.get(CaseSearch, pk(case))
-    row = row or CaseSearch(case_id=pk(case))
     cases = [case, *merged]
-    row.names = " | ".join(dict.fromkeys(n for c in cases for n in names_of(c)))
-    row.contacts = " ".join(dict.fromkeys(a for c in cases for a in contacts_of(c)))
-    row.reference = case.reference.replace("-", "").lower()
+    values = {
+        "names": " | ".join(dict.fromkeys(n for c in cases for n in names_of(c))),
+        "contacts": " ".join(dict.fromkeys(a for c in cases for a in contacts_of(c))),
+        "reference": case.reference.replace("-", "").lower(),
+    }
+    if new:  # a plain row nothing reads back in this transaction: no ORM flush for it
+        session.execute(insert(table_of(CaseSearch)).values(case_id=pk(case), **values))
+        return
+    row = session.get(CaseSearch, pk(case)) or CaseSearch(case_id=pk(case))
+    for name, value in values.items():
+        setattr(row, name, value)
     session.add(row)
 
 

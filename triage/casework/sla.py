@@ -126,11 +126,19 @@ def current_due(case: Case) -> datetime | None:
 
 def start(session: Session, case: Case, at: datetime) -> None:
     """A new case: the clock starts at its arrival."""
-    at = as_utc(at)
-    # A case created in this transaction has no clock row yet: no SELECT to find that out.
-    clock = CaseClock(case_id=pk(case), elapsed=0, running_since=at, stopped_at=None)
+    clock = new_clock(session, case, at)
+    clock.case_id = pk(case)
     session.add(clock)
+
+
+def new_clock(session: Session, case: Case, at: datetime) -> CaseClock:
+    """The clock of a case arriving at `at`, and its due times set on the case; the caller
+    adds the clock once the case has an id. A case created in this transaction has no clock
+    row yet: no SELECT to find that out."""
+    at = as_utc(at)
+    clock = CaseClock(case_id=case.id or 0, elapsed=0, running_since=at, stopped_at=None)
     apply_due_times(session, case, at, clock=clock)
+    return clock
 
 
 def stop(session: Session, case: Case, at: datetime) -> None:

@@ -43,9 +43,13 @@ def needs_speaker(language: str, team_languages: list[tuple[str, ...]]) -> bool:
     return not any(language in spoken for spoken in team_languages)
 
 
-def mark(session: Session, case: Case, language: str, team_id: int | None, missing: bool) -> None:
-    """Keep the case's "no speaker in team" mark in step with the latest decision."""
-    gap = session.get(LanguageGap, pk(case))
+def mark(
+    session: Session, case: Case, language: str, team_id: int | None, missing: bool,
+    *, new: bool = False,
+) -> None:
+    """Keep the case's "no speaker in team" mark in step with the latest decision. `new`: the
+    case was created in this transaction, so it has no mark to look for."""
+    gap = None if new else session.get(LanguageGap, pk(case))
     if missing and gap is None:
         session.add(LanguageGap(case_id=pk(case), language=language, team_id=team_id))
     elif missing and gap is not None:
