@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework.models import SlaBreach
-from triage.dashboard.figures import Filters
+from triage.dashboard.figures import Filters, cohort
 from yhteys.clock import as_utc
 
 SHOWN = 50
@@ -35,29 +35,14 @@ class BreachList:
     total: int
 
 
-def _where(filters: Filters) -> list[ColumnElement[bool]]:
-    """The dashboard's cohort: arrived in the period, not merged away, matching the filters."""
-    where: list[ColumnElement[bool]] = [
-        col(Case.created_at) >= filters.since, col(Case.created_at) < filters.until,
-        col(Case.merged_into_id).is_(None)]
-    if filters.team is not None:
-        where.append(col(Case.team_id) == filters.team)
-    for name in ("kind", "language", "priority"):
-        if getattr(filters, name):
-            where.append(getattr(Case, name) == getattr(filters, name))
-    if filters.channel:
-        where.append(col(Case.contact_channel) == filters.channel)
-    return where
-
-
 def breaches(session: Session, filters: Filters, limit: int = SHOWN) -> BreachList:
     """The period's breaches, newest first, at most `limit`, with how many there are in all."""
     joined = (col(SlaBreach.case_id) == col(Case.id))
     total = session.scalar(select(func.count()).select_from(SlaBreach).join(Case, joined)
-                           .where(*_where(filters))) or 0
+                           .where(*cohort(filters))) or 0
     query = (select(col(Case.reference), col(SlaBreach.target), col(SlaBreach.due_at),
                     col(SlaBreach.detected_at))
-             .join(Case, joined).where(*_where(filters))
+             .join(Case, joined).where(*cohort(filters))
              .order_by(col(SlaBreach.detected_at).desc(), col(SlaBreach.id).desc()).limit(limit))
     shown = [Breach(reference, target, as_utc(due), as_utc(seen))
              for reference, target, due, seen in session.execute(query)]

@@ -259,7 +259,9 @@ def _matching(filters: Filters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _cohort(filters: Filters) -> list[ColumnElement[bool]]:
+def cohort(filters: Filters) -> list[ColumnElement[bool]]:
+    """The cases the figures count: arrived in the period, matching the filters, not merged
+    away (the breach list reads the same ones)."""
     # Bound as UTC: SQLite compares the stored UTC text.
     return [col(Case.created_at) >= filters.since, col(Case.created_at) < filters.until,
             *_matching(filters)]
@@ -350,14 +352,14 @@ def _responses(session: Session, filters: Filters, targets: Mapping[str, sla.Tar
                  _minutes(session, col(Case.closed_at), col(Case.created_at)),
                  and_(closed, closing_minutes <= _target_of(targets, "resolution_minutes")),
                  or_(closed, closing_overdue)),
-    ], _cohort(filters))
+    ], cohort(filters))
 
 
 def _breaches(session: Session, filters: Filters) -> dict[str, int]:
     """Targets missed on the cohort's cases (recorded by the SLA check, kept on anonymisation)."""
     stmt = (select(col(SlaBreach.target), func.count())
             .join(Case, col(Case.id) == col(SlaBreach.case_id))
-            .where(*_cohort(filters)).group_by(col(SlaBreach.target)))
+            .where(*cohort(filters)).group_by(col(SlaBreach.target)))
     found = {target: 0 for target in TARGETS}
     found.update({t: int(n) for t, n in session.execute(stmt).all() if t in found})
     return found
@@ -396,7 +398,7 @@ def _arrivals(session: Session, filters: Filters) -> tuple[
                           literal_column("timestamptz '2000-01-01 00:00+00'"))
             if is_postgres(session) else func.strftime("%Y-%m-%d %H:00:00", created))
     state, outcome = col(Case.state), col(Case.outcome)
-    rows = session.execute(select(hour, state, outcome, func.count()).where(*_cohort(filters))
+    rows = session.execute(select(hour, state, outcome, func.count()).where(*cohort(filters))
                            .group_by(hour, state, outcome)).all()
     demand = [[0] * 24 for _ in range(7)]
     days: Counter[date] = Counter()
@@ -435,7 +437,7 @@ def _advisors(session: Session, filters: Filters, load: dict[int, int]) -> list[
     rows: dict[int, dict[str, Any]] = {a: {"open": n} for a, n in load.items()}
     business = col(Case.first_response_business_minutes)
     calendar = _minutes(session, col(Case.first_response_at), col(Case.created_at))
-    where = [*_cohort(filters), col(Case.first_response_at).is_not(None), assignee.is_not(None)]
+    where = [*cohort(filters), col(Case.first_response_at).is_not(None), assignee.is_not(None)]
     if is_postgres(session):
         stmt = select(assignee, func.count(), func.percentile_cont(0.5).within_group(business),
                       func.percentile_cont(0.5).within_group(calendar)).where(*where)
@@ -468,7 +470,7 @@ def _by_municipality(session: Session, filters: Filters) -> list[tuple[str, int]
     """The cohort counted by area in SQL, each area then read as its municipality's code (a
     merged municipality's code as the one it is part of now)."""
     area = col(Case.area)
-    rows = session.execute(select(area, func.count()).where(*_cohort(filters)).group_by(area))
+    rows = session.execute(select(area, func.count()).where(*cohort(filters)).group_by(area))
     counts: Counter[str] = Counter()
     for value, n in rows.all():
         found = municipalities.by_code(value or "")
