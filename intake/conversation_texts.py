@@ -27,7 +27,6 @@ CHOOSE_ONE = lazy_gettext("Tap an answer or write its number.")
 CHOOSE_SOME = lazy_gettext("Tap an answer, or write the numbers of all that fit, for example 1 3.")
 TYPE_ANSWER = lazy_gettext("Write your answer.")
 SKIP_HINT = lazy_gettext("If you do not know, write %(skip)s.")
-MORE = lazy_gettext("More")
 ANSWERS_BUTTON = lazy_gettext("Answers")
 CONSENT_WARNING = lazy_gettext(
     "Please note: WhatsApp belongs to the company Meta. Meta sees that you wrote to us, from "

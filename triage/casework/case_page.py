@@ -143,6 +143,5 @@ def context(session: Session, case: Case, user: StaffUser, at: datetime) -> dict
         "overdue": sla.is_overdue(case, at),
         "priority_reason": priority_reason(session, case),
         "is_mine": case.assignee_id == user.id,
-        "iso": due_words.iso,
         "due_of": lambda moment: due_words.due(moment, at),
     }

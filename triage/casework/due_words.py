@@ -36,13 +36,10 @@ def exact(moment: datetime) -> str:
                            locale=i18n.format_locale())
 
 
-iso = machine_time  # the moment for a `datetime` attribute
-
-
 def due(moment: datetime | None, at: datetime) -> Due | None:
     if moment is None:
         return None
     overdue = as_utc(moment) <= as_utc(at)
     words = (_("overdue by %(time)s", time=span(moment, at)) if overdue
              else _("due in %(time)s", time=span(moment, at)))
-    return Due(overdue, words, exact(moment), iso(moment))
+    return Due(overdue, words, exact(moment), machine_time(moment))
