@@ -138,7 +138,9 @@ class SlaBreach(SQLModel, table=True):
     """A missed target, recorded once per case and target (the unique key makes it exactly once)."""
 
     __tablename__ = "sla_breach"
-    __table_args__ = (UniqueConstraint("case_id", "target", name="uq_sla_breach_target"),)
+    __table_args__ = (UniqueConstraint("case_id", "target", name="uq_sla_breach_target"),
+                      # The dashboard's list of a period's breaches, newest first.
+                      Index("ix_sla_breach_detected", "detected_at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")

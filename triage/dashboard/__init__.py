@@ -13,3 +13,12 @@ def includeme(config: Config) -> None:
         ("triage/dashboard", [("**.py", "python")]),
         ("templates/triage/dashboard", [("**.html", "jinja2")]),
     ], staff=True)
+    config.add_migrations("dashboard", "triage.dashboard.models")
+    config.add_job("dashboard-rollup", 60, _recount)
+
+
+def _recount() -> int:
+    """Store the tallies of past days that are missing or changed (triage.dashboard.rollup)."""
+    from triage.dashboard import rollup
+
+    return rollup.run(seconds=20)

@@ -35,11 +35,16 @@ class BreachList:
     total: int
 
 
-def breaches(session: Session, filters: Filters, limit: int = SHOWN) -> BreachList:
-    """The period's breaches, newest first, at most `limit`, with how many there are in all."""
+def breaches(session: Session, filters: Filters, limit: int = SHOWN,
+             total: int | None = None) -> BreachList:
+    """The period's breaches, newest first, at most `limit`, with how many there are in all
+    (counted here unless the caller has the figures' count of the same rows)."""
     joined = (col(SlaBreach.case_id) == col(Case.id))
-    total = session.scalar(select(func.count()).select_from(SlaBreach).join(Case, joined)
-                           .where(*cohort(filters))) or 0
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(SlaBreach).join(Case, joined)
+                               .where(*cohort(filters))) or 0
+    # Newest first through ix_sla_breach_detected, each case looked up by its key: the first
+    # `limit` that belong to the period end the scan (not a pass over the period's cases).
     query = (select(col(Case.reference), col(SlaBreach.target), col(SlaBreach.due_at),
                     col(SlaBreach.detected_at))
              .join(Case, joined).where(*cohort(filters))

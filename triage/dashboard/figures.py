@@ -41,6 +41,7 @@ from intake.models import CHANNELS, KINDS, OUTCOMES, PRIORITIES, STATES, Case
 from triage.accounts.models import StaffUser
 from triage.casework import sla
 from triage.casework.models import SlaBreach
+from triage.dashboard.tally import area_key
 from yhteys.clock import HELSINKI, as_utc, now
 from yhteys.db import is_postgres
 
@@ -92,6 +93,11 @@ class Filters:
             channel=_one_of(params.get("channel"), CHANNELS),
             municipality=_municipality(params.get("municipality")),
         )
+
+    @property
+    def unfiltered(self) -> bool:
+        """Only a period: the view the stored daily tallies answer (triage.dashboard.rollup)."""
+        return self == Filters(self.start, self.end)
 
     def params(self) -> dict[str, str]:
         """The query-string values that give these filters back (blank ones left out)."""
@@ -205,8 +211,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def compute(session: Session, filters: Filters, at: datetime | None = None) -> Figures:
+def compute(session: Session, filters: Filters, at: datetime | None = None,
+            tallies: bool = True) -> Figures:
     """Every figure of the dashboard for `filters`, as of the instant `at` (default: now).
+
+    The unfiltered view is read from the daily tallies (triage.dashboard.rollup) when they are
+    stored, unless `tallies` is false; the same figures, as the tests hold them.
 
     Five queries, each one pass over the period's cases (or the open ones) in the narrow
     `ix_case_stats_*` indexes: the counts by hour, state and outcome; first responses and
@@ -214,6 +224,12 @@ def compute(session: Session, filters: Filters, at: datetime | None = None) -> F
     """
     at = as_utc(at) if at is not None else now()
     targets = sla.targets(session)
+    if tallies and filters.unfiltered:
+        from triage.dashboard import rollup, tallied
+
+        days = rollup.read(session, filters.since, filters.until, at)
+        if days is not None:
+            return tallied.figures(session, filters, at, days, targets)
     demand, per_day, per_week, by_state, outcomes = _arrivals(session, filters)
     if is_postgres(session):
         # The percentiles sort the period's cases: in memory, not in temporary files.
@@ -236,7 +252,7 @@ def compute(session: Session, filters: Filters, at: datetime | None = None) -> F
         per_week=per_week,
         advisors=_advisors(session, filters, open_load),
         demand=demand,
-        open_hours=_open_hours(session),
+        open_hours=open_hours_grid(session),
         by_municipality=_by_municipality(session, filters),
     )
 
@@ -388,9 +404,7 @@ def _open_cases(session: Session, filters: Filters, at: datetime
 def _arrivals(session: Session, filters: Filters) -> tuple[
         list[list[int]], list[tuple[date, int]], list[tuple[date, int]], dict[str, int],
         dict[str, int]]:
-    """The cohort counted per UTC hour, state and outcome in SQL, then placed on Helsinki days,
-    weeks and hours of the week (Helsinki's offset is whole hours: an hour maps to one local
-    hour), and summed by state and by outcome."""
+    """The cohort counted per UTC hour, state and outcome in SQL, then placed."""
     created = col(Case.created_at)
     # date_bin cuts whole UTC hours by arithmetic, where date_trunc converts every row to the
     # session's time zone and back (a third of the statement's time at a million cases).
@@ -400,18 +414,29 @@ def _arrivals(session: Session, filters: Filters) -> tuple[
     state, outcome = col(Case.state), col(Case.outcome)
     rows = session.execute(select(hour, state, outcome, func.count()).where(*cohort(filters))
                            .group_by(hour, state, outcome)).all()
-    demand = [[0] * 24 for _ in range(7)]
-    days: Counter[date] = Counter()
+    hourly: Counter[datetime] = Counter()
     states: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     for value, in_state, result, n in rows:
-        instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-        local = as_utc(instant).astimezone(HELSINKI)
-        demand[local.weekday()][local.hour] += int(n)
-        days[local.date()] += int(n)
+        hourly[as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))] += n
         states[in_state] += int(n)
         if in_state == "closed":
             outcomes[result or ""] += int(n)
+    return place_arrivals(filters, hourly, states, outcomes)
+
+
+def place_arrivals(filters: Filters, hourly: Mapping[datetime, int], states: Counter[str],
+                   outcomes: Counter[str]) -> tuple[list[list[int]], list[tuple[date, int]],
+                                                    list[tuple[date, int]], dict[str, int],
+                                                    dict[str, int]]:
+    """Arrivals per UTC hour placed on Helsinki days, weeks and hours of the week (Helsinki's
+    offset is whole hours: an hour maps to one local hour); the states and outcomes known first."""
+    demand = [[0] * 24 for _ in range(7)]
+    days: Counter[date] = Counter()
+    for instant, n in hourly.items():
+        local = instant.astimezone(HELSINKI)
+        demand[local.weekday()][local.hour] += int(n)
+        days[local.date()] += int(n)
     per_day = []
     day = filters.start
     while day <= filters.end:
@@ -453,6 +478,11 @@ def _advisors(session: Session, filters: Filters, load: dict[int, int]) -> list[
                 responded=len(pairs),
                 business_median=percentile([float(b) for b, _ in pairs if b is not None], .5),
                 calendar_median=percentile([c for _, c in pairs], .5))
+    return advisor_rows(session, rows)
+
+
+def advisor_rows(session: Session, rows: dict[int, dict[str, Any]]) -> list[AdvisorRow]:
+    """AdvisorRow fields by staff id, named, the most open cases first."""
     names = _names(session, list(rows))
     found = [AdvisorRow(staff_id=a, name=names.get(a, f"#{a}"), **values)
              for a, values in rows.items()]
@@ -473,13 +503,16 @@ def _by_municipality(session: Session, filters: Filters) -> list[tuple[str, int]
     rows = session.execute(select(area, func.count()).where(*cohort(filters)).group_by(area))
     counts: Counter[str] = Counter()
     for value, n in rows.all():
-        found = municipalities.by_code(value or "")
-        key = found.code if found is not None else ""
-        counts[municipalities.NOT_SAID if value == municipalities.NOT_SAID else key] += int(n)
-    return sorted(counts.items(), key=lambda row: (-row[1], row[0] or "~"))
+        counts[area_key(value)] += int(n)
+    return municipality_rows(counts)
 
 
-def _open_hours(session: Session) -> list[list[bool]]:
+def municipality_rows(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(((k, n) for k, n in counts.items() if n),
+                  key=lambda row: (-row[1], row[0] or "~"))
+
+
+def open_hours_grid(session: Session) -> list[list[bool]]:
     """Whether the chat's weekly hours cover some of each hour of the week (Helsinki time)."""
     grid = [[False] * 24 for _ in range(7)]
     for slot in load_schedule(session).slots:

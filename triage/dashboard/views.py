@@ -65,7 +65,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
     with db_session() as db:
         figures = compute(db, filters, now())
         teams = list(db.scalars(select(Team).order_by(Team.name)))
-        missed = breaches(db, filters)
+        missed = breaches(db, filters, total=sum(figures.breaches.values()))
         audit.record(db, actor=user, action="dashboard.view", detail=filters.params(),
                      request=request)
         db.commit()
