@@ -189,3 +189,20 @@ def test_percentiles_across_sorted_lists_equal_one_sorted_list(seed: int, sort_b
         assert tally.percentile(lists, q) == pytest.approx(percentile(flat, q))
     for k in range(len(flat)):
         assert tally.nth(lists, k) == sorted(flat)[k]
+
+
+def test_a_day_whose_cases_are_all_gone_is_counted_empty(cases) -> None:  # noqa: ANN001
+    rollup.run()
+    with Session(get_engine()) as db:
+        first = db.scalar(select(func.min(col(Case.created_at))))
+        day = first.astimezone(UTC).date()
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        db.execute(delete(Case).where(col(Case.created_at) < start + timedelta(days=1)))
+        db.commit()
+        assert day in rollup.days_to_count(db, NOW.date())
+    rollup.run()
+    with Session(get_engine()) as db:
+        assert rollup.days_to_count(db, NOW.date()) == []
+        stored = db.scalar(select(col(DashboardDay.tally)).where(col(DashboardDay.day) == day))
+        assert tally.loads(stored).cases == 0
+    both(Filters(date(2026, 1, 1), date(2026, 3, 31)), NOW)

@@ -31,7 +31,7 @@ from triage.casework.models import SlaBreach
 from triage.dashboard import tally
 from triage.dashboard.models import DashboardChanged, DashboardDay
 from yhteys.clock import as_utc, now
-from yhteys.db import is_postgres, serialise, table_of
+from yhteys.db import get_engine, is_postgres, serialise, table_of
 
 LOCK_KEY = 0x7D15_0DA7  # serialise's key for recounts
 LIVE_DAYS = 7  # more unstored days than this (besides today): the figures go to the raw rows
@@ -135,24 +135,19 @@ def days_to_count(session: Session, today: date) -> list[date]:
     """Past UTC days with cases whose tally is missing, of another version, or marked changed:
     the most recent first (they are the ones the dashboard reads most)."""
     first = session.scalar(select(func.min(col(Case.created_at))))
-    if first is None:
-        return []
     stored = {d for d, v in session.execute(
         select(col(DashboardDay.day), col(DashboardDay.version))).all() if v == tally.VERSION}
-    changed = set(session.scalars(select(col(DashboardChanged.day)).distinct()))
-    found = []
-    day = as_utc(first).date()
-    while day < today:
-        if day not in stored or day in changed:
-            found.append(day)
-        day += timedelta(days=1)
+    # A changed day may hold no case any more (its only one deleted): counted, it is empty.
+    found = {d for d in session.scalars(select(col(DashboardChanged.day)).distinct())
+             if d < today}
+    if first is not None:
+        found.update(d for d in _days(as_utc(first).date(), today - timedelta(days=1))
+                     if d not in stored)
     return sorted(found, reverse=True)
 
 
 def run(seconds: float = 20.0, at: datetime | None = None) -> int:
     """Recount the days that need it, for at most about `seconds`; how many were recounted."""
-    from yhteys.db import get_engine
-
     today = (at or now()).astimezone(UTC).date()
     deadline = clock_time.monotonic() + seconds
     with Session(get_engine()) as session:
