@@ -75,7 +75,7 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
     jobs = {job.name: job for job in periodic.default_jobs()}
     assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets",
                          "whatsapp-held", "whatsapp-media", "open-links",
-                         "whatsapp-conversations"}
+                         "whatsapp-conversations", "dashboard-rollup"}
     assert all(job.every >= 60 for job in jobs.values())  # never a busy loop at boot
 
     boss = _advice_team_with_a_supervisor()
@@ -190,3 +190,13 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
     with Session(get_engine()) as db:
         assert [link.token_hash[0] for link in db.exec(select(OpenLink))] == ["b"]
         assert db.exec(select(PinBackoff)).all() == []
+
+    # Today is counted on the spot; once it is past, its tally is stored, and only once.
+    from triage.dashboard.models import DashboardDay
+
+    assert jobs["dashboard-rollup"].run() == 0
+    use_settings(frozen_now=at(2026, 12, 1, 10))
+    assert jobs["dashboard-rollup"].run() == 1
+    with Session(get_engine()) as db:
+        assert [d.day.isoformat() for d in db.exec(select(DashboardDay))] == ["2026-11-30"]
+    assert jobs["dashboard-rollup"].run() == 0
