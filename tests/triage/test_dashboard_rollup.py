@@ -206,3 +206,12 @@ def test_a_day_whose_cases_are_all_gone_is_counted_empty(cases) -> None:  # noqa
         stored = db.scalar(select(col(DashboardDay.tally)).where(col(DashboardDay.day) == day))
         assert tally.loads(stored).cases == 0
     both(Filters(date(2026, 1, 1), date(2026, 3, 31)), NOW)
+
+
+def test_a_process_keeps_few_whole_days_and_still_answers_every_period(cases, monkeypatch) -> None:  # noqa: ANN001, E501
+    monkeypatch.setattr(rollup, "WHOLE_DAYS", 3)
+    rollup.memory.clear()
+    rollup.run()
+    for filters in [*PERIODS, *PERIODS]:  # the second round reads days the first one stripped
+        both(filters, NOW)
+    assert len(rollup.memory._whole) == 3

@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time as clock_time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +35,7 @@ from yhteys.clock import as_utc, now
 from yhteys.db import get_engine, is_postgres, serialise, table_of
 
 LOCK_KEY = 0x7D15_0DA7  # serialise's key for recounts
+ONE_DAY = timedelta(days=1)
 LIVE_DAYS = 7  # more unstored days than this (besides today): the figures go to the raw rows
 
 
@@ -175,38 +177,75 @@ class Days:
     period_days: list[tuple[date, tally.Tally]]
 
 
-_cache: dict[date, tuple[str, tally.Tally]] = {}
-_cache_lock = threading.Lock()
+WHOLE_DAYS = 400  # whole tallies a process keeps in memory; other days keep their open cases
 
 
-def _stored(session: Session, wanted: set[date]) -> dict[date, tally.Tally]:
-    """The stored tallies of `wanted` days (read from memory when counted at the same time)."""
+class _Memory:
+    """The stored tallies a process has read, by day and stamp, so a view reads from the
+    database only the days counted again since. Only the most recently used WHOLE_DAYS keep
+    everything; the others keep their open cases, all a view needs of a day outside its period
+    (at a million cases: about 60 MiB for the whole history, 10 for its open cases)."""
+
+    def __init__(self) -> None:
+        self._whole: OrderedDict[date, tuple[str, tally.Tally]] = OrderedDict()
+        self._open: dict[date, tuple[str, tally.Tally]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, day: date, stamp: str, whole: bool) -> tally.Tally | None:
+        with self._lock:
+            entry = self._whole.get(day)
+            if entry is not None and entry[0] == stamp:
+                self._whole.move_to_end(day)
+                return entry[1]
+            entry = None if whole else self._open.get(day)
+            return entry[1] if entry is not None and entry[0] == stamp else None
+
+    def put(self, day: date, stamp: str, found: tally.Tally, whole: bool) -> None:
+        with self._lock:
+            if not whole:
+                self._open[day] = (stamp, tally.open_only(found))
+                return
+            self._open.pop(day, None)
+            self._whole[day] = (stamp, found)
+            while len(self._whole) > WHOLE_DAYS:
+                old_day, (old_stamp, old) = self._whole.popitem(last=False)
+                self._open[old_day] = (old_stamp, tally.open_only(old))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._whole.clear()
+            self._open.clear()
+
+
+memory = _Memory()
+
+
+def _stored(session: Session, whole: set[date], rest: set[date]) -> dict[date, tally.Tally]:
+    """The stored tallies of the `whole` days, and of the `rest` at least their open cases."""
+    wanted = whole | rest
     stamps = {d: (v, stamp) for d, v, stamp in session.execute(
         select(col(DashboardDay.day), col(DashboardDay.version), col(DashboardDay.stamp))
         .where(col(DashboardDay.day).in_(wanted) if len(wanted) < 1000 else true())).all()}
     found: dict[date, tally.Tally] = {}
     missing = []
-    with _cache_lock:
-        for day in wanted:
-            version, stamp = stamps.get(day, (None, None))
-            if version != tally.VERSION:
-                continue
-            cached = _cache.get(day)
-            if cached is not None and cached[0] == stamp:
-                found[day] = cached[1]
-            else:
-                missing.append(day)
+    for day in wanted:
+        version, stamp = stamps.get(day, (None, ""))
+        if version != tally.VERSION:
+            continue
+        remembered = memory.get(day, stamp, day in whole)
+        if remembered is not None:
+            found[day] = remembered
+        else:
+            missing.append(day)
     for start in range(0, len(missing), 200):
         chunk = missing[start:start + 200]
         for day, stamp, data in session.execute(
                 select(col(DashboardDay.day), col(DashboardDay.stamp),
                        col(DashboardDay.tally)).where(col(DashboardDay.day).in_(chunk))).all():
             loaded = tally.loads(data)
-            if loaded is None:
-                continue
-            found[day] = loaded
-            with _cache_lock:
-                _cache[day] = (stamp, loaded)
+            if loaded is not None:
+                memory.put(day, stamp, loaded, day in whole)
+                found[day] = loaded if day in whole else tally.open_only(loaded)
     return found
 
 
@@ -222,7 +261,9 @@ def read(session: Session, since: datetime, until: datetime, at: datetime) -> Da
     all_days = _days(as_utc(first).date(), as_utc(last).date())
     changed = set(session.scalars(select(col(DashboardChanged.day))
                                   .where(col(DashboardChanged.day) < today).distinct()))
-    stored = _stored(session, {d for d in all_days if d < today and d not in changed})
+    storable = {d for d in all_days if d < today and d not in changed}
+    whole = {d for d in storable if since <= day_start(d) and day_start(d) + ONE_DAY <= until}
+    stored = _stored(session, whole, storable - whole)
     live = [d for d in all_days if d not in stored]
     if len([d for d in live if d < today]) > LIVE_DAYS:
         return None
@@ -241,9 +282,9 @@ def read(session: Session, since: datetime, until: datetime, at: datetime) -> Da
             part = count_range(session, start, end).get(day)
         else:
             inside = _within(fetched[day], start, end)
-            whole = sum(1 for r in fetched[day][0] if tally.utc_day(r[0]) == day)
+            of_day = sum(1 for r in fetched[day][0] if tally.utc_day(r[0]) == day)
             # Today ends inside the period: its count so far is the period's part.
-            part = every.get(day) if len(inside[0]) == whole else tally.count(*inside).get(day)
+            part = every.get(day) if len(inside[0]) == of_day else tally.count(*inside).get(day)
         period_days.append((day, part or tally.Tally()))
     return Days(every, [t for _, t in period_days], period_days)
 

@@ -213,6 +213,11 @@ def at_most(values: Sequence[float], limit: float) -> int:
     return bisect_right(values, limit)
 
 
+def open_only(t: Tally) -> Tally:
+    """The part of a day that still counts outside its period: its open cases."""
+    return Tally(hours=[0] * 24, open_arrived=t.open_arrived, open_by=t.open_by)
+
+
 # --- Storing -------------------------------------------------------------------------------------
 
 
