@@ -32,11 +32,13 @@ OUTCOMES = (
 )
 
 
-# What the dashboard's figures read of a case (all of it kept when a case is anonymised).
+# What the dashboard's figures read of a case (all but the area kept when a case is
+# anonymised; the area is a municipality code, emptied then).
 STATS_COLUMNS = [
     "id", "merged_into_id", "team_id", "kind", "language", "priority", "contact_channel",
     "state", "outcome", "assignee_id", "first_response_at", "first_response_business_minutes",
     "first_response_due_at", "resolution_due_at", "closed_at", "resolution_business_minutes",
+    "area",
 ]
 
 
