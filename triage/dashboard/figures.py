@@ -225,7 +225,7 @@ def compute(session: Session, filters: Filters, at: datetime | None = None,
     at = as_utc(at) if at is not None else now()
     targets = sla.targets(session)
     if tallies and filters.unfiltered:
-        from triage.dashboard import rollup, tallied
+        from triage.dashboard import rollup, tallied  # they build on this module's figures
 
         days = rollup.read(session, filters.since, filters.until, at)
         if days is not None:
