@@ -55,11 +55,16 @@ def write_waiting(session: Session, case: Case, rows: list[CaseEvent]) -> None:
     for row in rows:
         row.case_id = pk(case)
     if rows:
-        session.execute(insert(table_of(CaseEvent)), [
+        session.execute(_INSERT_EVENTS, [
             {"case_id": r.case_id, "at": r.at, "actor_id": r.actor_id, "action": r.action,
              "data": r.data}
             for r in rows
         ])
+
+
+# Built once with the values as parameters (executemany): SQLAlchemy compiles it once per
+# process. A multi-row VALUES would be compiled again for every arrival.
+_INSERT_EVENTS = insert(table_of(CaseEvent))
 
 
 def for_case(session: Session, case_id: int, limit: int = 500) -> list[CaseEvent]:
