@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING
 
 from intake.reach import reach
 from intake.reopen import notice_values
-from notify.outbox import queue_notification
+from notify.outbox import queue_notification_id
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from intake.models import Case
-    from notify.models import Notification
 
 
-def queue_acknowledgement(session: Session, case: Case, *, locale: str) -> Notification | None:
-    """Queue "we received your request" the way `intake.reach` says; None when there is none.
+def queue_acknowledgement(session: Session, case: Case, *, locale: str) -> int | None:
+    """Queue "we received your request" the way `intake.reach` says: the outbox row's id, or
+    None when there is none.
 
     It carries a single-use link to the case (the status link itself is shown once, on the
     confirmation page), or no link at all if she asked for none.
@@ -36,7 +36,7 @@ def queue_acknowledgement(session: Session, case: Case, *, locale: str) -> Notif
     if way is None:
         return None
     context, sealed = notice_values(session, case, way.locale)
-    return queue_notification(
+    return queue_notification_id(
         session,
         event="case_received",
         channel=way.channel,

@@ -643,8 +643,16 @@ def on_change(listener: Callable[[], None]) -> Callable[[], None]:
 
 
 def changed() -> None:
+    _items_of.clear()
+    _questions_of.clear()
     for listener in _listeners:
         listener()
+
+
+# What `items` and `questions` derive from FORM, per kind: every submission asks several times
+# (reading, checking, assessing the form), and FORM changes only through `changed`.
+_items_of: dict[str | None, tuple[Question | Group, ...]] = {}
+_questions_of: dict[str | None, tuple[Question, ...]] = {}
 
 
 def form(kind: str) -> list[Node]:
@@ -693,16 +701,23 @@ def form_order() -> list[str]:
 
 def items(kind: str | None = None) -> list[Question | Group]:
     """Top-level questions and groups of one kind (or of every kind), in form order."""
-    found = list(walk(FORM))
-    return [i for i in found if kind is None or kind in i.kinds]
+    found = _items_of.get(kind)
+    if found is None:
+        found = _items_of[kind] = tuple(
+            i for i in walk(FORM) if kind is None or kind in i.kinds)
+    return list(found)
 
 
 def questions(kind: str | None = None) -> list[Question]:
     """Every question of a kind, those of groups included, in form order."""
-    result: list[Question] = []
-    for item in items(kind):
-        result.extend(item.questions if isinstance(item, Group) else (item,))
-    return [q for q in result if kind is None or kind in q.kinds]
+    found = _questions_of.get(kind)
+    if found is None:
+        result: list[Question] = []
+        for item in items(kind):
+            result.extend(item.questions if isinstance(item, Group) else (item,))
+        found = _questions_of[kind] = tuple(
+            q for q in result if kind is None or kind in q.kinds)
+    return list(found)
 
 
 def groups(kind: str | None = None) -> list[Group]:

@@ -176,10 +176,13 @@ def issue_link(session: Session, case: Case, *, purpose: str, lasts: timedelta) 
     token = _new_secret()
     # A plain row nothing reads back in this transaction: a Core insert, without the ORM's flush.
     at = now()
-    session.execute(insert(table_of(OpenLink)).values(
-        case_id=pk(case), token_hash=token_hash(token), purpose=purpose, created_at=at,
-        expires_at=at + lasts))
+    session.execute(_INSERT_LINK, {
+        "case_id": pk(case), "token_hash": token_hash(token), "purpose": purpose,
+        "created_at": at, "expires_at": at + lasts})
     return token
+
+
+_INSERT_LINK = insert(table_of(OpenLink))
 
 
 def notice_values(

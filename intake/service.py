@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from intake import events
+from intake import events, expectations
 from intake.attachments import CleanFile
 from intake.attachments import save as save_attachments
 from intake.merging import survivor_of
@@ -57,6 +60,9 @@ class Outcome:
     secret: str
     replayed: bool
     locale: str  # the language of the status link and the acknowledgement
+    # When she may expect an answer (intake.expectations), read in the transaction that made or
+    # found the case: the confirmation page needs no second session for it.
+    expectation: expectations.Expectation | None = None
 
     @property
     def reference(self) -> str:
@@ -74,13 +80,25 @@ def find_replay(key: str, fingerprint: str, locale: str) -> Outcome | None:
         return _replay(session, key, fingerprint, locale)
 
 
+_CASE = table_of(Case)
+# Built once, values as parameters: SQLAlchemy compiles each of these a single time per process.
+# A new case is by far the common answer, so the look reads three columns, not the whole row.
+_BY_KEY = sa_select(_CASE.c.id, _CASE.c.fingerprint, _CASE.c.anonymised_at).where(
+    _CASE.c.idempotency_key == bindparam("key"))
+_CASE_COLUMNS = tuple(column.key for column in _CASE.columns if column.key != "id")
+_INSERT_CASE = sa_insert(_CASE).returning(_CASE.c.id)
+_INSERT_CONSENTS = sa_insert(table_of(Consent))
+
+
 def _replay(session: Session, key: str, fingerprint: str, locale: str) -> Outcome | None:
-    query = select(Case).where(Case.idempotency_key == idempotency_hash(key))
-    existing = session.exec(query).first()
-    if existing is None:
+    found = session.execute(_BY_KEY, {"key": idempotency_hash(key)}).first()
+    if found is None:
         return None
-    if existing.fingerprint != fingerprint or existing.anonymised_at is not None:
+    if found.fingerprint != fingerprint or found.anonymised_at is not None:
         raise IdempotencyConflict
+    existing = session.get(Case, found.id)
+    if existing is None:  # pragma: no cover - deleted between the two reads of this transaction
+        return None
     secret = "" if link_state(existing) != "open" else status_secret(key)
     return Outcome(existing, secret, replayed=True, locale=locale)
 
@@ -114,7 +132,7 @@ def submit(
                 if not (checked and attempt == 1):
                     replay = _replay(session, idempotency_key, fingerprint, locale)
                     if replay is not None:
-                        return replay
+                        return _expecting(session, replay)
                 if before_create is not None:
                     before_create()
                 case = _create(
@@ -128,9 +146,11 @@ def submit(
                     files=files,
                     access=access,
                 )
+                outcome = _expecting(session, Outcome(
+                    case, status_secret(idempotency_key), replayed=False, locale=locale))
             log.info("case %s created (%s, %s)", case.id, case.kind, source)
             metrics.SUBMISSIONS.labels(case.kind, source).inc()
-            return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
+            return outcome
         except IntegrityError:
             # A reference already taken, or the same key committed by a concurrent request:
             # the next attempt draws a new reference or finds that request's case.
@@ -140,6 +160,11 @@ def submit(
                 raise
             log.info("database busy (attempt %d), retrying", attempt)
     raise RuntimeError("could not store the case after several attempts")
+
+
+def _expecting(session: Session, outcome: Outcome) -> Outcome:
+    """The outcome with what her confirmation says about when an answer comes."""
+    return replace(outcome, expectation=expectations.for_case(session, outcome.case))
 
 
 def submit_in(
@@ -186,24 +211,35 @@ def _create(
         fingerprint=fingerprint,
     )
     events.case_arriving(session, case)  # decided before the INSERT: the row goes in complete
-    session.add(case)
-    session.flush()  # the unique reference and key are checked here, before any file is written
-    assert case.id is not None
+    # The unique reference and key are checked here, before any file is written.
+    case_id = _insert_case(session, case)
     given_at = now()
     consents = [
-        {"case_id": case.id, "purpose": purpose, "notice_version": PRIVACY_NOTICE_VERSION,
+        {"case_id": case_id, "purpose": purpose, "notice_version": PRIVACY_NOTICE_VERSION,
          "given_at": given_at}
         for purpose in submission.consent_purposes()
     ]
     if consents:  # plain rows, one executemany: nothing reads them back in this transaction
-        session.execute(sa_insert(table_of(Consent)), consents)
+        session.execute(_INSERT_CONSENTS, consents)
     if files:
-        save_attachments(session, case.id, list(files))
+        save_attachments(session, case_id, list(files))
     record_choice(session, case, access)  # before the acknowledgement: it may want no links
     queue_acknowledgement(session, case, locale=locale)
     events.case_created(session, case)
     session.flush()
     return case
+
+
+def _insert_case(session: Session, case: Case) -> int:
+    """The new case's row as one plain INSERT, then the object joins the session as a stored
+    row: the ORM's unit of work (and its read-back of the row) is not needed for a row whose
+    every column is set here, and later changes to the object are flushed as usual."""
+    values = {name: getattr(case, name) for name in _CASE_COLUMNS}
+    case_id: int = session.execute(_INSERT_CASE, values).scalar_one()
+    case.id = case_id
+    make_transient_to_detached(case)
+    session.add(case)
+    return case_id
 
 
 # --- The status page -----------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from intake.errors import Errors
 from intake.fields import Invalid, Text
 from intake.forms import field_id
 from intake.masking import mask_address
-from intake.models import Case
 from intake.references import (
     new_idempotency_key,
     new_reference,
@@ -302,16 +301,9 @@ async def request_submit(request: Request) -> Response:
         return _not_saved(again, exc, "request")
     if isinstance(outcome, ratelimit.Decision):
         return _rate_limited(again, outcome)
-    expectation = await run_in_threadpool(_expectation, outcome.case)
+    # The expectation was read in the submission's own transaction (service.Outcome).
     return _confirmation(request, kind, outcome.reference, outcome.status_url, result.submission,
-                         expectation)
-
-
-def _expectation(case: Case) -> expectations.Expectation | None:
-    """From the case as it was stored a moment ago: its due time is set on arrival, and reading
-    it again would cost a round trip on every submission."""
-    with session_scope() as session:
-        return expectations.for_case(session, case)
+                         outcome.expectation)
 
 
 def _access_choice(form: FormData) -> tuple[AccessChoice, str]:

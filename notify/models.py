@@ -42,7 +42,8 @@ def _tz() -> DateTime:
     return DateTime(timezone=True)
 
 
-def _token() -> str:
+def new_token() -> str:
+    """A row's stable token: the SMTP Message-ID and the idempotency key sent to providers."""
     return secrets.token_hex(16)
 
 
@@ -68,7 +69,7 @@ class Notification(SQLModel, table=True):
     # as soon as nothing can send the row again: a dump of the table opens no case.
     sealed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Stable per row: the SMTP Message-ID and the idempotency key sent to HTTP providers.
-    token: str = Field(default_factory=_token, max_length=32, unique=True)
+    token: str = Field(default_factory=new_token, max_length=32, unique=True)
 
     state: str = Field(default="pending", max_length=16)
     attempts: int = 0  # claims so far; also the fencing token of the current claim

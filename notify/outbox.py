@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import re
+from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from notify.models import (
     EVENTS,
     REPLY_EVENTS,
     Notification,
+    new_token,
 )
 from notify.whatsapp_texts import HOURS_RE
 from yhteys import crypto
@@ -183,6 +185,58 @@ def queue_notification(
     subject_key) with INSERT ... ON CONFLICT DO NOTHING, which leaves the caller's transaction
     usable.
     """
+    values = _row_values(event=event, channel=channel, recipient=recipient, locale=locale,
+                         subject_key=subject_key, context=context, fallback=fallback,
+                         sealed=sealed)
+    row = _insert_ignoring_duplicate(session, values)
+    if row is None:
+        return None
+    track_for_hand_over(session, pk(row))
+    return row
+
+
+def queue_notification_id(
+    session: Session,
+    *,
+    event: str,
+    channel: str,
+    recipient: str,
+    locale: str,
+    subject_key: str,
+    context: dict[str, str],
+    fallback: list[tuple[str, str]] | None = None,
+    sealed: dict[str, str] | None = None,
+) -> int | None:
+    """`queue_notification` for a caller that needs only the new row's id (a new case's
+    acknowledgement): the same checks and row, without an ORM object for it in the session.
+    None when the row already exists."""
+    values = _row_values(event=event, channel=channel, recipient=recipient, locale=locale,
+                         subject_key=subject_key, context=context, fallback=fallback,
+                         sealed=sealed)
+    stmt = _INSERT_ID_IGNORING.get(session.get_bind().dialect.name)
+    if stmt is None:  # pragma: no cover - other databases: the ORM path with its savepoint
+        row = _insert_ignoring_duplicate(session, values)
+        row_id = pk(row) if row is not None else None
+    else:
+        row_id = session.execute(stmt, values).scalar()
+    if row_id is None:
+        return None
+    track_for_hand_over(session, row_id)
+    return int(row_id)
+
+
+def _row_values(
+    *,
+    event: str,
+    channel: str,
+    recipient: str,
+    locale: str,
+    subject_key: str,
+    context: dict[str, str],
+    fallback: list[tuple[str, str]] | None,
+    sealed: dict[str, str] | None,
+) -> dict[str, Any]:
+    """The checked outbox row, every column but the id, as plain values."""
     if event not in EVENTS:
         raise NotificationError(f"unknown event {event!r}")
     if channel not in CHANNELS:
@@ -200,28 +254,34 @@ def queue_notification(
         raise NotificationError(f"{sorted(overlap)} given both in context and sealed")
     _check_context(event, {**context, **sealed}, frozenset(sealed))
     at = now()
-    values = Notification(
-        event=event,
-        channel=channel,
-        recipient=normalise_recipient(channel, recipient)[:320],
-        locale=(locale or "")[:8],
-        subject_key=subject_key,
-        reference=context.get("reference", ""),
-        context=dict(context),
-        sealed=seal_values(sealed),
-        fallback=_check_fallback(fallback),
-        next_attempt_at=at,
+    return {
+        "event": event,
+        "channel": channel,
+        "recipient": normalise_recipient(channel, recipient)[:320],
+        "locale": (locale or "")[:8],
+        "subject_key": subject_key,
+        "reference": context.get("reference", ""),
+        "context": dict(context),
+        "fallback": _check_fallback(fallback),
+        "sealed": seal_values(sealed),
+        "token": new_token(),
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
         # Handed over when the caller commits (see _after_commit); should that fail, the relay
         # hands it over once the grace period has passed.
-        enqueued_at=at,
-        created_at=at,
-        updated_at=at,
-    ).model_dump(exclude={"id"})
-    row = _insert_ignoring_duplicate(session, values)
-    if row is None:
-        return None
-    track_for_hand_over(session, pk(row))
-    return row
+        "enqueued_at": at,
+        "lease_until": None,
+        "mode": "",
+        "provider_id": "",
+        "error_code": "",
+        "error_text": "",
+        "created_at": at,
+        "updated_at": at,
+        "sent_at": None,
+        "delivered_at": None,
+        "read_at": None,
+    }
 
 
 def seal_values(values: dict[str, str]) -> str:
@@ -244,6 +304,13 @@ def message_context(row: Notification) -> dict[str, str]:
 _INSERT_IGNORING = {
     "postgresql": pg_insert(Notification).on_conflict_do_nothing().returning(Notification),
     "sqlite": sqlite_insert(Notification).on_conflict_do_nothing().returning(Notification),
+}
+
+
+_TABLE = table_of(Notification)
+_INSERT_ID_IGNORING = {
+    "postgresql": pg_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id),
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id),
 }
 
 

@@ -133,7 +133,9 @@ def test_acknowledgement_carries_only_the_reference_and_link(settings):
         )
         db.add(case)
         db.flush()
-        row = queue_acknowledgement(db, case, locale="sv")
+        row_id = queue_acknowledgement(db, case, locale="sv")
+        assert row_id is not None
+        row = db.get(Notification, row_id)
         assert row is not None
         assert (row.event, row.channel, row.recipient, row.locale) == (
             "case_received",

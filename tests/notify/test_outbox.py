@@ -6,7 +6,13 @@ import pytest
 from sqlmodel import select
 
 from notify.models import Notification
-from notify.outbox import NotificationError, notifications_for, queue_notification, stale_count
+from notify.outbox import (
+    NotificationError,
+    notifications_for,
+    queue_notification,
+    queue_notification_id,
+    stale_count,
+)
 
 
 def _queue(session, **overrides):
@@ -30,6 +36,26 @@ def test_a_row_is_written_in_the_callers_transaction_and_not_committed(session, 
     assert row.recipient == "client@example.org"
     session.rollback()
     assert session.exec(select(Notification)).all() == []
+
+
+def test_the_plain_row_by_id_is_the_same_row_and_stops_duplicates_too(session, settings):
+    values = {"event": "case_received", "channel": "email", "recipient": "client@Example.ORG",
+              "locale": "fi", "subject_key": "case:7",
+              "context": {"reference": "K7M-4QX-P9T", "status_url": "http://testserver/fi/s/abc"}}
+    row_id = queue_notification_id(session, **values)
+    assert row_id is not None
+    assert queue_notification_id(session, **values) is None
+    row = session.get(Notification, row_id)
+    assert row is not None
+    made = _queue(session, subject_key="case:8")
+    assert made is not None
+    # Every column as the ORM path writes it, but the row's own id, token and times.
+    own = {"id", "token", "subject_key", "next_attempt_at", "enqueued_at", "created_at",
+           "updated_at"}
+    columns = [c.key for c in Notification.__table__.columns if c.key not in own]  # type: ignore[attr-defined]
+    assert {c: getattr(row, c) for c in columns} == {c: getattr(made, c) for c in columns}
+    assert row.token and row.token != made.token and row.enqueued_at is not None
+    session.rollback()
 
 
 def test_a_duplicate_returns_none_and_keeps_the_transaction_usable(session, settings):

@@ -78,6 +78,10 @@ def case_arriving(session: Session, case: Case) -> None:
     session.info.setdefault(_DECIDED, {})[id(case)] = (case, _decide(session, case))
 
 
+# Built once, values as parameters: compiled once per process, not looked up per arrival.
+_INSERT_CLOCK = insert(table_of(CaseClock))
+
+
 def case_created(session: Session, case: Case) -> None:
     """The rows that need the case's id: history, clock, language mark, duplicates, search,
     staff notices. A case stored without `case_arriving` (tests, the demo) is decided here,
@@ -91,9 +95,9 @@ def case_created(session: Session, case: Case) -> None:
     with session.no_autoflush:
         history.write_waiting(session, case, decided.history)
         clock = decided.clock  # a plain row nothing reads back here: no ORM flush for it
-        session.execute(insert(table_of(CaseClock)).values(
-            case_id=pk(case), elapsed=clock.elapsed, running_since=clock.running_since,
-            stopped_at=clock.stopped_at))
+        session.execute(_INSERT_CLOCK, {
+            "case_id": pk(case), "elapsed": clock.elapsed, "running_since": clock.running_since,
+            "stopped_at": clock.stopped_at})
         assign.settle_language(session, case, decided.assignment, new=True)
         duplicates.suggest(session, case, new=True)
         search.index(session, case, new=True)

@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlmodel import Session, col
 
 from intake.models import Case
 from triage.casework import history
 from triage.casework.models import DuplicateLink, PersonKey
 from yhteys.clock import now
-from yhteys.db import pk
+from yhteys.db import pk, table_of
 from yhteys.settings import get_settings
 
 MAX_SUGGESTIONS = 10
@@ -78,6 +78,17 @@ def _pair(
     return link
 
 
+_CASE = table_of(Case)
+# Asked on every arrival with a contact address: built once, so compiled once per process.
+_SAME_CONTACT = (
+    select(_CASE.c.id, _CASE.c.reference)
+    .where(_CASE.c.id != bindparam("case_id"), _CASE.c.anonymised_at.is_(None),
+           _CASE.c.contact_address == bindparam("address"))
+    .order_by(_CASE.c.id.desc())
+    .limit(MAX_SUGGESTIONS)
+)
+
+
 def suggest(session: Session, case: Case, *, new: bool = False) -> list[tuple[int, str]]:
     """Store the case's person keys and suggest links to earlier cases that look the same;
     returns the other cases' ids with the reason. Reads ids and references only: the earlier
@@ -85,17 +96,17 @@ def suggest(session: Session, case: Case, *, new: bool = False) -> list[tuple[in
     if case.id is None:
         session.flush()
     found: dict[int, tuple[str, str]] = {}
-    earlier = select(col(Case.id), col(Case.reference)).where(
-        col(Case.id) != case.id, col(Case.anonymised_at).is_(None)
-    ).order_by(col(Case.id).desc()).limit(MAX_SUGGESTIONS)
     if case.contact_address and case.contact_channel != "none":
-        query = earlier.where(col(Case.contact_address) == case.contact_address)
-        for other_id, reference in session.execute(query):
+        params = {"case_id": case.id, "address": case.contact_address}
+        for other_id, reference in session.execute(_SAME_CONTACT, params):
             found.setdefault(other_id, (reference, "contact"))
     keys = person_keys(case.details)
     for key in keys:
         session.add(PersonKey(case_id=pk(case), key=key))
     if keys:
+        earlier = select(col(Case.id), col(Case.reference)).where(
+            col(Case.id) != case.id, col(Case.anonymised_at).is_(None)
+        ).order_by(col(Case.id).desc()).limit(MAX_SUGGESTIONS)
         query = earlier.join(PersonKey, col(PersonKey.case_id) == col(Case.id)).where(
             col(PersonKey.key).in_(keys))
         for other_id, reference in session.execute(query):

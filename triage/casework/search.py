@@ -118,12 +118,15 @@ def index(session: Session, case: Case, merged: Iterable[Case] = (), *, new: boo
         "reference": case.reference.replace("-", "").lower(),
     }
     if new:  # a plain row nothing reads back in this transaction: no ORM flush for it
-        session.execute(insert(table_of(CaseSearch)).values(case_id=pk(case), **values))
+        session.execute(_INSERT_SEARCH, {"case_id": pk(case), **values})
         return
     row = session.get(CaseSearch, pk(case)) or CaseSearch(case_id=pk(case))
     for name, value in values.items():
         setattr(row, name, value)
     session.add(row)
+
+
+_INSERT_SEARCH = insert(table_of(CaseSearch))
 
 
 def forget(session: Session, case_id: int) -> None:
