@@ -146,9 +146,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         from notify import runtime
         from yhteys import periodic
+        from yhteys.heap import settle_after_startup
 
         runtime.start(settings)
         periodic.start()
+        settle_after_startup()
         try:
             yield
         finally:
