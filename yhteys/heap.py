@@ -2,10 +2,11 @@
 
 A full collection walks every tracked object; in a started process those are mostly modules,
 the schema, catalogs and lookup tables that live as long as the process. Walking them took
-50 to 190 ms a few times a minute under load, with every thread stopped: the slowest
-submissions of a benchmark were the ones caught in it. After start-up they are frozen (moved
-where the collector no longer looks; nothing there is freed, nothing there was garbage), and
-the youngest generation is collected after more allocations, so that the objects of requests in
+50 to 190 ms every few seconds under load, with every thread stopped: the slowest
+submissions of a benchmark were the ones caught in it. After start-up they are frozen: the
+collector no longer walks them (one that dies is still freed as usual; only a reference cycle
+among them would stay, and start-up's cycles are collected just before), and the youngest
+generation is collected after more allocations, so that the objects of requests in
 flight are less often promoted to the old generation, whose collection is the long one.
 """
 
