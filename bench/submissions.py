@@ -6,8 +6,9 @@ For each database: the ceiling (bench/ceiling.py under uvicorn) and then Yhteys 
 on fresh databases, each loaded by wrk with the same complete social-services form, a new
 connection per submission (each person posts from her own phone). PostgreSQL: 2 web processes,
 16 connections. SQLite (the embedded default): 1 process, at 4 and at 16 connections. Prints
-requests/s and p50/p90/p99 of each, and Yhteys's share of the ceiling. After the Yhteys runs it
-checks that every accepted post made exactly one case.
+requests/s and p50/p90/p99 of each, Yhteys's share of the ceiling and the CPU time Yhteys's
+processes spent per submission (steadier than latency when other work shares the cores). After
+the Yhteys runs it checks that every accepted post made exactly one case.
 """
 
 from __future__ import annotations
@@ -93,6 +94,22 @@ def _wrk(port: int, cookie: str, body: str, seconds: int, connections: int,
         intake_bench.FORM_PATH = original
 
 
+def _cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of the server's processes so far: the process group its
+    session leader heads. Linux /proc; NaN elsewhere. Far steadier than latency on a shared
+    machine: what one submission costs, whoever else is using the cores."""
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+            found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else float("nan")
+
+
 def run_yhteys(kind: str, seconds: int, connections: int, workers: int) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-yhteys-{kind}-"))
     url = intake_bench.create_database(kind, workdir)
@@ -100,8 +117,11 @@ def run_yhteys(kind: str, seconds: int, connections: int, workers: int) -> dict[
     server = intake_bench.start_server(url, workdir, port, workers)
     try:
         cookie, hidden = intake_bench.fetch_form(port)
+        cpu_before = _cpu_seconds(server.pid)
         numbers = _wrk(port, cookie, intake_bench.form_body(hidden), seconds, connections,
                        {"path": intake_bench.FORM_PATH})
+        spent = _cpu_seconds(server.pid) - cpu_before
+        numbers["cpu_ms"] = 1000 * spent / max(1.0, numbers["requests"])
         numbers["cases"] = float(intake_bench.count_cases(url))
     finally:
         _stop(server)
@@ -123,6 +143,8 @@ def compare(kind: str, seconds: int, connections: int, workers: int) -> None:
     print(f"{kind}, {workers} process(es), {connections} connections, a new connection each:")
     print(_line("ceiling", ceiling))
     print(_line("yhteys", yhteys) + f"  cases {yhteys['cases']:.0f} of {accepted:.0f} accepted")
+    print(f"  yhteys used {yhteys['cpu_ms']:.1f} ms of CPU per submission during the run "
+          "(its processes; jobs queued meanwhile may run after it)")
     print(f"  yhteys is {100 * yhteys['rps'] / ceiling['rps']:.0f} % of the ceiling")
 
 

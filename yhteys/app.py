@@ -131,7 +131,13 @@ def collect_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_serving_app() -> Starlette:
+    """The app of `yhteys serve`: warmed up before its first request (yhteys.warmup), with what
+    start-up built set aside from the garbage collector (yhteys.heap)."""
+    return create_app(serving=True)
+
+
+def create_app(settings: Settings | None = None, *, serving: bool = False) -> Starlette:
     if settings is not None:
         set_settings(settings)
     settings = get_settings()
@@ -147,8 +153,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         from notify import runtime
         from yhteys import periodic
 
+        if serving:
+            from anyio.to_thread import run_sync
+
+            from yhteys.warmup import warm_up
+
+            await run_sync(warm_up)  # in a worker thread: it also starts the thread pool
         runtime.start(settings)
         periodic.start()
+        if serving:
+            from yhteys.heap import settle_after_startup
+
+            settle_after_startup()
         try:
             yield
         finally:

@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Before uvicorn starts the workers: they inherit the folder where they share metrics.
     prepare_multiprocess(settings, workers, prune=True)
     uvicorn.run(
-        "yhteys.app:create_app",
+        "yhteys.app:create_serving_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,

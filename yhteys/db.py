@@ -36,6 +36,11 @@ def normalise_url(url: str) -> str:
 
 # How long a writer waits for another before "database is locked".
 SQLITE_BUSY_SECONDS = 10.0
+# SQLite connections kept open: about as many as the threads that use one at a time (requests in
+# the threadpool, the in-process worker, the relay). Beyond the pool, a connection is opened for
+# one use and closed again, each time reading the schema anew: under load, a cost per request.
+SQLITE_POOL_SIZE = 20
+SQLITE_POOL_OVERFLOW = 40
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API hook
@@ -44,6 +49,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+    # Not inside a request's COMMIT: a thread of its own checkpoints (yhteys.sqlite_checkpoint).
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     # Deleted and overwritten content is zeroed, not left in free space for a copy of the file
     # to show: anonymisation must really erase. Many builds (Debian's) default to it, not all.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -55,19 +62,26 @@ def engine_for(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        on_disk = bool(path) and path != ":memory:" and "mode=memory" not in path
+        pool: dict[str, int] = {}
+        if on_disk:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             hide_parameters=True,  # errors never quote a person's answers into a log
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        from yhteys.sqlite_checkpoint import Checkpointer
         from yhteys.sqlite_writes import serialise_writes
 
-        serialise_writes(engine, timeout=SQLITE_BUSY_SECONDS)
+        checkpointer = Checkpointer(path) if on_disk else None
+        serialise_writes(engine, timeout=SQLITE_BUSY_SECONDS,
+                         after_commit=checkpointer.committed if checkpointer else None)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
     event.listen(engine, "checkin", _checked_in)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -79,8 +80,11 @@ def _writes(statement: str) -> bool:
     return statement.lstrip()[:7].upper().startswith(WRITES)
 
 
-def serialise_writes(engine: Engine, timeout: float) -> WriterLock:
-    """Queue the engine's write transactions on one lock; see the module's docstring."""
+def serialise_writes(
+    engine: Engine, timeout: float, after_commit: Callable[[], None] | None = None
+) -> WriterLock:
+    """Queue the engine's write transactions on one lock; see the module's docstring.
+    `after_commit` is called once a write transaction has committed and the lock is passed on."""
     lock = WriterLock()
     dialect = engine.dialect
 
@@ -103,11 +107,14 @@ def serialise_writes(engine: Engine, timeout: float) -> WriterLock:
     original_commit, original_rollback = dialect.do_commit, dialect.do_rollback
 
     def do_commit(dbapi_connection: Any) -> None:  # noqa: ANN401
+        wrote = dbapi_connection.in_transaction  # reads run outside any transaction
         try:
             original_commit(dbapi_connection)
         finally:
             if not dbapi_connection.in_transaction:
                 lock.release(dbapi_connection)
+        if wrote and after_commit is not None:
+            after_commit()
 
     def do_rollback(dbapi_connection: Any) -> None:  # noqa: ANN401
         try:
