@@ -70,18 +70,22 @@ def _due_words(overdue: bool, unit: str, number: int, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _exact(moment: datetime, locale: str) -> str:
-    return format_datetime(moment, "short", tzinfo=HELSINKI, locale=locale)
+def _moment(moment: datetime, locale: str) -> tuple[str, str]:
+    """The exact time in words and for <time datetime>, of a UTC moment."""
+    exact = format_datetime(moment, "short", tzinfo=HELSINKI, locale=i18n.format_locale(locale))
+    return exact, machine_time(moment)
 
 
 def exact(moment: datetime) -> str:
-    return _exact(as_utc(moment), i18n.format_locale())
+    return _moment(as_utc(moment), i18n.get_locale())[0]
 
 
 def due(moment: datetime | None, at: datetime) -> Due | None:
     if moment is None:
         return None
-    seconds = (as_utc(moment) - as_utc(at)).total_seconds()
+    moment = as_utc(moment)
+    seconds = (moment - as_utc(at)).total_seconds()
     overdue = seconds <= 0
-    words = _due_words(overdue, *rounded(seconds), i18n.get_locale())
-    return Due(overdue, words, exact(moment), machine_time(moment))
+    locale = i18n.get_locale()
+    words = _due_words(overdue, *rounded(seconds), locale)
+    return Due(overdue, words, *_moment(moment, locale))
