@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import load_only
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col
 
 from intake.models import KINDS, PRIORITIES, STATES, Case
@@ -22,14 +22,13 @@ from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser, Team
 from triage.casework.models import LanguageGap
 from yhteys.clock import as_utc
-from yhteys.db import pk
 
 PAGE_SIZE = 25
 MAX_PAGE = 40  # 1,000 cards deep per column; beyond that, filter
 COUNT_CAP = 1000
 RUNNING_STATES = ("new", "assigned", "in_progress")
-# What a card shows: the only columns the board loads (by name: SQLModel types the class
-# attributes as their values, load_only wants the mapped attributes they are at run time).
+# What a card shows: the only columns the board loads, as plain rows (no ORM objects: building
+# 125 of them and their identity map cost more than the statement).
 CARD_FIELDS = (
     "id", "reference", "kind", "name", "language", "interpreter_needed", "interpreter_language",
     "state", "priority", "priority_rank", "team_id", "assignee_id", "due_at", "client_replied",
@@ -104,7 +103,7 @@ class Filters:
 @dataclass
 class Column:
     state: str
-    cards: list[Case]
+    cards: list[Row]  # the CARD_FIELDS of each case, read by name as a Case's
     count: int
     capped: bool
     page: int
@@ -166,7 +165,8 @@ ORDER = (col(Case.priority_rank), col(Case.due_at), col(Case.id))
 
 def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
             sparse: set[str]):  # noqa: ANN202
-    """One ordered, limited index scan per column (and per team, for an advisor of several).
+    """One ordered, limited index scan per column (and per team, for an advisor of several),
+    reading the cards' columns as it goes: the rows are on the heap page the scan visits anyway.
 
     `team_id IN (...)` would make the database sort every row of those teams; one scan per
     team on ix_case_team_board stays a short index walk, and the pieces are merged in Python.
@@ -180,9 +180,7 @@ def _pieces(user: StaffUser, filters: Filters, states: list[str], at: datetime,
     for state in states:
         depth = (filters.pages.get(state, 1) - 1) * PAGE_SIZE + PAGE_SIZE + 1
         for team in per_team:
-            keys = select(
-                col(Case.id), col(Case.state), col(Case.priority_rank), col(Case.due_at)
-            ).where(col(Case.state) == state)
+            keys = select(*CARD_COLUMNS).where(col(Case.state) == state)
             if team is not None:
                 keys = keys.where(col(Case.team_id) == team)
             order = (
@@ -235,7 +233,7 @@ def _counted(filters: Filters) -> bool:
 
 
 def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
-    """The whole board in three statements: the counts, the keys of every column, the cards."""
+    """The whole board in two statements: the counts, and the cards of every column."""
     states = _states(filters)
     counted = _counted(filters)
     counts = _counts(session, user, filters, states, at) if states and counted else {}
@@ -244,47 +242,51 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
     rows = list(session.execute(union_all(*pieces))) if pieces else []
     nulls_last = session.get_bind().dialect.name == "postgresql"  # each database's ASC order
 
-    def key(row) -> tuple:  # noqa: ANN001
+    def key(row: Row) -> tuple:
         due = as_utc(row.due_at) if row.due_at is not None else None
         return (row.priority_rank, (due is None) == nulls_last, due or at, row.id)
 
-    by_state: dict[str, list] = {}
+    by_state: dict[str, list[Row]] = {}
     for row in sorted(rows, key=key):
-        by_state.setdefault(row.state, []).append(row.id)
-    pages: dict[str, list[int]] = {}
-    for state in states:
-        offset = (filters.pages.get(state, 1) - 1) * PAGE_SIZE
-        pages[state] = by_state.get(state, [])[offset:offset + PAGE_SIZE + 1]
-        if not counted:  # what the keys tell: all of them, or "this many and more"
-            found = len(by_state.get(state, []))
-            counts[state] = found if found <= offset + PAGE_SIZE else -(offset + PAGE_SIZE)
-    wanted = [i for ids in pages.values() for i in ids[:PAGE_SIZE]]
-    cards = {
-        c.id: c for c in session.scalars(
-            select(Case).options(load_only(*CARD_COLUMNS)).where(col(Case.id).in_(wanted)))
-    } if wanted else {}
+        by_state.setdefault(row.state, []).append(row)
     columns = []
     for state in STATES:
-        ids = pages.get(state, [])
-        page = filters.pages.get(state, 1) if state in pages else 1
-        count = counts.get(state, 0)
-        if count < 0:  # uncounted, and more than these
-            shown, capped = -count, True
+        page = filters.pages.get(state, 1) if state in states else 1
+        offset = (page - 1) * PAGE_SIZE
+        found = by_state.get(state, [])
+        cards = found[offset:offset + PAGE_SIZE]
+        if state not in states:
+            shown, capped = 0, False
+        elif not counted:  # what the rows tell: all of them, or "this many and more"
+            shown, capped = min(len(found), offset + PAGE_SIZE), len(found) > offset + PAGE_SIZE
         else:
-            shown, capped = min(count, COUNT_CAP), count > COUNT_CAP
-        columns.append(Column(state, [cards[i] for i in ids[:PAGE_SIZE] if i in cards],
-                              shown, capped, page, len(ids) > PAGE_SIZE and page < MAX_PAGE))
-    team_names = {pk(t): t.name for t in session.scalars(select(Team).order_by(col(Team.name)))}
-    people_ids = {c.assignee_id for c in cards.values() if c.assignee_id} | {user.id}
-    people = {
-        pk(u): u.label
-        for u in session.scalars(select(StaffUser).where(col(StaffUser.id).in_(people_ids)))
+            shown, capped = min(counts.get(state, 0), COUNT_CAP), counts.get(state, 0) > COUNT_CAP
+        has_more = len(found) > offset + PAGE_SIZE and page < MAX_PAGE
+        columns.append(Column(state, cards, shown, capped, page, has_more))
+    shown_cards = [c for column in columns for c in column.cards]
+    return Board(columns, _team_names(session), _people(session, user, shown_cards), filters,
+                 _overdue(shown_cards, at))
+
+
+def _team_names(session: Session) -> dict[int, str]:
+    query = select(col(Team.id), col(Team.name)).order_by(col(Team.name))
+    return {i: name for i, name in session.execute(query)}
+
+
+def _people(session: Session, user: StaffUser, cards: list[Row]) -> dict[int, str]:
+    """Who the cards are assigned to, by the name staff see (StaffUser.label)."""
+    ids = {c.assignee_id for c in cards if c.assignee_id} | {user.id}
+    query = select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email)).where(
+        col(StaffUser.id).in_(ids))
+    return {i: name or email for i, name, email in session.execute(query)}
+
+
+def _overdue(cards: list[Row], at: datetime) -> set[int]:
+    moment = as_utc(at)
+    return {
+        c.id for c in cards
+        if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= moment
     }
-    overdue = {
-        pk(c) for c in cards.values()
-        if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= as_utc(at)
-    }
-    return Board(columns, team_names, people, filters, overdue)
 
 
 def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]:
@@ -292,7 +294,7 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
     from triage.accounts.models import TeamMembership
 
     query = (
-        select(StaffUser)
+        select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email))
         .where(col(StaffUser.is_active).is_(True))
         .order_by(col(StaffUser.display_name))
     )
@@ -302,4 +304,4 @@ def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]
             col(TeamMembership.team_id).in_(sorted(teams))
         )
         query = query.where(col(StaffUser.id).in_(members))
-    return [(pk(u), u.label) for u in session.scalars(query)]
+    return [(i, name or email) for i, name, email in session.execute(query)]

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from intake.models import KINDS, PRIORITIES, Case
+from intake.choices import KINDS as KIND_LABELS
+from intake.models import KINDS, PRIORITIES
 from triage.accounts import audit
 from triage.accounts.models import StaffUser, Team
 from triage.casework import board, board_news, due_words, search
 from triage.casework.board_news import Notice
-from triage.casework.describe import with_words
+from triage.casework.describe import (
+    OUTCOME_LABELS,
+    PRIORITY_LABELS,
+    STATE_LABELS,
+    kind_label,
+    with_words,
+)
 from triage.pages import clipped, csrf_message, db_session, page, requires
 from yhteys import csrf
 from yhteys.clock import now
@@ -28,12 +37,22 @@ from yhteys.i18n import gettext as _
 def columns_context(loaded: board.Board, user: StaffUser, at: datetime,
                     notice: Notice | None) -> dict[str, Any]:
     """What _columns.html needs, the whole page and the fragment a claim or a move swaps in."""
-    def due_of(case: Case) -> due_words.Due | None:
+    def due_of(case: Row) -> due_words.Due | None:
         if case.state not in board.RUNNING_STATES:
             return None
         return due_words.due(case.due_at, at)
 
-    return {"board": loaded, "user": user, "notice": notice, "due_of": due_of}
+    # The labels in this request's language once, as plain text: up to 125 cards would each
+    # translate them again (they are lazy, looked up whenever shown).
+    kinds = {code: kind_label(code) for code in KIND_LABELS}
+    return {"board": loaded, "user": user, "notice": notice, "due_of": due_of,
+            "state_labels": _plain(STATE_LABELS), "priority_labels": _plain(PRIORITY_LABELS),
+            "outcome_labels": _plain(OUTCOME_LABELS),
+            "kind_label": lambda kind: kinds.get(kind, kind)}
+
+
+def _plain(labels: Mapping[str, object]) -> dict[str, str]:
+    return {code: str(label) for code, label in labels.items()}
 
 
 def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str, Any]:
