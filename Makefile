@@ -22,20 +22,17 @@ run: $(STAMP)
 	$(BIN)/yhteys serve --migrate --demo
 
 # The whole suite, on SQLite and again on PostgreSQL; then the linter and the type checker.
-# Each pass runs two tests at a time (one per core; every worker has its own database), then
-# alone the tests that kill processes, drive Chromium or count on timing (marked `serial` in
-# tests/conftest.py).
-test: test-sqlite test-postgres
+test: $(STAMP) checker
+	$(BIN)/python -m pytest
+	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 	$(BIN)/ruff check .
 	$(BIN)/mypy yhteys intake triage notify
 
 test-sqlite: $(STAMP) checker
-	$(BIN)/python -m pytest -n 2 -m "not serial"
-	$(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest
 
 test-postgres: $(STAMP)
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -n 2 -m "not sqlite_only and not serial"
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "serial and not sqlite_only"
+	TEST_DATABASE=postgres $(BIN)/python -m pytest
 
 # The production shape through nginx alone, with its figures (also part of the PostgreSQL pass).
 test-prod: $(STAMP)

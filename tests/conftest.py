@@ -158,33 +158,13 @@ def client(app):  # noqa: ANN001, ANN201
         yield test_client
 
 
-def _redis_db() -> int:
-    """The workers of one parallel run (gw0, gw1...) each their own; other runs by process id."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if worker.startswith("gw") and worker[2:].isdigit():
-        return 1 + int(worker[2:]) % 15
-    return 1 + os.getpid() % 15
-
-
-# Tests that kill processes, drive Chromium or measure time run alone (`-m serial`), after the
-# rest has run two at a time (`-n 2 -m "not serial"`): see the Makefile.
-SERIAL = ("tests/faults/", "tests/prod/", "tests/browser/", "tests/test_make_run.py",
-          "tests/test_canary.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid.startswith(SERIAL):
-            item.add_marker(pytest.mark.serial)
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A real Redis database of its own for this run (db 1-15), emptied around use."""
+    """A real Redis database of its own for this run (db 1-15 by process id), emptied around use."""
     import redis
 
     require_service("Redis", "127.0.0.1", 6379)
-    url = f"redis://127.0.0.1:6379/{_redis_db()}"
+    url = f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
     connection = redis.Redis.from_url(url)
     connection.flushdb()
     try:
