@@ -68,6 +68,7 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "") -> None:
     from triage.accounts import sessions
     from triage.accounts.models import StaffUser
     from triage.dashboard import rollup
+    from yhteys import heap
     from yhteys.app import create_app
     from yhteys.db import engine_for
     from yhteys.migrate import upgrade
@@ -103,6 +104,7 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "") -> None:
         print(f"  cases in the last 30 days: {recent:,}")
 
         app = create_app(settings)
+        heap.settle_after_startup()  # as `yhteys serve` does once it has started
         with Session(engine, expire_on_commit=False) as db:
             user = db.get(StaffUser, staff["supervisor"])
             token = sessions.start(db, user, stage=sessions.FULL)
