@@ -200,16 +200,19 @@ class _Memory:
             entry = None if whole else self._open.get(day)
             return entry[1] if entry is not None and entry[0] == stamp else None
 
-    def put(self, day: date, stamp: str, found: tally.Tally, whole: bool) -> None:
+    def put(self, day: date, stamp: str, found: tally.Tally, whole: bool) -> tally.Tally:
+        """Keep a tally read from the database; what is kept (all of it, or its open cases)."""
         with self._lock:
             if not whole:
-                self._open[day] = (stamp, tally.open_only(found))
-                return
+                kept = tally.open_only(found)
+                self._open[day] = (stamp, kept)
+                return kept
             self._open.pop(day, None)
             self._whole[day] = (stamp, found)
             while len(self._whole) > WHOLE_DAYS:
                 old_day, (old_stamp, old) = self._whole.popitem(last=False)
                 self._open[old_day] = (old_stamp, tally.open_only(old))
+            return found
 
     def clear(self) -> None:
         with self._lock:
@@ -244,8 +247,7 @@ def _stored(session: Session, whole: set[date], rest: set[date]) -> dict[date, t
                        col(DashboardDay.tally)).where(col(DashboardDay.day).in_(chunk))).all():
             loaded = tally.loads(data)
             if loaded is not None:
-                memory.put(day, stamp, loaded, day in whole)
-                found[day] = loaded if day in whole else tally.open_only(loaded)
+                found[day] = memory.put(day, stamp, loaded, day in whole)
     return found
 
 

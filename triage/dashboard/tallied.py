@@ -9,7 +9,7 @@ to the same numbers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,7 +91,7 @@ def _compliance(period: Sequence[Tally], name: str, targets: Mapping[str, sla.Ta
     return f.Compliance(met, done + overdue)
 
 
-def _backlog(every: Sequence[Tally] | Any, at: datetime) -> dict[str, int]:
+def _backlog(every: Iterable[Tally], at: datetime) -> dict[str, int]:
     """Open cases by calendar age, as figures._open_cases buckets them."""
     edges = [(at - timedelta(days=d)).timestamp() for d in (1, 3, 7)]
     backlog = dict.fromkeys(f.BACKLOG_BUCKETS, 0)
@@ -107,7 +107,7 @@ def _backlog(every: Sequence[Tally] | Any, at: datetime) -> dict[str, int]:
     return backlog
 
 
-def _load(every: Any) -> dict[int, int]:
+def _load(every: Iterable[Tally]) -> dict[int, int]:
     load: Counter[int] = Counter()
     for t in every:
         load.update(t.open_by)
