@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -51,7 +52,7 @@ from yhteys.compression import SAFE_TO_COMPRESS
 from yhteys.db import database_down, pk, session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
-from yhteys.templating import render
+from yhteys.templating import base_values, environment, render
 
 log = logging.getLogger(__name__)
 
@@ -380,26 +381,37 @@ def _confirmation(
     urgent = details is not None and any(
         getattr(details, name, False) for name in ("health_emergency", "in_danger")
     )
+    no_place = bool(details is not None and getattr(details, "no_place_tonight", False))
     channel = submission.case.contact_channel if submission is not None else "none"
-    whatsapp = {"whatsapp": None}
+    secret = link.rsplit("/", 1)[1] if link else ""
+    whatsapp = None
     if submission is not None and link:
-        whatsapp = _whatsapp_context(submission.case, link.rsplit("/", 1)[1])
-    return render(
-        request,
-        "intake/confirmation.html",
-        {
-            **whatsapp,
-            "reference": reference,
-            "status_url": link,
-            "status_secret": link.rsplit("/", 1)[1] if link else "",
-            "channel": channel,
-            "channel_label": choices.CHANNELS.get(channel, ""),
-            "urgent": urgent,
-            "no_place": bool(details is not None and getattr(details, "no_place_tonight", False)),
-            "expectation": expectation,
-        },
+        whatsapp = _whatsapp_context(submission.case, secret)["whatsapp"]
+    # The page is the same for everyone who chose the same things: it is rendered once per
+    # language and shape (yhteys.pagecache), and what is hers goes into its holes, escaped.
+    holes: dict[str, Callable[[], str]] = {"reference": lambda: escape(reference)}
+    if link:
+        holes["status_url"] = lambda: escape(link)
+        holes["status_secret"] = lambda: escape(secret)
+    if expectation is not None:
+        holes["expectation"] = lambda: escape(" ".join(expectation.sentences()))
+    if whatsapp is not None:
+        holes["whatsapp_html"] = lambda: _whatsapp_part(request, whatsapp)
+    fixed = {"channel": channel, "channel_label": choices.CHANNELS.get(channel, ""),
+             "urgent": urgent, "no_place": no_place, "status_url": "", "status_secret": "",
+             "expectation": "", "whatsapp_html": ""}
+    return pagecache.render_public(
+        request, "intake/confirmation.html", lambda: fixed,
+        holes=holes, key=("confirmation", *sorted(holes), channel, urgent, no_place),
         headers=NO_STORE,
     )
+
+
+def _whatsapp_part(request: Request, whatsapp: dict[str, Any]) -> str:
+    """The WhatsApp part of the confirmation: her masked number and the code are hers alone."""
+    values = base_values(request)
+    values["whatsapp"] = whatsapp
+    return environment().get_template("intake/_whatsapp_link.html").render(**values)
 
 
 def _pretend_success(request: Request, kind: str) -> Response:
