@@ -53,6 +53,7 @@ from yhteys.db import database_down, pk, session_scope
 from yhteys.i18n import INTERPRETER_LANGUAGES, get_locale
 from yhteys.settings import get_settings
 from yhteys.templating import base_values, environment, render
+from yhteys.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +356,7 @@ async def _submit(  # noqa: ANN001
     submission, key: str, files: list, access: AccessChoice | None = None,
     limit: Callable[[], None] | None = None,
 ) -> service.Outcome:
-    return await run_in_threadpool(
+    return await run_blocking(
         lambda: service.submit(
             submission,
             idempotency_key=key,
