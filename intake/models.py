@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from intake.lifecycle import INITIAL
 from intake.lifecycle import STATES as STATES  # defined there, re-exported for the board
 from yhteys.clock import now
+from yhteys.db import empty_dict, empty_list
 
 KINDS = ("family_reunification", "tracing", "social_services", "other")
 PRIORITIES = ("urgent", "high", "normal")
@@ -30,7 +31,6 @@ OUTCOMES = (
     "out_of_scope",
     "duplicate",
 )
-
 
 # What the dashboard's figures read of a case (all but the area kept when a case is
 # anonymised; the area is a municipality code, emptied then).
@@ -71,14 +71,15 @@ class Case(SQLModel, table=True):
     contact_channel: str = Field(max_length=16)
     contact_address: str = Field(default="", max_length=320)
     may_leave_message: bool = False
-    contact_windows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    contact_windows: list[dict[str, Any]] = Field(
+        default_factory=empty_list, sa_column=Column(JSON))
     backup_channel: str = Field(default="", max_length=16)
     backup_address: str = Field(default="", max_length=320)
     area: str = Field(default="", max_length=120)
     interpreter_needed: bool = False
     interpreter_language: str = Field(default="", max_length=8)
     message: str = Field(sa_column=Column(Text, nullable=False))
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    details: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON))
 
     # A WhatsApp number proves nothing by itself: anyone can type anyone's number into a form.
     # Messages from it reach this case only once the person has sent, from that number, the code
@@ -198,7 +199,8 @@ class ApiKey(SQLModel, table=True):
     key_id: str = Field(max_length=16, unique=True, index=True)
     secret_hash: str = Field(max_length=64)
     name: str = Field(max_length=120)  # the partner, as administrators call it
-    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scopes: list[str] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     rate_limit: int = Field(default=100)  # requests per RATE_LIMIT_WINDOW
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
     created_by: int | None = None
@@ -317,4 +319,5 @@ class CaseTranscript(SQLModel, table=True):
 
     case_id: int = Field(primary_key=True, foreign_key="case.id", ondelete="CASCADE")
     channel: str = Field(default="whatsapp", max_length=16)
-    lines: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lines: list[list[str]] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False))

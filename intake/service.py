@@ -41,7 +41,7 @@ from intake.reopen import AccessChoice, end_keys, lookup_status_key, record_choi
 from intake.validation import Submission
 from yhteys import metrics
 from yhteys.clock import as_utc, now
-from yhteys.db import pk, session_scope, table_of
+from yhteys.db import new_row, pk, session_scope, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,8 @@ def _create(
     access: AccessChoice | None = None,
 ) -> Case:
     secret = status_secret(key)
-    case = Case(
+    case = new_row(
+        Case,
         **submission.columns(),
         reference=new_reference(),
         source=source,

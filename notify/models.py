@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
+from yhteys.db import empty_dict, empty_list
 
 CLIENT_EVENTS = ("case_received", "advisor_replied", "whatsapp_reply", "open_link")
 # Answers to a message the client has just sent: free text inside the 24-hour window, never the
@@ -63,8 +64,10 @@ class Notification(SQLModel, table=True):
     locale: str = Field(max_length=8)
     subject_key: str = Field(max_length=120)  # what it is about, e.g. "case:17" or "message:42"
     reference: str = Field(default="", max_length=16, index=True)  # the case reference, if any
-    context: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    fallback: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    context: dict[str, str] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    fallback: list[list[str]] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     # Secrets the message needs (a status link) as one sealed JSON object (yhteys.crypto), blanked
     # as soon as nothing can send the row again: a dump of the table opens no case.
     sealed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from typing import Any, Protocol, cast
+from functools import cache, lru_cache
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
@@ -21,6 +21,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, SQLModel, create_engine
 
 from yhteys.settings import get_settings
@@ -156,6 +157,18 @@ def serialise(session: Session, key: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def empty_list() -> list[Any]:
+    """The default of a JSON list column. pydantic reads a default factory's signature each time
+    a row object is made, and for the builtin `list` that means parsing its text signature: a
+    new case spent 0.25 ms on it. A plain function's signature is read at a fraction of that."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """The default of a JSON object column (see empty_list)."""
+    return {}
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core table, for the statements written in Core (upserts, guarded
     updates): SQLModel sets `__table__` on every table model, its type hints do not say so."""
@@ -163,6 +176,45 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")
     return table
+
+
+_M = TypeVar("_M", bound=SQLModel)
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    configure_mappers()  # what the model's own constructor would do first: attributes work
+    plain: dict[str, Any] = {}
+    factories: list[tuple[str, Any]] = []
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            factories.append((name, field.default_factory))
+        elif not field.is_required():
+            plain[name] = field.default
+    return plain, tuple(factories)
+
+
+def new_row(model: type[_M], **values: Any) -> _M:
+    """A table model's object from its values, made the way a query's result is made: straight
+    into the instance's dictionary, without SQLModel's per-attribute instrumentation (about
+    7 µs an attribute: 0.3 ms for a case of 47 columns). For rows the caller inserts itself as
+    plain values and then treats as stored (`make_transient_to_detached`) or only reads.
+    The defaults are the model's own; the factories take no arguments (see empty_list)."""
+    unknown = values.keys() - model.model_fields.keys()
+    if unknown or model.__pydantic_post_init__:
+        raise TypeError(f"{model.__name__} cannot be made from {sorted(unknown)}")
+    row = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    plain, factories = _defaults(model)
+    state = row.__dict__
+    state.update(plain)
+    for name, factory in factories:
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    return row  # type: ignore[no-any-return]
 
 
 class _Row(Protocol):

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
+from yhteys.db import empty_list
 
 
 def _tz() -> DateTime:
@@ -27,7 +28,7 @@ class HoursSlot(SQLModel, table=True):
     weekday: int  # Monday 0 ... Sunday 6
     start_minute: int
     end_minute: int
-    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
     updated_at: datetime = Field(default_factory=now, sa_type=_tz())
 
@@ -41,7 +42,7 @@ class HoursException(SQLModel, table=True):
     kind: str = Field(max_length=16)  # closed | extra | changed | holiday_open
     start_minute: int | None = None
     end_minute: int | None = None
-    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=200)  # for staff only, never shown to the public
     created_at: datetime = Field(default_factory=now, sa_type=_tz())
     updated_at: datetime = Field(default_factory=now, sa_type=_tz())

@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from yhteys.clock import now
+from yhteys.db import empty_dict, empty_list
 from yhteys.i18n import lazy_gettext
 
 ROLES = ("advisor", "supervisor", "admin")
@@ -61,7 +62,8 @@ class StaffUser(SQLModel, table=True):
     display_name: str = Field(default="", max_length=120)
     password_hash: str = Field(max_length=256)  # "!..." until set through a link: none matches
     roles: str = Field(default="advisor", max_length=64)  # comma-separated, see has_role()
-    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     # The staff language (fi, sv, en) her emails are written in; blank: the service's default.
     ui_language: str = Field(default="", max_length=8)
     is_active: bool = True
@@ -206,5 +208,6 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = None
     action: str = Field(max_length=64)
     case_id: int | None = None
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    detail: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
     client_hash: str = Field(default="", max_length=24)

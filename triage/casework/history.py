@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
-from yhteys.db import pk, table_of
+from yhteys.db import new_row, pk, table_of
 
 _WAITING = "triage.history:waiting"  # session.info: rows of a case being decided, by id(case)
 
@@ -25,12 +25,14 @@ def add(
     waiting = session.info.get(_WAITING, {}).get(id(case))
     if case.id is None and waiting is None:
         session.flush()
-    # A waiting row's case_id is set by write_waiting, once the case has one.
-    event = CaseEvent(case_id=case.id or 0, at=at or now(), actor_id=actor_id, action=action,
-                      data=data)
+    values = {"case_id": case.id or 0, "at": at or now(), "actor_id": actor_id,
+              "action": action, "data": data}
     if case.id is None and waiting is not None:
-        waiting[1].append(event)  # written by `deferred` once the case has its id
+        # Written as plain values by write_waiting, which sets case_id once the case has one.
+        event = new_row(CaseEvent, **values)
+        waiting[1].append(event)
     else:
+        event = CaseEvent(**values)
         session.add(event)
     return event
 

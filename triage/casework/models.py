@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from yhteys.clock import now
+from yhteys.db import empty_dict
 
 
 def _tz() -> DateTime:
@@ -47,7 +48,7 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=now, sa_type=_tz())
     actor_id: int | None = None  # a staff user; None is the system (routing, SLA clock)
     action: str = Field(max_length=32)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
 
 
 class CaseNote(SQLModel, table=True):
