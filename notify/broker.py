@@ -63,6 +63,60 @@ class RequestIds(Middleware):
     after_skip_message = after_process_message
 
 
+class _Waiting:
+    """Ids of the outbox rows waiting in the in-process queue (the embedded mode only).
+
+    That queue is this process's memory: a row in it is not lost while the process lives, so it
+    is not handed over again. Without this, in a surge the in-process worker could not keep up
+    with, the relay added a copy of every waiting row each time its grace period passed: the
+    queue, and the process, grew by thousands of copies, and each copy cost a write transaction
+    to find its row taken. A restart empties the queue and this set alike, and the relay hands
+    the rows over again."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, row_id: int) -> bool:
+        """Note a row as waiting; False if it already was."""
+        with self._lock:
+            if row_id in self._ids:
+                return False
+            self._ids.add(row_id)
+            return True
+
+    def discard(self, row_id: int) -> None:
+        with self._lock:
+            self._ids.discard(row_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+
+
+WAITING = _Waiting()
+
+# At most this many messages wait in the in-process queue. In a surge longer than the in-process
+# worker can follow, the rows past it stay pending in the database, where they are anyway, and
+# the relay hands them over when the queue has room: the process's memory stays flat.
+EMBEDDED_QUEUE_LIMIT = 1000
+
+
+def in_process_queue_full() -> bool:
+    broker = current()
+    if not isinstance(broker, StubBroker):
+        return False
+    return broker.queues[QUEUE].qsize() >= EMBEDDED_QUEUE_LIMIT
+
+
+class LeavesTheQueue(Middleware):
+    """A row's message being run is no longer waiting: a retry it schedules may queue it again."""
+
+    def before_process_message(self, broker, message) -> None:  # noqa: ANN001
+        if message.args and isinstance(message.args[0], int):
+            WAITING.discard(message.args[0])
+
+
 def _middleware() -> list:
     # No Retries middleware: attempts and backoff live in the outbox row, where a SIGKILLed
     # worker cannot lose count of them. No Prometheus: it opens a port (yhteys.metrics counts).
@@ -72,7 +126,7 @@ def _middleware() -> list:
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     if not settings.redis_url:
-        return StubBroker(middleware=_middleware())
+        return StubBroker(middleware=[*_middleware(), LeavesTheQueue()])
     import redis
     from dramatiq.brokers.redis import RedisBroker
     from redis.backoff import NoBackoff
@@ -100,6 +154,7 @@ def configure(settings: Settings | None = None) -> dramatiq.Broker:
             return _broker
         old = _broker
         broker = make_broker(settings)
+        WAITING.clear()  # whatever waited in the old broker's memory is gone with it
         dramatiq.set_broker(broker)
         for actor in _actors:
             actor.broker = broker

@@ -32,13 +32,21 @@ def enqueue(ids: list[int], *, delays_ms: dict[int, int] | None = None) -> int:
 
     Returns how many were handed over.
     """
-    _broker.current()
+    embedded = _broker.is_embedded()
     handed = 0
     for row_id in ids:
         delay = (delays_ms or {}).get(row_id)
+        if embedded and (delay is None and _broker.in_process_queue_full()
+                         or not _broker.WAITING.add(row_id)):
+            # Already waiting in this process's queue (notify.broker.WAITING), or left pending
+            # for the relay until the queue has room (EMBEDDED_QUEUE_LIMIT).
+            handed += 1
+            continue
         try:
             deliver.send_with_options(args=(row_id,), delay=delay or None)
         except Exception as exc:  # noqa: BLE001 - Redis errors of several kinds
+            if embedded:
+                _broker.WAITING.discard(row_id)
             log.warning(
                 "broker unavailable (%s); %d outbox rows left for the relay",
                 type(exc).__name__,

@@ -123,6 +123,10 @@ def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
     finally:
         set_settings(None)
         _empty_tables(database_url)
+        # Row ids start again: no id may stay marked as waiting in the in-process queue.
+        from notify.broker import WAITING
+
+        WAITING.clear()
 
 
 @pytest.fixture

@@ -400,3 +400,4 @@ def _embedded_broker_after_test():  # noqa: ANN202
     embedded = broker.configure(make_settings("sqlite://", Path("/nonexistent")))
     # Row ids restart after the tables are emptied: no message may outlive its test.
     embedded.flush_all()  # type: ignore[attr-defined]
+    broker.WAITING.clear()

@@ -87,6 +87,52 @@ def test_a_fresh_row_is_left_to_the_broker_for_the_grace_period(session, setting
     assert Relay(grace=60).sweep() == 0  # handed over just now
 
 
+def test_the_relay_adds_no_copy_of_a_row_waiting_in_the_in_process_queue(session, settings):
+    import dramatiq
+
+    row = queue(session)
+    depth = _queue_depth()
+    for _ in range(3):  # a surge the in-process worker is behind on: the grace passes again
+        assert Relay(grace=0).sweep() == 1
+    assert _queue_depth() == depth
+    stub = broker.current()
+    worker = dramatiq.Worker(stub, queues={broker.QUEUE}, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        stub.join(broker.QUEUE, timeout=10_000)  # type: ignore[attr-defined]
+    finally:
+        worker.stop()
+    assert fresh(row.id).state == "sent"
+    assert _queue_depth() == 0
+    # Once its message has run, the row is no longer waiting: should it be due again (a
+    # restart's lost queue looks the same to the relay), it is handed over again.
+    session.execute(update(Notification).where(Notification.id == row.id)
+                    .values(state="pending", enqueued_at=None))
+    session.commit()
+    assert Relay(grace=0).sweep() == 1
+    assert _queue_depth() == 1
+
+
+def test_past_the_in_process_queue_limit_rows_wait_in_the_database(
+        session, settings, monkeypatch):
+    import dramatiq
+
+    monkeypatch.setattr(broker, "EMBEDDED_QUEUE_LIMIT", _queue_depth() + 2)
+    rows = [queue(session, reference=f"AAA-BBB-CC{n}") for n in range(3)]
+    assert _queue_depth() == broker.EMBEDDED_QUEUE_LIMIT  # the third waits as a pending row
+    stub = broker.current()
+    worker = dramatiq.Worker(stub, queues={broker.QUEUE}, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        stub.join(broker.QUEUE, timeout=10_000)  # type: ignore[attr-defined]
+        assert [fresh(row.id).state for row in rows] == ["sent", "sent", "pending"]
+        assert Relay(grace=0).sweep() == 1  # the queue has room again
+        stub.join(broker.QUEUE, timeout=10_000)  # type: ignore[attr-defined]
+    finally:
+        worker.stop()
+    assert [fresh(row.id).state for row in rows] == ["sent", "sent", "sent"]
+
+
 def test_a_row_that_is_not_due_is_not_claimed(session, settings):
     row = queue(session)
     session.execute(
