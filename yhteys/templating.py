@@ -77,7 +77,7 @@ def visible_controls(value: object) -> str:
     return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
-def _bidi(value: object, isolate: bool = True) -> Markup | str:
+def bidi(value: object, isolate: bool = True) -> Markup | str:
     """`{{ name|bidi }}`: text someone else wrote, isolated in <bdi> with its controls visible.
 
     Use it on every staff page for what a client (or another person) typed. `isolate=False` gives
@@ -163,7 +163,7 @@ def environment() -> Environment:
         datetime=_format_datetime,
         date=_format_date,
         time=_format_time,
-        bidi=_bidi,
+        bidi=bidi,
         machine_time=machine_time,
     )
     return env
