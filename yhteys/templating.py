@@ -90,7 +90,8 @@ def bidi(value: object, isolate: bool = True) -> Markup | str:
         text = escape(visible_controls(value))
     if not isolate:
         return text
-    return Markup("<bdi>") + text + Markup("</bdi>")
+    # `text` is escaped already: joined as strings, not escaped again by Markup's own `+`.
+    return Markup(f"<bdi>{text}</bdi>")  # noqa: S704
 
 
 def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported late (a leaf module)
