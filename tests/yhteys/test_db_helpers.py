@@ -32,3 +32,22 @@ def test_a_model_gives_its_core_table():
     table = table_of(Team)
     assert table.name == "staff_team"
     assert "slug" in table.c
+
+
+def test_autocommit_commits_each_statement_on_postgres_only(settings):
+    from sqlmodel import Session, select
+
+    from yhteys.db import autocommit, get_engine, is_postgres
+
+    engine = get_engine()
+    with Session(engine) as writer:
+        autocommit(writer)
+        writer.add(Team(name="Vaasa", slug="vaasa"))
+        writer.flush()  # no commit: on PostgreSQL the row stands on its own already
+        with Session(engine) as reader:
+            seen = reader.exec(select(Team).where(col(Team.slug) == "vaasa")).first()
+        assert (seen is not None) == is_postgres(engine)
+        writer.rollback()
+    with Session(engine) as reader:
+        kept = reader.exec(select(Team).where(col(Team.slug) == "vaasa")).first()
+    assert (kept is not None) == is_postgres(engine)

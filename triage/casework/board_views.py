@@ -28,7 +28,7 @@ from triage.casework.describe import (
 from triage.pages import clipped, csrf_message, db_session, page, requires
 from yhteys import csrf
 from yhteys.clock import now
-from yhteys.db import pk
+from yhteys.db import autocommit, pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
 from yhteys.templating import bidi
@@ -63,6 +63,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
     filters = board.Filters.read(params)
     at = now()
     with db_session() as db:
+        autocommit(db)  # reads, and the audit event: the one row written
         loaded = board.load(db, user, filters, at)
         notice = board_news.from_params(db, user, params)
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
