@@ -68,7 +68,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
         notice = board_news.from_params(db, user, params)
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
                   if k != "pages" and v not in ("", False)}
-        assignees = board.assignee_choices(db, user)  # before the commit ends the transaction
+        assignees = board.assignee_choices(db, user)  # before the commit lets the connection go
         audit.record(db, actor=user, action="board.view", detail=detail, request=request)
         db.commit()
         return {
