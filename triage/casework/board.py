@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, union_all
 from sqlmodel import Session, col
 
 from intake.models import KINDS, PRIORITIES, STATES, Case
@@ -139,6 +139,7 @@ class Board:
     people: dict[int, str]
     filters: Filters
     overdue: set[int] = field(default_factory=set)
+    assignees: list[tuple[int, str]] = field(default_factory=list)  # the filter's people
 
     @property
     def kinds(self) -> list[str]:
@@ -254,8 +255,10 @@ def _counted(filters: Filters) -> bool:
     return not (filters.kind or filters.language or filters.assignee or filters.interpreter)
 
 
-def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
-    """The whole board in two statements: the counts, and the cards of every column."""
+def load(session: Session, user: StaffUser, filters: Filters, at: datetime, *,
+         choices: bool = False) -> Board:
+    """The whole board in two statements: the counts, and the cards of every column. Then the
+    names on the cards, and with `choices` the people to filter by, in one more."""
     states = _states(filters)
     counted = _counted(filters)
     counts = _counts(session, user, filters, states, at) if states and counted else {}
@@ -286,8 +289,9 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
         has_more = len(found) > offset + PAGE_SIZE and page < MAX_PAGE
         columns.append(Column(state, cards, shown, capped, page, has_more))
     shown_cards = [c for column in columns for c in column.cards]
-    return Board(columns, _team_names(session), _people(session, user, shown_cards), filters,
-                 _overdue(shown_cards, at))
+    people, assignees = _people(session, user, shown_cards, choices)
+    return Board(columns, _team_names(session), people, filters, _overdue(shown_cards, at),
+                 assignees)
 
 
 # Every board names the teams, which change a few times a year. Kept per process for a few
@@ -304,12 +308,37 @@ def _team_names(session: Session) -> dict[int, str]:
     return dict(TEAM_NAMES.get(session, "names", read))
 
 
-def _people(session: Session, user: StaffUser, cards: list[Card]) -> dict[int, str]:
-    """Who the cards are assigned to, by the name staff see (StaffUser.label)."""
+def _people(session: Session, user: StaffUser, cards: list[Card],
+            choices: bool) -> tuple[dict[int, str], list[tuple[int, str]]]:
+    """Who the cards are assigned to, by the name staff see (StaffUser.label); with `choices`,
+    from the same statement, the people to filter by: the active members of the teams the user
+    can see, by name."""
     ids = {c.assignee_id for c in cards if c.assignee_id} | {user.id}
-    query = select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email)).where(
-        col(StaffUser.id).in_(ids))
-    return {i: name or email for i, name, email in session.execute(query)}
+    shown = col(StaffUser.id).in_(ids)
+    offered = _offered(user) if choices else false()
+    query = select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email),
+                   offered.label("offered"))
+    query = query.where(or_(shown, offered)).order_by(col(StaffUser.display_name))
+    people, assignees = {}, []
+    for i, name, email, is_offered in session.execute(query):
+        if i in ids:
+            people[i] = name or email
+        if is_offered:
+            assignees.append((i, name or email))
+    return people, assignees
+
+
+def _offered(user: StaffUser) -> ColumnElement[bool]:
+    """Whom the assignee filter offers: the active members of the teams the user can see."""
+    from triage.accounts.models import TeamMembership
+
+    active = col(StaffUser.is_active).is_(True)
+    teams = readable_team_ids(user)
+    if teams is None:
+        return active
+    members = select(col(TeamMembership.user_id)).where(
+        col(TeamMembership.team_id).in_(sorted(teams)))
+    return and_(active, col(StaffUser.id).in_(members))
 
 
 def _overdue(cards: list[Card], at: datetime) -> set[int]:
@@ -318,21 +347,3 @@ def _overdue(cards: list[Card], at: datetime) -> set[int]:
         c.id for c in cards
         if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= moment
     }
-
-
-def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]:
-    """People to filter by: the members of the teams the user can see."""
-    from triage.accounts.models import TeamMembership
-
-    query = (
-        select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email))
-        .where(col(StaffUser.is_active).is_(True))
-        .order_by(col(StaffUser.display_name))
-    )
-    teams = readable_team_ids(user)
-    if teams is not None:
-        members = select(col(TeamMembership.user_id)).where(
-            col(TeamMembership.team_id).in_(sorted(teams))
-        )
-        query = query.where(col(StaffUser.id).in_(members))
-    return [(i, name or email) for i, name, email in session.execute(query)]

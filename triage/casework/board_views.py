@@ -64,11 +64,10 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
     at = now()
     with db_session() as db:
         autocommit(db)  # reads, and the audit event: the one row written
-        loaded = board.load(db, user, filters, at)
+        loaded = board.load(db, user, filters, at, choices=True)
         notice = board_news.from_params(db, user, params)
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
                   if k != "pages" and v not in ("", False)}
-        assignees = board.assignee_choices(db, user)  # before the commit lets the connection go
         audit.record(db, actor=user, action="board.view", detail=detail, request=request)
         db.commit()
         return {
@@ -76,7 +75,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
             "kinds": KINDS,
             "priorities": PRIORITIES,
             "languages": INTERPRETER_LANGUAGES,
-            "assignees": assignees,
+            "assignees": loaded.assignees,
         }
 
 
