@@ -399,3 +399,21 @@ def test_a_team_rename_and_a_role_change_show_on_the_very_next_board(client, adv
         db.add(user)
         db.commit()
     assert client.get("/triage/board").status_code == 403
+
+
+def test_the_assignee_filter_offers_the_active_members_of_ones_teams(client, advisor, team,
+                                                                      make_staff, make_team):
+    make_staff(display_name="Bertta", teams=[team])
+    gone = make_staff(display_name="Cecilia", teams=[team], is_active=False)
+    make_staff(display_name="Dan", teams=[make_team("Elsewhere")])
+    case = make_case(name="Omar")
+    with Session(get_engine()) as db:  # a case still held by someone whose account was closed
+        row = db.get(Case, case.id)
+        row.state, row.assignee_id = "assigned", gone.id
+        db.add(row)
+        db.commit()
+    html = client.get("/triage/board").text
+    offered = re.search(r'<select id="f-assignee".*?</select>', html, re.S).group(0)
+    names = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', offered)
+    assert names == ["Aino", "Bertta"]
+    assert "<bdi>Cecilia</bdi>" in html  # the card still names its holder
