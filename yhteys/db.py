@@ -140,6 +140,18 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def autocommit(session: Session) -> None:
+    """PostgreSQL: each statement of this (fresh) session commits on its own; SQLite: nothing.
+
+    For a page that reads and writes at most one row, as a staff view and its audit event do:
+    under READ COMMITTED every statement reads its own snapshot anyway, and a lone INSERT is as
+    durable on its own as in a transaction. What it saves is the BEGIN and the COMMIT, each a
+    round trip of its own with psycopg. Never for writes that must stand or fall together.
+    """
+    if is_postgres(session):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def serialise(session: Session, key: int) -> None:
     """One transaction at a time for `key`, until this one ends (commit or rollback).
 

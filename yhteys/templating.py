@@ -77,7 +77,7 @@ def visible_controls(value: object) -> str:
     return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
-def _bidi(value: object, isolate: bool = True) -> Markup | str:
+def bidi(value: object, isolate: bool = True) -> Markup | str:
     """`{{ name|bidi }}`: text someone else wrote, isolated in <bdi> with its controls visible.
 
     Use it on every staff page for what a client (or another person) typed. `isolate=False` gives
@@ -90,7 +90,8 @@ def _bidi(value: object, isolate: bool = True) -> Markup | str:
         text = escape(visible_controls(value))
     if not isolate:
         return text
-    return Markup("<bdi>") + text + Markup("</bdi>")
+    # `text` is escaped already: joined as strings, not escaped again by Markup's own `+`.
+    return Markup(f"<bdi>{text}</bdi>")  # noqa: S704
 
 
 def _chat_hours_box():  # noqa: ANN202 - intake.hours.box.HoursBox, imported late (a leaf module)
@@ -163,7 +164,7 @@ def environment() -> Environment:
         datetime=_format_datetime,
         date=_format_date,
         time=_format_time,
-        bidi=_bidi,
+        bidi=bidi,
         machine_time=machine_time,
     )
     return env

@@ -373,3 +373,47 @@ def test_back_to_new_means_nobody_has_it(client, advisor):
     assert after.state == "new" and after.assignee_id is None
     html = client.get("/triage/board?assignee=none").text
     assert case.reference in html
+
+
+def test_a_team_rename_and_a_role_change_show_on_the_very_next_board(client, advisor, team):
+    from triage.accounts.models import StaffUser, Team, TeamMembership
+
+    make_case(name="Omar")
+    assert '>Advice</option>' in client.get("/triage/board").text
+    with Session(get_engine()) as db:  # as the admin pages would
+        row = db.get(Team, team.id)
+        row.name = "Advice and tracing"
+        db.add(row)
+        db.commit()
+    assert '>Advice and tracing</option>' in client.get("/triage/board").text
+
+    with Session(get_engine()) as db:  # out of the team: its cases are gone at once
+        db.delete(db.exec(select(TeamMembership).where(
+            TeamMembership.user_id == advisor.id)).one())
+        db.commit()
+    assert "Omar" not in client.get("/triage/board").text
+
+    with Session(get_engine()) as db:  # the role taken away: refused at once
+        user = db.get(StaffUser, advisor.id)
+        user.roles = "admin"
+        db.add(user)
+        db.commit()
+    assert client.get("/triage/board").status_code == 403
+
+
+def test_the_assignee_filter_offers_the_active_members_of_ones_teams(client, advisor, team,
+                                                                      make_staff, make_team):
+    make_staff(display_name="Bertta", teams=[team])
+    gone = make_staff(display_name="Cecilia", teams=[team], is_active=False)
+    make_staff(display_name="Dan", teams=[make_team("Elsewhere")])
+    case = make_case(name="Omar")
+    with Session(get_engine()) as db:  # a case still held by someone whose account was closed
+        row = db.get(Case, case.id)
+        row.state, row.assignee_id = "assigned", gone.id
+        db.add(row)
+        db.commit()
+    html = client.get("/triage/board").text
+    offered = re.search(r'<select id="f-assignee".*?</select>', html, re.S).group(0)
+    names = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', offered)
+    assert names == ["Aino", "Bertta"]
+    assert "<bdi>Cecilia</bdi>" in html  # the card still names its holder

@@ -69,3 +69,22 @@ def test_a_row_made_from_values_and_inserted_plainly_updates_only_what_changed(s
     session.expire(case)
     assert (case.priority, case.state, case.name) == ("urgent", "closed", "Amal")
     session.rollback()
+
+
+def test_autocommit_commits_each_statement_on_postgres_only(settings):
+    from sqlmodel import Session, select
+
+    from yhteys.db import autocommit, get_engine, is_postgres
+
+    engine = get_engine()
+    with Session(engine) as writer:
+        autocommit(writer)
+        writer.add(Team(name="Vaasa", slug="vaasa"))
+        writer.flush()  # no commit: on PostgreSQL the row stands on its own already
+        with Session(engine) as reader:
+            seen = reader.exec(select(Team).where(col(Team.slug) == "vaasa")).first()
+        assert (seen is not None) == is_postgres(engine)
+        writer.rollback()
+    with Session(engine) as reader:
+        kept = reader.exec(select(Team).where(col(Team.slug) == "vaasa")).first()
+    assert (kept is not None) == is_postgres(engine)

@@ -27,7 +27,7 @@ from starlette.responses import RedirectResponse, Response
 
 from triage.accounts import sessions
 from triage.accounts.models import ROLES, StaffUser
-from yhteys.db import get_engine
+from yhteys.db import autocommit, get_engine
 from yhteys.settings import get_settings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -45,6 +45,7 @@ def no_store(response: Response) -> Response:
 
 def _load(token: str | None) -> sessions.Current | None:
     with Session(get_engine(), expire_on_commit=False) as db:
+        autocommit(db)  # one read, and at most one write (a touch or a revocation)
         current = sessions.load(db, token)
         db.commit()  # the touch of last_seen_at, or the revocation of an expired session
         return current

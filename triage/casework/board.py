@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, union_all
 from sqlmodel import Session, col
 
 from intake.models import KINDS, PRIORITIES, STATES, Case
@@ -22,18 +22,40 @@ from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser, Team
 from triage.casework.models import LanguageGap
 from yhteys.clock import as_utc
+from yhteys.readcache import ReadCache
 
 PAGE_SIZE = 25
 MAX_PAGE = 40  # 1,000 cards deep per column; beyond that, filter
 COUNT_CAP = 1000
 RUNNING_STATES = ("new", "assigned", "in_progress")
-# What a card shows: the only columns the board loads, as plain rows (no ORM objects: building
-# 125 of them and their identity map cost more than the statement).
-CARD_FIELDS = (
-    "id", "reference", "kind", "name", "language", "interpreter_needed", "interpreter_language",
-    "state", "priority", "priority_rank", "team_id", "assignee_id", "due_at", "client_replied",
-    "version", "created_at", "first_response_at", "outcome",
-)
+
+
+class Card(NamedTuple):
+    """What a card shows: the only columns the board loads, read by name as a Case's. Plain
+    tuples: building 125 ORM objects and their identity map cost more than the statement, and a
+    result row answers each `row.name` through a lookup by key, read some fifteen times a card."""
+
+    id: int
+    reference: str
+    kind: str
+    name: str
+    language: str
+    interpreter_needed: bool
+    interpreter_language: str
+    state: str
+    priority: str
+    priority_rank: int
+    team_id: int | None
+    assignee_id: int | None
+    due_at: datetime | None
+    client_replied: bool
+    version: int
+    created_at: datetime
+    first_response_at: datetime | None
+    outcome: str
+
+
+CARD_FIELDS = Card._fields
 CARD_COLUMNS = tuple(getattr(Case, name) for name in CARD_FIELDS)
 _REFERENCE = re.compile(r"[^0-9A-Z]")
 
@@ -103,7 +125,7 @@ class Filters:
 @dataclass
 class Column:
     state: str
-    cards: list[Row]  # the CARD_FIELDS of each case, read by name as a Case's
+    cards: list[Card]
     count: int
     capped: bool
     page: int
@@ -117,6 +139,7 @@ class Board:
     people: dict[int, str]
     filters: Filters
     overdue: set[int] = field(default_factory=set)
+    assignees: list[tuple[int, str]] = field(default_factory=list)  # the filter's people
 
     @property
     def kinds(self) -> list[str]:
@@ -232,21 +255,23 @@ def _counted(filters: Filters) -> bool:
     return not (filters.kind or filters.language or filters.assignee or filters.interpreter)
 
 
-def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> Board:
-    """The whole board in two statements: the counts, and the cards of every column."""
+def load(session: Session, user: StaffUser, filters: Filters, at: datetime, *,
+         choices: bool = False) -> Board:
+    """The whole board in two statements: the counts, and the cards of every column. Then the
+    names on the cards, and with `choices` the people to filter by, in one more."""
     states = _states(filters)
     counted = _counted(filters)
     counts = _counts(session, user, filters, states, at) if states and counted else {}
     sparse = _sparse(filters, states)
     pieces = list(_pieces(user, filters, states, at, sparse))
-    rows = list(session.execute(union_all(*pieces))) if pieces else []
+    rows = [Card._make(r) for r in session.execute(union_all(*pieces))] if pieces else []
     nulls_last = session.get_bind().dialect.name == "postgresql"  # each database's ASC order
 
-    def key(row: Row) -> tuple:
+    def key(row: Card) -> tuple:
         due = as_utc(row.due_at) if row.due_at is not None else None
         return (row.priority_rank, (due is None) == nulls_last, due or at, row.id)
 
-    by_state: dict[str, list[Row]] = {}
+    by_state: dict[str, list[Card]] = {}
     for row in sorted(rows, key=key):
         by_state.setdefault(row.state, []).append(row)
     columns = []
@@ -264,44 +289,61 @@ def load(session: Session, user: StaffUser, filters: Filters, at: datetime) -> B
         has_more = len(found) > offset + PAGE_SIZE and page < MAX_PAGE
         columns.append(Column(state, cards, shown, capped, page, has_more))
     shown_cards = [c for column in columns for c in column.cards]
-    return Board(columns, _team_names(session), _people(session, user, shown_cards), filters,
-                 _overdue(shown_cards, at))
+    people, assignees = _people(session, user, shown_cards, choices)
+    return Board(columns, _team_names(session), people, filters, _overdue(shown_cards, at),
+                 assignees)
+
+
+# Every board names the teams, which change a few times a year. Kept per process for a few
+# seconds: the process that renames a team sees it at once, another one TEAM_NAMES_TTL later.
+TEAM_NAMES_TTL = 5.0
+TEAM_NAMES = ReadCache("team_names", (Team,), TEAM_NAMES_TTL)
 
 
 def _team_names(session: Session) -> dict[int, str]:
-    query = select(col(Team.id), col(Team.name)).order_by(col(Team.name))
-    return {i: name for i, name in session.execute(query)}
+    def read() -> dict[int, str]:
+        query = select(col(Team.id), col(Team.name)).order_by(col(Team.name))
+        return {i: name for i, name in session.execute(query)}
+
+    return dict(TEAM_NAMES.get(session, "names", read))
 
 
-def _people(session: Session, user: StaffUser, cards: list[Row]) -> dict[int, str]:
-    """Who the cards are assigned to, by the name staff see (StaffUser.label)."""
+def _people(session: Session, user: StaffUser, cards: list[Card],
+            choices: bool) -> tuple[dict[int, str], list[tuple[int, str]]]:
+    """Who the cards are assigned to, by the name staff see (StaffUser.label); with `choices`,
+    from the same statement, the people to filter by: the active members of the teams the user
+    can see, by name."""
     ids = {c.assignee_id for c in cards if c.assignee_id} | {user.id}
-    query = select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email)).where(
-        col(StaffUser.id).in_(ids))
-    return {i: name or email for i, name, email in session.execute(query)}
+    shown = col(StaffUser.id).in_(ids)
+    offered = _offered(user) if choices else false()
+    query = select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email),
+                   offered.label("offered"))
+    query = query.where(or_(shown, offered)).order_by(col(StaffUser.display_name))
+    people, assignees = {}, []
+    for i, name, email, is_offered in session.execute(query):
+        if i in ids:
+            people[i] = name or email
+        if is_offered:
+            assignees.append((i, name or email))
+    return people, assignees
 
 
-def _overdue(cards: list[Row], at: datetime) -> set[int]:
+def _offered(user: StaffUser) -> ColumnElement[bool]:
+    """Whom the assignee filter offers: the active members of the teams the user can see."""
+    from triage.accounts.models import TeamMembership
+
+    active = col(StaffUser.is_active).is_(True)
+    teams = readable_team_ids(user)
+    if teams is None:
+        return active
+    members = select(col(TeamMembership.user_id)).where(
+        col(TeamMembership.team_id).in_(sorted(teams)))
+    return and_(active, col(StaffUser.id).in_(members))
+
+
+def _overdue(cards: list[Card], at: datetime) -> set[int]:
     moment = as_utc(at)
     return {
         c.id for c in cards
         if c.state in RUNNING_STATES and c.due_at is not None and as_utc(c.due_at) <= moment
     }
-
-
-def assignee_choices(session: Session, user: StaffUser) -> list[tuple[int, str]]:
-    """People to filter by: the members of the teams the user can see."""
-    from triage.accounts.models import TeamMembership
-
-    query = (
-        select(col(StaffUser.id), col(StaffUser.display_name), col(StaffUser.email))
-        .where(col(StaffUser.is_active).is_(True))
-        .order_by(col(StaffUser.display_name))
-    )
-    teams = readable_team_ids(user)
-    if teams is not None:
-        members = select(col(TeamMembership.user_id)).where(
-            col(TeamMembership.team_id).in_(sorted(teams))
-        )
-        query = query.where(col(StaffUser.id).in_(members))
-    return [(i, name or email) for i, name, email in session.execute(query)]

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,15 +28,16 @@ from triage.casework.describe import (
 from triage.pages import clipped, csrf_message, db_session, page, requires
 from yhteys import csrf
 from yhteys.clock import now
-from yhteys.db import pk
+from yhteys.db import autocommit, pk
 from yhteys.i18n import INTERPRETER_LANGUAGES
 from yhteys.i18n import gettext as _
+from yhteys.templating import bidi
 
 
 def columns_context(loaded: board.Board, user: StaffUser, at: datetime,
                     notice: Notice | None) -> dict[str, Any]:
     """What _columns.html needs, the whole page and the fragment a claim or a move swaps in."""
-    def due_of(case: Row) -> due_words.Due | None:
+    def due_of(case: board.Card) -> due_words.Due | None:
         if case.state not in board.RUNNING_STATES:
             return None
         return due_words.due(case.due_at, at)
@@ -45,7 +45,11 @@ def columns_context(loaded: board.Board, user: StaffUser, at: datetime,
     # The labels in this request's language once, as plain text: up to 125 cards would each
     # translate them again (they are lazy, looked up whenever shown).
     kinds = {code: kind_label(code) for code in KIND_LABELS}
+    # The names cards repeat (a team's, an assignee's), made safe for the page once per board.
     return {"board": loaded, "user": user, "notice": notice, "due_of": due_of,
+            "team_labels": {i: bidi(name) for i, name in loaded.teams.items()},
+            "people_labels": {i: bidi(name) for i, name in loaded.people.items()},
+            "my_team_ids": user.team_ids,
             "state_labels": _plain(STATE_LABELS), "priority_labels": _plain(PRIORITY_LABELS),
             "outcome_labels": _plain(OUTCOME_LABELS),
             "kind_label": lambda kind: kinds.get(kind, kind)}
@@ -59,7 +63,8 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
     filters = board.Filters.read(params)
     at = now()
     with db_session() as db:
-        loaded = board.load(db, user, filters, at)
+        autocommit(db)  # reads, and the audit event: the one row written
+        loaded = board.load(db, user, filters, at, choices=True)
         notice = board_news.from_params(db, user, params)
         detail = {k: v for k, v in board.Filters.read(params).__dict__.items()
                   if k != "pages" and v not in ("", False)}
@@ -70,7 +75,7 @@ def _load(user: StaffUser, params: dict[str, str], request: Request) -> dict[str
             "kinds": KINDS,
             "priorities": PRIORITIES,
             "languages": INTERPRETER_LANGUAGES,
-            "assignees": board.assignee_choices(db, user),
+            "assignees": loaded.assignees,
         }
 
 
