@@ -226,7 +226,7 @@ def new_row(model: type[_M], **values: Any) -> _M:
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     object.__setattr__(row, "__pydantic_extra__", None)
     object.__setattr__(row, "__pydantic_private__", None)
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 class _Row(Protocol):

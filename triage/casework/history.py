@@ -25,7 +25,7 @@ def add(
     waiting = session.info.get(_WAITING, {}).get(id(case))
     if case.id is None and waiting is None:
         session.flush()
-    values = {"case_id": case.id or 0, "at": at or now(), "actor_id": actor_id,
+    values: dict[str, Any] = {"case_id": case.id or 0, "at": at or now(), "actor_id": actor_id,
               "action": action, "data": data}
     if case.id is None and waiting is not None:
         # Written as plain values by write_waiting, which sets case_id once the case has one.
