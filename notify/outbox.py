@@ -28,12 +28,11 @@ from notify.models import (
     EVENTS,
     REPLY_EVENTS,
     Notification,
-    new_token,
 )
 from notify.whatsapp_texts import HOURS_RE
 from yhteys import crypto
 from yhteys.clock import now
-from yhteys.db import pk, rowcount, table_of
+from yhteys.db import pk, row_values, rowcount, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -254,34 +253,26 @@ def _row_values(
         raise NotificationError(f"{sorted(overlap)} given both in context and sealed")
     _check_context(event, {**context, **sealed}, frozenset(sealed))
     at = now()
-    return {
-        "event": event,
-        "channel": channel,
-        "recipient": normalise_recipient(channel, recipient)[:320],
-        "locale": (locale or "")[:8],
-        "subject_key": subject_key,
-        "reference": context.get("reference", ""),
-        "context": dict(context),
-        "fallback": _check_fallback(fallback),
-        "sealed": seal_values(sealed),
-        "token": new_token(),
-        "state": "pending",
-        "attempts": 0,
-        "next_attempt_at": at,
+    values = row_values(
+        Notification,
+        event=event,
+        channel=channel,
+        recipient=normalise_recipient(channel, recipient)[:320],
+        locale=(locale or "")[:8],
+        subject_key=subject_key,
+        reference=context.get("reference", ""),
+        context=dict(context),
+        fallback=_check_fallback(fallback),
+        sealed=seal_values(sealed),
+        next_attempt_at=at,
         # Handed over when the caller commits (see _after_commit); should that fail, the relay
         # hands it over once the grace period has passed.
-        "enqueued_at": at,
-        "lease_until": None,
-        "mode": "",
-        "provider_id": "",
-        "error_code": "",
-        "error_text": "",
-        "created_at": at,
-        "updated_at": at,
-        "sent_at": None,
-        "delivered_at": None,
-        "read_at": None,
-    }
+        enqueued_at=at,
+        created_at=at,
+        updated_at=at,
+    )
+    del values["id"]  # the database's to give
+    return values
 
 
 def seal_values(values: dict[str, str]) -> str:
