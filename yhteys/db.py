@@ -25,6 +25,8 @@ from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, SQLModel, create_engine
 
 from yhteys.settings import get_settings
+from yhteys.sqlite_checkpoint import LOG_SIZE_LIMIT, Checkpointer
+from yhteys.sqlite_writes import serialise_writes
 
 
 def normalise_url(url: str) -> str:
@@ -52,6 +54,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     # Not inside a request's COMMIT: a thread of its own checkpoints (yhteys.sqlite_checkpoint).
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # The writer that starts the log again cuts its file back to this size.
+    cursor.execute(f"PRAGMA journal_size_limit={LOG_SIZE_LIMIT}")
     # Deleted and overwritten content is zeroed, not left in free space for a copy of the file
     # to show: anonymisation must really erase. Many builds (Debian's) default to it, not all.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -77,12 +81,11 @@ def engine_for(url: str) -> Engine:
             **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        from yhteys.sqlite_checkpoint import Checkpointer
-        from yhteys.sqlite_writes import serialise_writes
-
         checkpointer = Checkpointer(path) if on_disk else None
-        serialise_writes(engine, timeout=SQLITE_BUSY_SECONDS,
-                         after_commit=checkpointer.committed if checkpointer else None)
+        writer = serialise_writes(engine, timeout=SQLITE_BUSY_SECONDS,
+                                  after_commit=checkpointer.committed if checkpointer else None)
+        if checkpointer is not None:
+            checkpointer.writer = writer
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
     event.listen(engine, "checkin", _checked_in)

@@ -12,6 +12,18 @@ in the log until the next round, exactly as with SQLite's own. A commit is as du
 (the log is the record either way); what changes is only which thread does the copying, and when.
 The thread starts with the first commit and ends after a round with nothing committed, so an
 idle process, or an engine thrown away, leaves no thread behind.
+
+A PASSIVE checkpoint alone never lets the log start again from its beginning under steady load:
+SQLite restarts the log only when a checkpoint has copied every frame and no reader still reads
+from the log, and with commits arriving all the time some frame is always newer than the last
+round. The log then grew by every page of every commit (about 175 KiB a submission, 1.6 GiB in a
+minute at 130 submissions a second) until the retention job's TRUNCATE. So once the log passes
+`RESTART_AFTER_FRAMES`, the thread takes the process's writer lock (yhteys.sqlite_writes), so that
+no commit of this process slips in, and runs a RESTART checkpoint: it copies the few frames the
+PASSIVE round left, waits briefly for readers of older frames to finish, and the next writer
+starts the log again from its beginning. `journal_size_limit` then cuts the file back. Writers of
+this process wait for it in the lock's queue, as for any other writer: one short pause every few
+seconds instead of a log that fills the disk (and keeps old page images of anonymised cases).
 """
 
 from __future__ import annotations
@@ -21,18 +33,35 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from yhteys.sqlite_writes import WriterLock
+
 log = logging.getLogger(__name__)
 
 # About what SQLite's 1000 pages take under a steady stream of submissions.
 CHECKPOINT_EVERY_SECONDS = 1.0
+# Frames (pages of 4 KiB) in the log past which it is started again: 64 MiB, about ten seconds
+# of submissions at full speed, so that the pause comes seldom enough to stay out of the p99.
+RESTART_AFTER_FRAMES = 16384
+# What the log file is cut back to when it starts again, in bytes (PRAGMA journal_size_limit).
+LOG_SIZE_LIMIT = 64 * 1024 * 1024
+# How long the restart waits for readers of older frames, with this process's writers queued.
+RESTART_WAIT_SECONDS = 0.2
 
 
 class Checkpointer:
     """Checkpoints the database file at `path` while its process commits."""
 
-    def __init__(self, path: str, every: float = CHECKPOINT_EVERY_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str,
+        every: float | None = None,
+        writer: WriterLock | None = None,
+        restart_after: int | None = None,
+    ) -> None:
         self._path = path
-        self._every = every
+        self._every = every or CHECKPOINT_EVERY_SECONDS
+        self.writer = writer  # set once the engine's lock exists
+        self._restart_after = restart_after or RESTART_AFTER_FRAMES
         self._mutex = threading.Lock()
         self._committed = False
         self._thread: threading.Thread | None = None
@@ -60,15 +89,35 @@ class Checkpointer:
                     self._committed = False
                 try:
                     connection = connection or self._connect()
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, frames, _copied = connection.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    ).fetchone()
+                    if frames >= self._restart_after:
+                        self._restart(connection)
                 except sqlite3.Error as exc:  # the next round tries again
                     log.warning("write-ahead log checkpoint failed: %s", type(exc).__name__)
         finally:
             if connection is not None:
                 connection.close()
 
+    def _restart(self, connection: sqlite3.Connection) -> None:
+        """Copy the rest of the log and have the next writer start it again; see the docstring.
+        A reader that outlasts the wait leaves the log as it is, for the next round."""
+        writer = self.writer
+        if writer is not None and not writer.acquire(connection, RESTART_WAIT_SECONDS):
+            return  # a long write of this process is under way: the next round
+        try:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        finally:
+            if writer is not None:
+                writer.release(connection)
+
     def _connect(self) -> sqlite3.Connection:
         # Not through the engine's pool: this connection never writes, and "mode=rw" never
         # creates a file where a database was removed meanwhile (a test's, a restore's).
         uri = Path(self._path).resolve().as_uri() + "?mode=rw"
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        connection = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=RESTART_WAIT_SECONDS
+        )
+        connection.execute(f"PRAGMA journal_size_limit={LOG_SIZE_LIMIT}")
+        return connection

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from yhteys import sqlite_checkpoint as checkpoint
 from yhteys.db import engine_for
 from yhteys.sqlite_checkpoint import Checkpointer
 
@@ -76,3 +77,43 @@ def test_a_removed_database_is_not_created_again(tmp_path: Path):
     checkpointer.committed()
     time.sleep(0.3)
     assert not path.exists()
+
+
+def test_the_log_starts_again_under_steady_writes_and_reads(tmp_path: Path, monkeypatch):
+    """Commits and readers never pause: a PASSIVE round alone then never lets the log restart,
+    and the -wal file grew by every page of every commit (1.6 GiB a minute under submissions)."""
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(checkpoint, "RESTART_AFTER_FRAMES", 256)  # 1 MiB
+    path = tmp_path / "busy.db"
+    engine = engine_for(f"sqlite:///{path}")
+    log = Path(f"{path}-wal")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (v BLOB)"))
+    stop, largest, written = threading.Event(), [0], [0]
+
+    def write() -> None:
+        while not stop.is_set():
+            with engine.begin() as conn:  # 40 KiB: ten pages a commit
+                conn.execute(text("INSERT INTO t VALUES (randomblob(40960))"))
+            written[0] += 40960
+
+    def read() -> None:
+        while not stop.is_set():
+            with engine.connect() as conn:
+                conn.execute(text("SELECT count(*) FROM t")).scalar_one()
+            largest[0] = max(largest[0], log.stat().st_size)
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=read) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        engine.dispose()
+    assert written[0] > 16 * 1024 * 1024, "too few writes to tell a growing log from a bounded one"
+    assert largest[0] < 8 * 1024 * 1024, f"the log grew to {largest[0]} bytes"
+    with sqlite3.connect(path) as conn:  # and nothing written was lost on the way
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == written[0] // 40960
