@@ -5,21 +5,34 @@
 For each size: a database of its own (created and dropped like tests/conftest.py does), migrated
 with Alembic, teams and staff made through the accounts functions, cases seeded in SQL
 (generate_series: a realistic spread over states, teams, priorities, languages and kinds, with
-history and client messages), VACUUM ANALYZE. Then the real app, in process, with real logged-in
-staff sessions: every request goes through authentication, the audit trail and the templates.
-Prints p50/p95/max per scenario, and the EXPLAIN (ANALYZE, BUFFERS) plans of the slowest
+history and client messages), VACUUM ANALYZE. Then the real app with real logged-in staff
+sessions: every request goes through authentication, the audit trail and the templates.
+
+By default the requests go over HTTP to `yhteys serve` (one process) on a kept-alive connection,
+as a staff member's browser sends them, and the time is what that browser waits. `--in-process`
+measures through Starlette's test client instead, as earlier runs did: its hand-over between
+threads (about nine per request) adds several milliseconds of the client's own work to each
+figure. Prints p50/p95/max per scenario, and the EXPLAIN (ANALYZE, BUFFERS) plans of the slowest
 statements of one board request, the ones the latency rests on.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import http.client
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, event, text
 
@@ -281,6 +294,64 @@ def explain(engine, statement: str, parameters: object) -> str:  # noqa: ANN001
         raw.close()
 
 
+class HttpResponse(NamedTuple):
+    status_code: int
+    text: str
+
+
+class HttpClient:
+    """A browser's side of the conversation, reduced to what the scenarios need: one kept-alive
+    connection, the cookies it is given, and GET and form POST."""
+
+    def __init__(self, port: int, cookies: dict[str, str]) -> None:
+        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self._cookies = dict(cookies)
+
+    def _send(self, method: str, path: str, body: str | None = None) -> HttpResponse:
+        headers = {"Accept-Language": "fi", "Accept-Encoding": "gzip", "Host": "testserver",
+                   "Origin": "http://testserver",
+                   "Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self._connection.request(method, path, body=body, headers=headers)
+        response = self._connection.getresponse()
+        body = response.read()
+        if response.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        text = body.decode()
+        for header in response.headers.get_all("set-cookie") or []:
+            name, _, rest = header.partition("=")
+            self._cookies[name] = rest.split(";", 1)[0]
+        return HttpResponse(response.status, text)
+
+    def get(self, path: str) -> HttpResponse:
+        return self._send("GET", path)
+
+    def post(self, path: str, data: dict[str, str]) -> HttpResponse:
+        return self._send("POST", path, urllib.parse.urlencode(data))
+
+
+def start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen, int]:
+    """`yhteys serve`, one process, on the seeded database (already migrated)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "VAR_DIR": str(var_dir),
+           "PORT": str(port), "HOST": "127.0.0.1", "BASE_URL": "http://testserver",
+           "LOG_LEVEL": "WARNING", "WEB_WORKERS": "1"}
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "yhteys"), "serve"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
+            return process, port
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the server did not start")
+
+
 def measure(client, path: str, requests: int) -> list[float]:  # noqa: ANN001
     for _ in range(5):  # warm the caches and the template compiler
         assert client.get(path).status_code == 200, path
@@ -332,7 +403,8 @@ def explain_request(engine, client, path: str, label: str, top: int = 2) -> None
     event.remove(engine, "after_cursor_execute", recorder.after)
 
 
-def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "") -> None:
+def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "",
+             in_process: bool = False) -> None:
     from dataclasses import replace
 
     from sqlmodel import Session
@@ -346,6 +418,7 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
     from yhteys.settings import Settings, set_settings
 
     name = reuse or f"yhteys_board_bench_{n}_{os.getpid()}"
+    server: subprocess.Popen | None = None
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}" if reuse else create_database(name)
     try:
         var_dir = Path(tempfile.mkdtemp(prefix="board-bench-"))
@@ -368,7 +441,10 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
         print("  by state:", ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
 
         app = create_app(settings)
-        clients = {}
+        port = 0
+        if not in_process:
+            server, port = start_server(url, var_dir)
+        clients, local = {}, {}
         with Session(engine, expire_on_commit=False) as db:
             for role in ("supervisor", "advisor", "two_teams"):
                 user = db.get(StaffUser, staff[role])
@@ -378,7 +454,11 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
                 client.cookies.set(sessions.COOKIE_NAME, token, domain="testserver.local",
                                    path="/triage")
                 client.headers["accept-language"] = "fi"
-                clients[role] = client
+                local[role] = client  # the plans below are read in this process
+                clients[role] = client if in_process else HttpClient(
+                    port, {sessions.COOKIE_NAME: token})
+        print("  through the test client, in process" if in_process
+              else "  over HTTP to `yhteys serve`, one process")
         with engine.connect() as conn:
             reference = conn.execute(text(
                 "SELECT reference FROM \"case\" WHERE state = 'in_progress' AND id % 3 = 0 "
@@ -426,8 +506,11 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "")
         # The plans the numbers rest on: the plain board, and whatever missed 100 ms.
         for role, path, label in [("supervisor", "/triage/board", "board"),
                                   ("two_teams", "/triage/board", "board, two teams"), *slow]:
-            explain_request(engine, clients[role], path, label)
+            explain_request(engine, local[role], path, label)
     finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
         set_settings(None)
         if keep or reuse:
             print(f"kept database {name}")
@@ -443,12 +526,14 @@ def main() -> int:
     parser.add_argument("--reuse", default="", metavar="DATABASE",
                         help="measure a database kept by --keep (one size) instead of seeding")
     parser.add_argument("--only", default="", help="only the scenarios whose label has this")
+    parser.add_argument("--in-process", action="store_true",
+                        help="through Starlette's test client, as runs before 2026-12-07 did")
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.INFO)  # the app's request logs would drown the numbers
     for size in (int(s) for s in args.sizes.split(",")):
-        run_size(size, args.requests, args.keep, args.reuse, args.only)
+        run_size(size, args.requests, args.keep, args.reuse, args.only, args.in_process)
     return 0
 
 
