@@ -21,12 +21,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/yhteys serve --migrate --demo
 
-# The whole suite, on SQLite and again on PostgreSQL; then the linter and the type checker.
+# The whole suite, on SQLite and on PostgreSQL side by side (each run has its own database,
+# Redis database and ports; a pass's output is printed whole when it ends); then the linter and
+# the type checker.
 test: $(STAMP) checker
-	$(BIN)/python -m pytest
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
+	$(MAKE) --no-print-directory -j2 --output-sync=target pass-sqlite pass-postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy yhteys intake triage notify
+
+.PHONY: pass-sqlite pass-postgres
+pass-sqlite:
+	$(BIN)/python -m pytest
+
+pass-postgres:
+	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 
 test-sqlite: $(STAMP) checker
 	$(BIN)/python -m pytest

@@ -38,11 +38,23 @@ def _load_intake_bench():  # noqa: ANN202 - bench/intake.py shares its name with
 intake_bench = _load_intake_bench()
 
 
-def rss_kib(pid: int) -> int:
+def resident_kib(pid: int) -> dict[str, int]:
+    """VmRSS and its parts: anonymous memory (the heaps, Python's and the C libraries'), and
+    mapped files (the program and its libraries, SQLite's -shm index)."""
+    wanted = {"VmRSS:": "all", "RssAnon:": "anonymous", "RssFile:": "files"}
+    found = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+        name = line.split(maxsplit=1)[0] if line else ""
+        if name in wanted:
+            found[wanted[name]] = int(line.split()[1])
+    if "all" not in found:
+        raise RuntimeError("no VmRSS")
+    return found
+
+
+def _shown(kib: dict[str, int]) -> str:
+    return (f"{kib['all'] / 1024:7.1f} MiB (anonymous {kib.get('anonymous', 0) / 1024:.1f}, "
+            f"files {kib.get('files', 0) / 1024:.1f})")
 
 
 def web_pid(server: subprocess.Popen) -> int:
@@ -76,18 +88,20 @@ def main() -> int:
                 return response.status
 
         pid = web_pid(server)
-        marks = [(0, rss_kib(pid))]
-        print(f"start: {marks[0][1] / 1024:.1f} MiB")
+        marks = [(0, resident_kib(pid))]
+        print(f"start: {_shown(marks[0][1])}")
         with ThreadPoolExecutor(8) as pool:
             for done in range(args.every, args.count + 1, args.every):
                 statuses = list(pool.map(post, range(args.every)))
                 bad = sum(s != 200 for s in statuses)
-                marks.append((done, rss_kib(pid)))
-                print(f"after {done:6d} submissions: {marks[-1][1] / 1024:7.1f} MiB"
+                marks.append((done, resident_kib(pid)))
+                print(f"after {done:6d} submissions: {_shown(marks[-1][1])}"
                       + (f"  ({bad} refused)" if bad else ""))
         first, last = marks[1][1], marks[-1][1]
         print(f"growth from {marks[1][0]} to {marks[-1][0]} submissions: "
-              f"{(last - first) / 1024:+.1f} MiB")
+              f"{(last['all'] - first['all']) / 1024:+.1f} MiB (anonymous "
+              f"{(last.get('anonymous', 0) - first.get('anonymous', 0)) / 1024:+.1f}, files "
+              f"{(last.get('files', 0) - first.get('files', 0)) / 1024:+.1f})")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -40,7 +40,8 @@ SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "yhteys.conf"
 PG_ADMIN = os.environ.get("PRODLIKE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("PRODLIKE_REDIS", "redis://127.0.0.1:6379")
 PY = sys.executable
-CLAIM_KEY = "yhteys:prod-like:claimed-by"
+# The same key as the test suite's claim (tests/conftest.py REDIS_CLAIM_KEY).
+CLAIM_KEY = "yhteys:claimed-by"
 # Shorter than production (lease 120 s, grace 30 s) so that a killed worker's sends are taken
 # up again within the test's time; the behaviour is the same.
 WORKER_ARGS = ["--threads", "4", "--lease", "8"]
@@ -270,8 +271,8 @@ class Stack:
         self._db_created = True
 
     def _claim_redis(self) -> None:
-        """An empty Redis database nobody else uses, counting down from the last one (the
-        test suite picks its own from 1 up, by process id)."""
+        """An empty Redis database nobody else uses, counting down from the last one (a test
+        run claims its own the same way, counting up from 1)."""
         import redis
 
         count = int(redis.Redis.from_url(REDIS).config_get("databases")["databases"])
