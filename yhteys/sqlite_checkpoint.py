@@ -22,8 +22,9 @@ minute at 130 submissions a second) until the retention job's TRUNCATE. So once 
 no commit of this process slips in, and runs a RESTART checkpoint: it copies the few frames the
 PASSIVE round left, waits briefly for readers of older frames to finish, and the next writer
 starts the log again from its beginning. `journal_size_limit` then cuts the file back. Writers of
-this process wait for it in the lock's queue, as for any other writer: one short pause every few
-seconds instead of a log that fills the disk (and keeps old page images of anonymised cases).
+this process wait for it in the lock's queue, as for any other writer: a pause of 15-40 ms about
+every ten seconds at full load, instead of a log that fills the disk (and keeps old page images
+of anonymised cases).
 """
 
 from __future__ import annotations
