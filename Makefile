@@ -25,22 +25,16 @@ run: $(STAMP)
 # Redis database and ports; a pass's output is printed whole when it ends); then the linter and
 # the type checker.
 test: $(STAMP) checker
-	$(MAKE) --no-print-directory -j2 --output-sync=target pass-sqlite pass-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy yhteys intake triage notify
-
-.PHONY: pass-sqlite pass-postgres
-pass-sqlite:
-	$(BIN)/python -m pytest
-
-pass-postgres:
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 
 test-sqlite: $(STAMP) checker
 	$(BIN)/python -m pytest
 
+# What runs once, in the SQLite pass, does not depend on the database.
 test-postgres: $(STAMP)
-	TEST_DATABASE=postgres $(BIN)/python -m pytest
+	TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"
 
 # The production shape through nginx alone, with its figures (also part of the PostgreSQL pass).
 test-prod: $(STAMP)

@@ -12,7 +12,6 @@ surge, and keeps old page images of anonymised cases on it.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import signal
@@ -22,17 +21,9 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# bench/submissions.py loads bench/intake.py under a name that is not the package's.
+from submissions import intake_bench
 
-
-def _load(name: str):  # noqa: ANN202 - bench/intake.py shares its name with the package
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-intake_bench = _load("intake")
 MIB = 1024 * 1024
 
 

@@ -52,17 +52,11 @@ RESTART_WAIT_SECONDS = 0.2
 class Checkpointer:
     """Checkpoints the database file at `path` while its process commits."""
 
-    def __init__(
-        self,
-        path: str,
-        every: float | None = None,
-        writer: WriterLock | None = None,
-        restart_after: int | None = None,
-    ) -> None:
+    def __init__(self, path: str, every: float | None = None) -> None:
         self._path = path
         self._every = every or CHECKPOINT_EVERY_SECONDS
-        self.writer = writer  # set once the engine's lock exists
-        self._restart_after = restart_after or RESTART_AFTER_FRAMES
+        # The engine's writer lock, set once it exists (it calls `committed`, so comes after).
+        self.writer: WriterLock | None = None
         self._mutex = threading.Lock()
         self._committed = False
         self._thread: threading.Thread | None = None
@@ -93,7 +87,7 @@ class Checkpointer:
                     _busy, frames, _copied = connection.execute(
                         "PRAGMA wal_checkpoint(PASSIVE)"
                     ).fetchone()
-                    if frames >= self._restart_after:
+                    if frames >= RESTART_AFTER_FRAMES:
                         self._restart(connection)
                 except sqlite3.Error as exc:  # the next round tries again
                     log.warning("write-ahead log checkpoint failed: %s", type(exc).__name__)
