@@ -73,12 +73,15 @@ def ensure_nginx() -> str:
 
 # -- the SMTP server (its own process: `prodlike.py smtp-sink PORT FOLDER`) -------------------
 def smtp_sink(port: int, folder: Path, delay: float) -> None:
-    """Keeps each message it accepts as one file; `delay` at RCPT makes each send take a while,
-    so that a worker killed during the run is killed in the middle of sending."""
+    """Keeps each message it accepts as one file; `delay` at RCPT makes each send take a while.
+    While the file HOLD_FILE exists in `folder`, every conversation waits at RCPT, before the
+    server has taken anything: a test can then kill a worker that certainly holds rows."""
     from aiosmtpd.controller import Controller
 
     class Handler:
         async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201, N802
+            while (folder / HOLD_FILE).exists():
+                await asyncio.sleep(0.02)
             await asyncio.sleep(delay)
             envelope.rcpt_tos.append(address)
             return "250 OK"
@@ -97,6 +100,9 @@ def smtp_sink(port: int, folder: Path, delay: float) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+
+
+HOLD_FILE = "hold"
 
 
 def received(folder: Path) -> list[dict[str, str]]:
@@ -248,6 +254,14 @@ class Stack:
 
     def start_worker(self, n: int) -> subprocess.Popen:
         return self._spawn(f"worker{n}", [*self._yhteys(), "worker", *WORKER_ARGS])
+
+    def hold_mail(self, holding: bool) -> None:
+        """Make every SMTP conversation wait at RCPT (True) or go on (False)."""
+        gate = self.mail / HOLD_FILE
+        if holding:
+            gate.touch()
+        else:
+            gate.unlink(missing_ok=True)
 
     def kill_worker(self, n: int) -> None:
         """SIGKILL, as the kernel's OOM killer or a pulled plug would: no goodbye."""
