@@ -27,7 +27,7 @@ from intake.models import Case, CaseMessage, WhatsAppMedia
 from notify.inbound import InboundMedia
 from yhteys import crypto
 from yhteys.clock import now
-from yhteys.db import rowcount, session_scope
+from yhteys.db import plus, rowcount, session_scope
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def _claim(row_id: int) -> tuple[int, dict[str, str], str] | None:
         result = session.execute(
             update(WhatsAppMedia)
             .where(col(WhatsAppMedia.id) == row_id, _due())
-            .values(state="fetching", attempts=col(WhatsAppMedia.attempts) + 1,
+            .values(state="fetching", attempts=plus(col(WhatsAppMedia.attempts)),
                     lease_until=now() + LEASE, updated_at=now())
             .execution_options(synchronize_session=False)
         )

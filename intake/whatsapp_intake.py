@@ -36,7 +36,7 @@ from intake.validation import validate
 from notify.inbound import InboundMessage, say
 from yhteys import crypto, i18n
 from yhteys.clock import as_utc, now
-from yhteys.db import pk, table_of
+from yhteys.db import pk, plus, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def count(session: Session, outcome: str, more: int = 1) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(table).values(outcome=outcome, count=more)
     session.execute(stmt.on_conflict_do_update(index_elements=[table.c.outcome],
-                                               set_={"count": table.c.count + more}))
+                                               set_={"count": plus(table.c.count, more)}))
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -35,7 +35,7 @@ from notify.messages import message_locale, render
 from notify.models import Notification, WhatsAppWindow
 from yhteys import metrics
 from yhteys.clock import as_utc, now
-from yhteys.db import get_engine, rowcount, table_of
+from yhteys.db import get_engine, plus, rowcount, table_of
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def claim(session: Session, row_id: int, *, lease: float | None = None) -> Claim
         )
         .values(
             state="sending",
-            attempts=T.attempts + 1,
+            attempts=plus(T.attempts),
             lease_until=at + timedelta(seconds=lease or LEASE_SECONDS),
             updated_at=at,
         )

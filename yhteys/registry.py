@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
+from yhteys import heap
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -126,6 +128,8 @@ ROOT_CATALOG: Sources = [
 def registry() -> Config:
     config = Config()
     config.add_catalog("yhteys", ROOT_CATALOG)
+    config.add_job("return-freed-memory", heap.RETURN_FREED_EVERY_SECONDS,
+                   heap.return_freed_memory)
     for package in PACKAGES:
         config.include(package)
     return config

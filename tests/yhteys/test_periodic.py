@@ -75,7 +75,7 @@ def test_each_default_job_does_its_work_and_only_that(settings, use_settings):
     jobs = {job.name: job for job in periodic.default_jobs()}
     assert set(jobs) == {"sla-check", "attachment-sweep", "retention", "outbox-secrets",
                          "whatsapp-held", "whatsapp-media", "open-links",
-                         "whatsapp-conversations", "dashboard-rollup"}
+                         "whatsapp-conversations", "dashboard-rollup", "return-freed-memory"}
     assert all(job.every >= 60 for job in jobs.values())  # never a busy loop at boot
 
     boss = _advice_team_with_a_supervisor()

@@ -40,7 +40,7 @@ from triage.accounts.passwords import burn_time, hash_password, needs_rehash, ve
 from triage.accounts.users import by_email, normalise_email
 from yhteys.client import client_key
 from yhteys.clock import as_utc, now
-from yhteys.db import pk, rowcount
+from yhteys.db import pk, plus, rowcount
 
 MAX_FAILURES = 5  # per device, and per client of one account
 ACCOUNT_MAX_FAILURES = 10  # per account, from all untrusted clients together
@@ -126,7 +126,7 @@ def _count_failure(db: Session, user: StaffUser, scope: str) -> LoginLock:
     row_id = db.execute(
         update(LoginLock)
         .where(col(LoginLock.user_id) == user.id, col(LoginLock.scope) == scope)
-        .values(failures=LoginLock.failures + 1, updated_at=at)
+        .values(failures=plus(LoginLock.failures), updated_at=at)
         .returning(col(LoginLock.id))
         .execution_options(synchronize_session=False)
     ).scalar_one()

@@ -30,7 +30,7 @@ from triage.casework import (
 from triage.casework.models import CaseClock, CaseEvent
 from triage.casework.routing import Assignment
 from yhteys.clock import as_utc, local_now, now
-from yhteys.db import pk, table_of
+from yhteys.db import pk, plus, table_of
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def client_message(session: Session, case: Case, message: CaseMessage) -> None:
     case.client_replied = True
     case.updated_at = at
     # An expression, not a number: concurrent bumps add up instead of overwriting each other.
-    case.version = Case.version + 1
+    case.version = plus(Case.version)
     history.add(session, case, "client_message", None, {"message_id": message.id})
     session.add(case)
     session.flush()

@@ -17,6 +17,7 @@ from intake.models import PRIORITY_RANK, Case
 from intake.urgency import UrgencyRaised
 from triage.accounts import audit
 from triage.casework import describe, history, notices, sla
+from yhteys.db import plus
 
 RAISED = "urgent"
 
@@ -56,7 +57,7 @@ def urgency_raised(session: Session, case: Case, raised: UrgencyRaised) -> None:
     case.client_replied = True
     case.updated_at = at
     # An expression, not a number: a concurrent bump adds up instead of overwriting.
-    case.version = Case.version + 1
+    case.version = plus(Case.version)
     session.add(case)
     session.flush()
     session.refresh(case)
