@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from intake.choices import KIND_SLUGS
+from tests.browser.helpers import guard_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -131,19 +132,28 @@ def problems_of(measured: dict[str, Any]) -> list[str]:
     return found
 
 
+# One round trip per Tab: who has the focus, whether it is still `within`, and its ring.
+STEP = f"""
+(within) => {{
+  const identity = ({IDENTITY.strip()})();
+  if (identity === null) return null;
+  const inside = !within || document.activeElement.closest(within) !== null;
+  return {{identity, inside, measured: inside ? ({MEASURE.strip()})() : null}};
+}}
+"""
+
+
 def tab_through(page: Any, *, within: str | None = None) -> tuple[int, list[str]]:
     """Press Tab until focus leaves the page (or `within`); (controls seen, problems)."""
     seen: set[str] = set()
     problems: list[str] = []
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        identity = page.evaluate(IDENTITY)
-        if identity is None or identity in seen:
+        step = page.evaluate(STEP, within)
+        if step is None or step["identity"] in seen or not step["inside"]:
             break
-        if within and not page.evaluate(f"document.activeElement.closest({within!r}) !== null"):
-            break
-        seen.add(identity)
-        measured = page.evaluate(MEASURE)
+        seen.add(step["identity"])
+        measured = step["measured"]
         for problem in problems_of(measured):
             problems.append(f"{measured['what']}: {problem}")
     return len(seen), problems
@@ -151,7 +161,7 @@ def tab_through(page: Any, *, within: str | None = None) -> tuple[int, list[str]
 
 def check_page(page: Any, path: str) -> list[str]:
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    guard_of(page).settle(page)
     count, problems = tab_through(page)
     assert count >= 3, f"{path}: only {count} controls took the focus"
     if page.locator("details.langs summary").count():
