@@ -10,7 +10,8 @@ wait for a writer, and they take no lock).
 The driver (sqlite3, legacy transaction control) runs reads outside any transaction and opens
 one before the first INSERT, UPDATE, DELETE or REPLACE. That is the moment taken here: the
 lock is acquired, the transaction begun IMMEDIATE, and the lock released when the driver's
-commit or rollback returns, or when the connection goes back to the pool or is closed.
+commit or rollback returns, or when the connection goes back to the pool or is closed. A
+SAVEPOINT outside a transaction begins one too, and takes the turn the same way.
 
 Another process writing the same file (a second web process, the worker) still meets SQLite's
 busy handler and its timeout, as before. A thread that already writes on one connection and
@@ -80,6 +81,14 @@ def _writes(statement: str) -> bool:
     return statement.lstrip()[:7].upper().startswith(WRITES)
 
 
+def _savepoint(statement: str) -> bool:
+    # A savepoint outside a transaction begins a DEFERRED one, which the driver does not see
+    # coming: its reads would fix a snapshot that a commit elsewhere makes stale, and SQLite
+    # refuses the later write at once, without waiting. Savepoints here wrap writes (a batch
+    # of webhook items, one each), so one takes the turn as a write does.
+    return statement.lstrip()[:9].upper() == "SAVEPOINT"
+
+
 def serialise_writes(
     engine: Engine, timeout: float, after_commit: Callable[[], None] | None = None
 ) -> WriterLock:
@@ -94,7 +103,7 @@ def serialise_writes(
         # A caller that must read and then write in one turn (yhteys.db.serialise) begins
         # IMMEDIATE itself: it takes its place in the queue here, and its statement begins.
         begins = statement.strip().upper() == "BEGIN IMMEDIATE"
-        if raw.in_transaction or not (begins or _writes(statement)):
+        if raw.in_transaction or not (begins or _writes(statement) or _savepoint(statement)):
             return
         if not lock.acquire(raw, timeout) or begins:
             return

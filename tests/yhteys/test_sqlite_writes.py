@@ -140,3 +140,33 @@ def test_a_turn_taken_before_reading_queues_on_the_same_lock(tmp_path: Path):
         assert [r[0] for r in conn.execute(text("SELECT v FROM t ORDER BY rowid"))] == [
             "mine", "other"]
     engine.dispose()
+
+
+def test_a_savepoint_that_reads_then_writes_takes_its_turn_first(engine):
+    """A savepoint opened outside a transaction begins one: SQLite's DEFERRED kind, unless the
+    turn is taken there. Its read then fixes a snapshot, and if another connection commits before
+    its write, SQLite refuses the write at once, without its busy wait ("database is locked"):
+    a WhatsApp status webhook (a savepoint per status) failed so while the worker sent."""
+    from sqlmodel import Session
+
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('first')"))
+    other_wrote = threading.Event()
+
+    def other_writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE t SET v = 'other' WHERE id = 1"))
+        other_wrote.set()
+
+    with Session(engine) as session:
+        with session.begin_nested():
+            assert session.execute(text("SELECT v FROM t WHERE id = 1")).scalar() == "first"
+            thread = threading.Thread(target=other_writer)
+            thread.start()
+            assert not other_wrote.wait(0.5)  # queued behind this savepoint's turn
+            session.execute(text("UPDATE t SET v = 'mine' WHERE id = 1"))
+        session.commit()
+    thread.join(5)
+    assert other_wrote.is_set()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT v FROM t WHERE id = 1")).scalar() == "other"
