@@ -1,4 +1,5 @@
-"""The garbage collector of a serving process: what start-up built is set aside once.
+"""The memory of a serving process: what start-up built is set aside once, and what the C heap
+frees goes back to the system.
 
 A full collection walks every tracked object; in a started process those are mostly modules,
 the schema, catalogs and lookup tables that live as long as the process. Walking them took
@@ -8,6 +9,10 @@ collector no longer walks them (one that dies is still freed as usual; only a re
 among them would stay, and start-up's cycles are collected just before), and the youngest
 generation is collected after more allocations, so that the objects of requests in
 flight are less often promoted to the old generation, whose collection is the long one.
+
+That makes a reference cycle left by a request expensive: it waits for a collection that comes
+seldom. The request paths leave none (tests/intake/test_no_reference_cycles.py; see
+yhteys.db.plus for the one that was).
 """
 
 from __future__ import annotations
