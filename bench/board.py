@@ -23,7 +23,6 @@ import gzip
 import http.client
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from sqlalchemy import create_engine, event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# bench/submissions.py loads bench/intake.py under a name that is not the package's.
+from submissions import intake_bench  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105 - a throwaway database
@@ -331,27 +332,6 @@ class HttpClient:
         return self._send("POST", path, urllib.parse.urlencode(data))
 
 
-def start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen, int]:
-    """`yhteys serve`, one process, on the seeded database (already migrated)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "VAR_DIR": str(var_dir),
-           "PORT": str(port), "HOST": "127.0.0.1", "BASE_URL": "http://testserver",
-           "LOG_LEVEL": "WARNING", "WEB_WORKERS": "1"}
-    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "yhteys"), "serve"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
-            return process, port
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the server did not start")
-
-
 def measure(client, path: str, requests: int) -> list[float]:  # noqa: ANN001
     for _ in range(5):  # warm the caches and the template compiler
         assert client.get(path).status_code == 200, path
@@ -443,7 +423,10 @@ def run_size(n: int, requests: int, keep: bool, reuse: str = "", only: str = "",
         app = create_app(settings)
         port = 0
         if not in_process:
-            server, port = start_server(url, var_dir)
+            port = intake_bench.free_port()
+            # Sessions are made here, so the server signs with this process's key.
+            server = intake_bench.start_server(url, var_dir, port, 1, SECRET_KEY=SECRET,
+                                               BASE_URL="http://testserver")
         clients, local = {}, {}
         with Session(engine, expire_on_commit=False) as db:
             for role in ("supervisor", "advisor", "two_teams"):

@@ -99,7 +99,10 @@ def count_cases(url: str) -> int:
     return int(value)
 
 
-def start_server(url: str, workdir: Path, port: int, workers: int) -> subprocess.Popen:
+def start_server(url: str, workdir: Path, port: int, workers: int,
+                 **overrides: str) -> subprocess.Popen:
+    """`yhteys serve` on `url`, its rate limits out of the way; `overrides` are more of its
+    environment (a benchmark that makes sessions in its own process passes its SECRET_KEY)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
@@ -112,6 +115,7 @@ def start_server(url: str, workdir: Path, port: int, workers: int) -> subprocess
         LOG_LEVEL="WARNING",
         WEB_WORKERS=str(workers),
     )
+    env.update(overrides)
     if workers > 1:
         env["REDIS_URL"] = REDIS
     process = subprocess.Popen(

@@ -13,7 +13,6 @@ bench/submissions.py). Linux only.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import signal
@@ -28,14 +27,8 @@ sys.path.insert(0, str(ROOT))
 WARM_SECONDS = 3
 
 
-def _load_intake_bench():  # noqa: ANN202 - bench/intake.py, whose name is the package's
-    spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "bench" / "intake.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-intake_bench = _load_intake_bench()
+# bench/submissions.py loads bench/intake.py under a name that is not the package's.
+from submissions import intake_bench  # noqa: E402
 
 
 def _cpu_seconds(pids: list[str]) -> float:

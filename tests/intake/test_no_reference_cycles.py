@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from sqlmodel import Session, select
 
 from notify.models import Notification
 from tests.intake.conftest import form_data, hidden
+from tests.notify.conftest import wait_for
 from yhteys.db import engine_for
 
 FORM = "/en/request/social-services"
@@ -75,28 +75,22 @@ async def _submit(app, n: int) -> None:  # noqa: ANN001
         assert status == 200, answer[:500]
 
 
-def _wait_until_sent(settings, n: int) -> None:  # noqa: ANN001
-    """The app's own worker sends each acknowledgement."""
-    deadline = time.monotonic() + 20
+def _all_sent(settings, n: int) -> bool:  # noqa: ANN001
+    """The app's own worker has sent n acknowledgements and has none left."""
     with Session(engine_for(settings.database_url)) as db:
-        while True:
-            states = db.exec(select(Notification.state)).all()
-            if len(states) >= n and set(states) == {"sent"}:
-                return
-            assert time.monotonic() < deadline, states
-            time.sleep(0.05)
-            db.rollback()  # a fresh snapshot
+        states = db.exec(select(Notification.state)).all()
+    return len(states) >= n and set(states) == {"sent"}
 
 
 def test_submissions_and_their_delivery_leave_no_reference_cycles(client, use_settings):
     settings = use_settings(rate_limit_submissions=100)  # one address sends thirteen
     asyncio.run(_submit(client.app, 3))  # first use: caches fill, modules load
-    _wait_until_sent(settings, 3)
+    wait_for(lambda: _all_sent(settings, 3))
     gc.collect()
     gc.disable()
     try:
         asyncio.run(_submit(client.app, 10))
-        _wait_until_sent(settings, 13)
+        wait_for(lambda: _all_sent(settings, 13))
         left = gc.collect()
     finally:
         gc.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from yhteys.demo import seed_all
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.sqlite_only
 
 def test_the_demo_leaves_no_large_log(settings):
     seed_all()
-    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    database = Path(make_url(settings.database_url).database or "")
     log = database.with_name(database.name + "-wal")
     assert database.stat().st_size > 0
     assert not log.exists() or log.stat().st_size < 1024 * 1024, log.stat().st_size

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from yhteys import heap
 
 pytestmark = pytest.mark.sqlite_only
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -67,12 +72,7 @@ def test_garbage_left_by_requests_is_collected_after_a_large_startup() -> None:
     collection only once the objects promoted since the last one are a quarter of those it saw
     then. Counted with the frozen million, no full collection came for hundreds of thousands of
     requests' objects, and a serving process grew by about a MiB per thousand submissions."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", REQUESTS_AFTER_STARTUP], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-c", REQUESTS_AFTER_STARTUP], cwd=ROOT, check=True,
                           capture_output=True, text=True, timeout=120)
     full_collections, alive = map(int, done.stdout.split())
     assert full_collections >= 1
@@ -102,14 +102,9 @@ print(int(returned), before - anonymous_kib())
 
 
 def test_freed_c_heap_memory_goes_back_to_the_system() -> None:
-    import subprocess
-    import sys
-    from pathlib import Path
-
     if not Path("/proc/self/status").exists():
         pytest.skip("reads the resident size from /proc")
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", FREED_BUT_KEPT], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-c", FREED_BUT_KEPT], cwd=ROOT, check=True,
                           capture_output=True, text=True, timeout=60)
     returned, dropped_kib = map(int, done.stdout.split())
     if not returned:
