@@ -314,8 +314,13 @@ class HttpClient:
                    "Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self._connection.request(method, path, body=body, headers=headers)
-        response = self._connection.getresponse()
+        try:
+            response = self._exchange(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes a kept-alive connection idle past its keep-alive time (uvicorn:
+            # 5 s) while other scenarios run; a browser opens a new one and sends again.
+            self._connection.close()
+            response = self._exchange(method, path, body, headers)
         body = response.read()
         if response.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
@@ -324,6 +329,11 @@ class HttpClient:
             name, _, rest = header.partition("=")
             self._cookies[name] = rest.split(";", 1)[0]
         return HttpResponse(response.status, text)
+
+    def _exchange(self, method: str, path: str, body: str | None,
+                  headers: dict[str, str]) -> http.client.HTTPResponse:
+        self._connection.request(method, path, body=body, headers=headers)
+        return self._connection.getresponse()
 
     def get(self, path: str) -> HttpResponse:
         return self._send("GET", path)

@@ -43,6 +43,7 @@ from intake.references import STATUS_SECRET, is_reference, secret_hash
 from notify.outbox import queue_notification
 from yhteys.clock import as_utc, now
 from yhteys.db import pk, rowcount, table_of
+from yhteys.plain_inserts import insert_rows
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ def issue_link(session: Session, case: Case, *, purpose: str, lasts: timedelta) 
     token = _new_secret()
     # A plain row nothing reads back in this transaction: a Core insert, without the ORM's flush.
     at = now()
-    session.execute(_INSERT_LINK, {
+    insert_rows(session, _INSERT_LINK, {
         "case_id": pk(case), "token_hash": token_hash(token), "purpose": purpose,
         "created_at": at, "expires_at": at + lasts})
     return token

@@ -42,6 +42,7 @@ from intake.validation import Submission
 from yhteys import metrics
 from yhteys.clock import as_utc, now
 from yhteys.db import new_row, pk, session_scope, table_of
+from yhteys.plain_inserts import insert_rows, together
 from yhteys.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -213,22 +214,33 @@ def _create(
     )
     events.case_arriving(session, case)  # decided before the INSERT: the row goes in complete
     # The unique reference and key are checked here, before any file is written.
-    case_id = _insert_case(session, case)
+    _insert_case(session, case)
+    with together(session):  # the companion rows nothing reads back: one statement
+        _companions(session, case, submission, locale=locale, files=files, access=access)
+    session.flush()
+    return case
+
+
+def _companions(
+    session: Session, case: Case, submission: Submission, *, locale: str,
+    files: Sequence[CleanFile], access: AccessChoice | None,
+) -> None:
+    """What comes with a new case: consents, files, the way back, the acknowledgement, and
+    triage's rows (history, clock, search, staff notices)."""
+    case_id = pk(case)
     given_at = now()
     consents = [
         {"case_id": case_id, "purpose": purpose, "notice_version": PRIVACY_NOTICE_VERSION,
          "given_at": given_at}
         for purpose in submission.consent_purposes()
     ]
-    if consents:  # plain rows, one executemany: nothing reads them back in this transaction
-        session.execute(_INSERT_CONSENTS, consents)
+    if consents:  # plain rows: nothing reads them back in this transaction
+        insert_rows(session, _INSERT_CONSENTS, consents)
     if files:
         save_attachments(session, case_id, list(files))
     record_choice(session, case, access)  # before the acknowledgement: it may want no links
     queue_acknowledgement(session, case, locale=locale)
     events.case_created(session, case)
-    session.flush()
-    return case
 
 
 def _insert_case(session: Session, case: Case) -> int:

@@ -31,6 +31,7 @@ from triage.casework.models import CaseClock, CaseEvent
 from triage.casework.routing import Assignment
 from yhteys.clock import as_utc, local_now, now
 from yhteys.db import pk, plus, table_of
+from yhteys.plain_inserts import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def case_created(session: Session, case: Case) -> None:
     with session.no_autoflush:
         history.write_waiting(session, case, decided.history)
         clock = decided.clock  # a plain row nothing reads back here: no ORM flush for it
-        session.execute(_INSERT_CLOCK, {
+        insert_rows(session, _INSERT_CLOCK, {
             "case_id": pk(case), "elapsed": clock.elapsed, "running_since": clock.running_since,
             "stopped_at": clock.stopped_at})
         assign.settle_language(session, case, decided.assignment, new=True)

@@ -14,6 +14,7 @@ from intake.models import Case
 from triage.casework.models import CaseEvent
 from yhteys.clock import now
 from yhteys.db import new_row, pk, table_of
+from yhteys.plain_inserts import insert_rows
 
 _WAITING = "triage.history:waiting"  # session.info: rows of a case being decided, by id(case)
 
@@ -57,7 +58,7 @@ def write_waiting(session: Session, case: Case, rows: list[CaseEvent]) -> None:
     for row in rows:
         row.case_id = pk(case)
     if rows:
-        session.execute(_INSERT_EVENTS, [
+        insert_rows(session, _INSERT_EVENTS, [
             {"case_id": r.case_id, "at": r.at, "actor_id": r.actor_id, "action": r.action,
              "data": r.data}
             for r in rows

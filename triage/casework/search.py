@@ -33,6 +33,7 @@ from triage.accounts.auth import readable_team_ids
 from triage.accounts.models import StaffUser
 from triage.casework.models import CaseSearch
 from yhteys.db import pk, table_of
+from yhteys.plain_inserts import insert_rows
 
 LIMIT = 25
 MIN_LENGTH = 3  # trigrams: shorter parts cannot use the index, and find too much
@@ -118,7 +119,7 @@ def index(session: Session, case: Case, merged: Iterable[Case] = (), *, new: boo
         "reference": case.reference.replace("-", "").lower(),
     }
     if new:  # a plain row nothing reads back in this transaction: no ORM flush for it
-        session.execute(_INSERT_SEARCH, {"case_id": pk(case), **values})
+        insert_rows(session, _INSERT_SEARCH, {"case_id": pk(case), **values})
         return
     row = session.get(CaseSearch, pk(case)) or CaseSearch(case_id=pk(case))
     for name, value in values.items():
