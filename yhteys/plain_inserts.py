@@ -90,11 +90,11 @@ def _before_flush(session: OrmSession, _context: object, _instances: object) -> 
 def _send_waiting(session: OrmSession) -> None:
     waiting: list[_Part] | None = session.info.get(_WAITING)
     if waiting:
-        send(session, waiting)
+        _send(session, waiting)
         waiting.clear()
 
 
-def send(session: OrmSession, parts: Sequence[_Part]) -> None:
+def _send(session: OrmSession, parts: Sequence[_Part]) -> None:
     """The parts as one statement, on the session's connection: a plain statement, which
     never makes the ORM write first."""
     shapes: list[_Shape] = []
