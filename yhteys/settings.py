@@ -68,6 +68,13 @@ class Settings:
         1, "WEB_WORKERS",
         "web processes of `yhteys serve`; more than one needs `REDIS_URL`",
     )
+    submission_threads: int = setting(
+        0, "SUBMISSION_THREADS",
+        "threads per web process that store form submissions, more wait their turn; 0 chooses "
+        "for the database: 4 on PostgreSQL (more contend for Python's interpreter lock: fewer "
+        "submissions a second, not more), 40 on SQLite (its threads mostly wait for the one "
+        "writer's turn)",
+    )
     var_dir: Path = setting(
         PROJECT_ROOT / "var", "VAR_DIR",
         "folder for the SQLite file, uploads and the mail sink",
