@@ -14,6 +14,7 @@ the declared actors to the new broker.
 from __future__ import annotations
 
 import threading
+import time
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -102,6 +103,33 @@ WAITING = _Waiting()
 EMBEDDED_QUEUE_LIMIT = 1000
 
 
+# After a failed hand-over, a submission leaves its rows to the relay for this long instead of
+# trying the broker itself: a Redis that hangs rather than refuses costs each try the socket
+# timeout twice (10 s), and a web process has few submission threads (yhteys/threads.py). The
+# relay keeps trying on every sweep and hands the rows over once Redis answers.
+REST_SECONDS = 10.0
+
+
+class _Rest:
+    """Until when hand-overs from requests leave the broker alone (monotonic time)."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    def start(self) -> None:
+        self.until = time.monotonic() + REST_SECONDS
+
+    def end(self) -> None:
+        self.until = 0.0
+
+    @property
+    def resting(self) -> bool:
+        return time.monotonic() < self.until
+
+
+REST = _Rest()
+
+
 def in_process_queue_full() -> bool:
     broker = current()
     if not isinstance(broker, StubBroker):
@@ -155,6 +183,7 @@ def configure(settings: Settings | None = None) -> dramatiq.Broker:
         old = _broker
         broker = make_broker(settings)
         WAITING.clear()  # whatever waited in the old broker's memory is gone with it
+        REST.end()  # a new broker is tried at once
         dramatiq.set_broker(broker)
         for actor in _actors:
             actor.broker = broker

@@ -368,14 +368,22 @@ def _after_rollback(session: Session) -> None:
 
 
 def hand_over(ids: list[int]) -> int:
-    """Give rows to the broker now; whatever fails stays pending for the relay. Never raises."""
+    """Give rows to the broker now; whatever fails stays pending for the relay, and the next
+    REST_SECONDS of hand-overs leave theirs to it at once (notify.broker.REST). Never raises."""
+    from notify import broker
+
+    if broker.REST.resting:
+        return 0
     try:
         from notify import tasks
 
-        return tasks.enqueue(ids)
+        handed = tasks.enqueue(ids)
     except Exception as exc:  # noqa: BLE001 - a notification must never fail its cause
         log.warning("outbox rows %s left for the relay: %s", ids, type(exc).__name__)
-        return 0
+        handed = 0
+    if handed < len(ids):
+        broker.REST.start()
+    return handed
 
 
 def hand_over_later(row_id: int, delay_ms: int) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -127,3 +129,38 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_email_arrives_once(
     assert [m["Message-ID"] for m in smtp_server.handler.attempts] == [
         smtp_server.messages[0]["Message-ID"]
     ] * 2
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[str]:
+    """A Redis address that takes no connection: its one place in the queue is taken, so a
+    client waits out its connect timeout, as with a host that went silent."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname())  # never accepted
+    try:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    finally:
+        filler.close()
+        listener.close()
+
+
+def test_after_a_failed_hand_over_submissions_leave_their_rows_to_the_relay_at_once(
+    session, use_settings, hung_redis
+):
+    broker.configure(use_settings(redis_url=hung_redis))
+    import notify.tasks  # noqa: F401
+
+    waited = []
+    rows = []
+    for n in range(3):
+        started = time.monotonic()
+        rows.append(queue(session, reference=f"YH-REST-{n}"))  # commits: the hand-over follows
+        waited.append(time.monotonic() - started)
+    assert waited[0] >= 0.9  # the first waited for Redis (its connect timeout)
+    assert max(waited[1:]) < 0.5, waited  # the others did not
+    assert broker.REST.resting
+    assert all(fresh(row.id).enqueued_at is None for row in rows)  # each for the relay
+    broker.configure(use_settings(redis_url=""))  # another broker is tried at once
+    assert not broker.REST.resting
