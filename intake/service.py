@@ -243,7 +243,7 @@ def _companions(
     events.case_created(session, case)
 
 
-def _insert_case(session: Session, case: Case) -> int:
+def _insert_case(session: Session, case: Case) -> None:
     """The new case's row as one plain INSERT, then the object joins the session as a stored
     row: the ORM's unit of work (and its read-back of the row) is not needed for a row whose
     every column is set here, and later changes to the object are flushed as usual."""
@@ -252,7 +252,6 @@ def _insert_case(session: Session, case: Case) -> int:
     case.id = case_id
     make_transient_to_detached(case)
     session.add(case)
-    return case_id
 
 
 # --- The status page -----------------------------------------------------------------------------

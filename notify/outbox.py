@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from notify import broker
 from notify.models import (
     ACCOUNT_EVENTS,
     CHANNELS,
@@ -370,8 +371,6 @@ def _after_rollback(session: Session) -> None:
 def hand_over(ids: list[int]) -> int:
     """Give rows to the broker now; whatever fails stays pending for the relay, and the next
     REST_SECONDS of hand-overs leave theirs to it at once (notify.broker.REST). Never raises."""
-    from notify import broker
-
     if broker.REST.resting:
         return 0
     try:

@@ -30,7 +30,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# A SAVEPOINT outside a transaction begins a DEFERRED one, which the driver does not see coming:
+# its reads would fix a snapshot that a commit elsewhere makes stale, and SQLite refuses the
+# later write at once, without waiting. Savepoints here wrap writes (a batch of webhook items,
+# one each), so one takes the turn as a write does.
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
 
 class WriterLock:
@@ -78,15 +82,7 @@ class WriterLock:
 
 
 def _writes(statement: str) -> bool:
-    return statement.lstrip()[:7].upper().startswith(WRITES)
-
-
-def _savepoint(statement: str) -> bool:
-    # A savepoint outside a transaction begins a DEFERRED one, which the driver does not see
-    # coming: its reads would fix a snapshot that a commit elsewhere makes stale, and SQLite
-    # refuses the later write at once, without waiting. Savepoints here wrap writes (a batch
-    # of webhook items, one each), so one takes the turn as a write does.
-    return statement.lstrip()[:9].upper() == "SAVEPOINT"
+    return statement.lstrip()[:9].upper().startswith(WRITES)
 
 
 def serialise_writes(
@@ -103,7 +99,7 @@ def serialise_writes(
         # A caller that must read and then write in one turn (yhteys.db.serialise) begins
         # IMMEDIATE itself: it takes its place in the queue here, and its statement begins.
         begins = statement.strip().upper() == "BEGIN IMMEDIATE"
-        if raw.in_transaction or not (begins or _writes(statement) or _savepoint(statement)):
+        if raw.in_transaction or not (begins or _writes(statement)):
             return
         if not lock.acquire(raw, timeout) or begins:
             return

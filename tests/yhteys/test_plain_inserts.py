@@ -3,6 +3,7 @@ SQLite takes each at once; a block that fails sends nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -41,14 +42,17 @@ def engine(database_url: str):  # noqa: ANN201
     engine.dispose()
 
 
-def _sent(engine) -> list[str]:  # noqa: ANN001
+@pytest.fixture
+def sent(engine) -> Iterator[list[str]]:  # noqa: ANN001
+    """The statements the engine sends from here to the test's end."""
     seen: list[str] = []
 
-    @event.listens_for(engine, "before_cursor_execute")
     def record(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
         seen.append(" ".join(statement.split()))
 
-    return seen
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
 
 
 def _write(session: Session) -> None:
@@ -58,8 +62,7 @@ def _write(session: Session) -> None:
                                          {"body": "third", "data": {}, "at": AT}])
 
 
-def test_rows_added_together_are_stored_in_order_with_their_types(engine):
-    sent = _sent(engine)
+def test_rows_added_together_are_stored_in_order_with_their_types(engine, sent):
     with Session(engine) as session:
         with together(session):
             _write(session)
@@ -95,8 +98,7 @@ def test_a_block_that_raises_sends_nothing_and_the_session_goes_on(engine):
         assert conn.execute(sa_select(NOTES.c.body)).scalars().all() == []
 
 
-def test_a_block_inside_another_adds_to_the_outer_ones_rows(engine):
-    sent = _sent(engine)
+def test_a_block_inside_another_adds_to_the_outer_ones_rows(engine, sent):
     with Session(engine) as session:
         with together(session):
             insert_rows(session, insert(MARKS), {"note": "outer"})
@@ -111,8 +113,7 @@ def test_a_block_inside_another_adds_to_the_outer_ones_rows(engine):
             "outer", "inner", "outer again"]
 
 
-def test_outside_a_block_a_row_goes_at_once(engine):
-    sent = _sent(engine)
+def test_outside_a_block_a_row_goes_at_once(engine, sent):
     with Session(engine) as session:
         insert_rows(session, insert(MARKS), {"note": "alone"})
         assert len([s for s in sent if "INSERT" in s]) == 1

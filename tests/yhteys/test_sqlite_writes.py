@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from yhteys.db import engine_for
 from yhteys.sqlite_writes import serialise_writes
@@ -147,8 +148,6 @@ def test_a_savepoint_that_reads_then_writes_takes_its_turn_first(engine):
     turn is taken there. Its read then fixes a snapshot, and if another connection commits before
     its write, SQLite refuses the write at once, without its busy wait ("database is locked"):
     a WhatsApp status webhook (a savepoint per status) failed so while the worker sent."""
-    from sqlmodel import Session
-
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO t (v) VALUES ('first')"))
     other_wrote = threading.Event()
