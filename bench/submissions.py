@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/submissions.py [--db sqlite|postgres|both] [--seconds 15]
 
-For each database: the ceiling (bench/ceiling.py under uvicorn) and then Yhteys (`yhteys serve`)
-on fresh databases, each loaded by wrk with the same complete social-services form, a new
-connection per submission (each person posts from her own phone). PostgreSQL: 2 web processes,
-16 connections. SQLite (the embedded default): 1 process, at 4 and at 16 connections. Prints
-requests/s and p50/p90/p99 of each, Yhteys's share of the ceiling and the CPU time Yhteys's
-processes spent per submission (steadier than latency when other work shares the cores). After
-the Yhteys runs it checks that every accepted post made exactly one case.
+For each database: the ceiling (bench/ceiling.py under uvicorn), on PostgreSQL the floor
+(bench/floor.py: the ceiling plus the statements and Redis calls of a Yhteys submission), and
+then Yhteys (`yhteys serve`), on fresh databases, each loaded by wrk with the same complete
+social-services form, a new connection per submission (each person posts from her own phone).
+PostgreSQL: 2 web processes, 16 connections. SQLite (the embedded default): 1 process, at 4 and
+at 16 connections. Prints requests/s and p50/p90/p99 of each, the floor's and Yhteys's share of
+the ceiling and the CPU time the web processes of each spent per submission (steadier than
+latency when other work shares the cores). After the Yhteys runs it checks that every accepted
+post made exactly one case.
 """
 
 from __future__ import annotations
@@ -41,17 +43,20 @@ def _load(name: str):  # noqa: ANN202 - bench/intake.py shares its name with the
 intake_bench = _load("intake")
 
 
-def start_ceiling(url: str, port: int, workers: int) -> subprocess.Popen:
-    os.environ["CEILING_DATABASE_URL"] = url
-    ceiling = _load("ceiling")
+def start_ceiling(url: str, port: int, workers: int, app: str = "ceiling") -> subprocess.Popen:
+    """bench/ceiling.py, or bench/floor.py with `app="floor"`, under uvicorn on `url`."""
+    env = {**os.environ, f"{app.upper()}_DATABASE_URL": url,
+           "FLOOR_REDIS_URL": intake_bench.REDIS}
+    os.environ.update(env)
+    module = _load(app)
     engine = create_engine(url)
-    ceiling.metadata.create_all(engine)
+    module.metadata.create_all(engine)
     engine.dispose()
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "uvicorn"), "bench.ceiling:app", "--host", "127.0.0.1",
+        [str(ROOT / ".venv" / "bin" / "uvicorn"), f"bench.{app}:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning",
          "--no-access-log"],
-        cwd=ROOT, env={**os.environ, "CEILING_DATABASE_URL": url},
+        cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.monotonic() + 30
@@ -69,15 +74,19 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def run_ceiling(kind: str, seconds: int, connections: int, workers: int) -> dict[str, float]:
-    workdir = Path(tempfile.mkdtemp(prefix=f"bench-ceiling-{kind}-"))
+def run_ceiling(kind: str, seconds: int, connections: int, workers: int,
+                app: str = "ceiling") -> dict[str, float]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{app}-{kind}-"))
     url = intake_bench.create_database(kind, workdir)
     port = intake_bench.free_port()
-    server = start_ceiling(url, port, workers)
+    server = start_ceiling(url, port, workers, app)
     try:
+        cpu_before = _cpu_seconds(server.pid)
         body = intake_bench.form_body({})
-        script_vars = {"path": "/submit"}
-        return _wrk(port, "", body, seconds, connections, script_vars)
+        numbers = _wrk(port, "", body, seconds, connections, {"path": "/submit"})
+        numbers["cpu_ms"] = 1000 * (_cpu_seconds(server.pid) - cpu_before) / max(
+            1.0, numbers["requests"])
+        return numbers
     finally:
         _stop(server)
         intake_bench.drop_database(url)
@@ -138,13 +147,21 @@ def _line(label: str, n: dict[str, float]) -> str:
 
 def compare(kind: str, seconds: int, connections: int, workers: int) -> None:
     ceiling = run_ceiling(kind, seconds, connections, workers)
+    # The floor makes Yhteys's Redis calls: only where Yhteys has Redis, several processes.
+    floor = run_ceiling(kind, seconds, connections, workers, "floor") if workers > 1 else None
     yhteys = run_yhteys(kind, seconds, connections, workers)
     accepted = yhteys["requests"] - yhteys["errors"]
     print(f"{kind}, {workers} process(es), {connections} connections, a new connection each:")
     print(_line("ceiling", ceiling))
+    if floor is not None:
+        print(_line("floor", floor))
     print(_line("yhteys", yhteys) + f"  cases {yhteys['cases']:.0f} of {accepted:.0f} accepted")
-    print(f"  yhteys used {yhteys['cpu_ms']:.1f} ms of CPU per submission during the run "
-          "(its processes; jobs queued meanwhile may run after it)")
+    used = {"ceiling": ceiling, "floor": floor, "yhteys": yhteys}
+    print("  CPU per submission of the web processes: " + ", ".join(
+        f"{name} {n['cpu_ms']:.2f} ms" for name, n in used.items() if n is not None))
+    print("  (Yhteys's jobs queued meanwhile may run after the run)")
+    if floor is not None:
+        print(f"  the floor is {100 * floor['rps'] / ceiling['rps']:.0f} % of the ceiling")
     print(f"  yhteys is {100 * yhteys['rps'] / ceiling['rps']:.0f} % of the ceiling")
 
 
