@@ -6,9 +6,10 @@ Between the ceiling (bench/ceiling.py: parse the form, insert one row) and Yhtey
 Starlette, no middleware, and a submission's statements and Redis calls as Yhteys makes them on
 PostgreSQL, each built once, through SQLAlchemy Core:
 - the rate limit, one Redis call;
-- in one transaction, the look for a resent post, the case's INSERT ... RETURNING, the
-  acknowledgement's outbox row, the duplicate look by contact, and the companion rows
-  (consent, history, clock, search, link) as one WITH statement; the commit;
+- in one transaction, the case's INSERT ... ON CONFLICT DO NOTHING RETURNING (a resent post
+  finds its key taken), the acknowledgement's outbox row, the duplicate look by contact, and
+  the companion rows (consent, history, clock, search, link) as one WITH statement; the
+  commit;
 - the hand-over of the outbox row to Redis, one call.
 Nothing else: no CSRF, no validation beyond two fields, no routing, no SLA, no page template.
 What Yhteys spends above this line is its own Python; below it, no product can go.
@@ -31,10 +32,10 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     func,
-    insert,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -69,8 +70,8 @@ for _name in COMPANIONS:
 engine = create_engine(URL, pool_size=10, max_overflow=20)
 broker = redis.Redis.from_url(os.environ.get("FLOOR_REDIS_URL", "redis://127.0.0.1:6379/14"))
 
-_BY_KEY = select(cases.c.id).where(cases.c.idempotency_key == bindparam("key"))
-_INSERT_CASE = insert(cases).returning(cases.c.id)
+_INSERT_CASE = insert(cases).on_conflict_do_nothing(
+    index_elements=[cases.c.idempotency_key]).returning(cases.c.id)
 _INSERT_OUTBOX = insert(outbox).returning(outbox.c.id)
 _BY_CONTACT = select(cases.c.id).where(cases.c.contact == bindparam("contact"),
                                        cases.c.id != bindparam("case_id")).limit(5)
@@ -87,12 +88,12 @@ def _store(key: str, fields: dict[str, str]) -> str:
     broker.set("floor:limit", 1, ex=3600)  # stands for the rate limit's one call
     reference = secrets.token_hex(5)
     with engine.begin() as conn:
-        if conn.execute(_BY_KEY, {"key": key}).first() is not None:
-            return reference
         case_id = conn.execute(_INSERT_CASE, {
             "idempotency_key": key, "reference": reference, "name": fields["name"],
             "message": fields["message"], "contact": fields["contact"],
-            "details": json.dumps(fields)}).scalar_one()
+            "details": json.dumps(fields)}).scalar()
+        if case_id is None:  # a resent post
+            return reference
         row_id = conn.execute(_INSERT_OUTBOX, {
             "case_id": case_id, "dedupe_key": f"ack:{case_id}",
             "payload": json.dumps({"case": case_id})}).scalar_one()

@@ -161,9 +161,8 @@ async def _create_case(request: Request) -> Response:
                 )
         if outcome is None:
             outcome = await run_in_threadpool(
-                lambda: service.submit(  # the look above found nothing: insert at once
+                lambda: service.submit(
                     submission, idempotency_key=key, ui_locale=get_locale(), source="api",
-                    checked=True,
                 )
             )
     except service.IdempotencyConflict:

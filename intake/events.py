@@ -26,6 +26,7 @@ UrgencyHandler = Callable[["Session", "Case", "UrgencyRaised"], None]
 H = TypeVar("H")
 
 _case_arriving: list[CaseHandler] = []
+_case_not_stored: list[CaseHandler] = []
 _case_created: list[CaseHandler] = []
 _client_message: list[MessageHandler] = []
 _transition: list[TransitionHandler] = []
@@ -45,6 +46,12 @@ def on_case_arriving(handler: CaseHandler) -> CaseHandler:
     due times on the object, so its row goes in complete and is not updated a moment later.
     The rows that need the case's id wait for `case_created`, in the same transaction."""
     return _subscribe(_case_arriving, handler)
+
+
+def on_case_not_stored(handler: CaseHandler) -> CaseHandler:
+    """An arriving case whose row did not go in (its idempotency key had made a case already):
+    what was decided for it is dropped."""
+    return _subscribe(_case_not_stored, handler)
 
 
 def on_case_created(handler: CaseHandler) -> CaseHandler:
@@ -89,6 +96,11 @@ def require_transition_handlers() -> None:
 
 def case_arriving(session: Session, case: Case) -> None:
     for handler in _case_arriving:
+        handler(session, case)
+
+
+def case_not_stored(session: Session, case: Case) -> None:
+    for handler in _case_not_stored:
         handler(session, case)
 
 

@@ -16,6 +16,8 @@ from datetime import timedelta
 from sqlalchemy import bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
@@ -87,7 +89,14 @@ _CASE = table_of(Case)
 _BY_KEY = sa_select(_CASE.c.id, _CASE.c.fingerprint, _CASE.c.anonymised_at).where(
     _CASE.c.idempotency_key == bindparam("key"))
 _CASE_COLUMNS = tuple(column.key for column in _CASE.columns if column.key != "id")
-_INSERT_CASE = sa_insert(_CASE).returning(_CASE.c.id)
+# A new case is inserted before anyone looks for the one its key may have made: the look is
+# needed only when the insert finds the key taken, which a resent post is, and a new one is not.
+_INSERT_NEW_CASE = {
+    "postgresql": pg_insert(_CASE).on_conflict_do_nothing(
+        index_elements=[_CASE.c.idempotency_key]).returning(_CASE.c.id),
+    "sqlite": sqlite_insert(_CASE).on_conflict_do_nothing(
+        index_elements=[_CASE.c.idempotency_key]).returning(_CASE.c.id),
+}
 _INSERT_CONSENTS = sa_insert(table_of(Consent))
 
 
@@ -111,31 +120,25 @@ def submit(
     ui_locale: str,
     source: str = "web",
     files: Sequence[CleanFile] = (),
-    checked: bool = False,
     access: AccessChoice | None = None,
-    before_create: Callable[[], None] | None = None,
+    when_new: Callable[[], None] | None = None,
 ) -> Outcome:
     """Make the case (or return the one this key made). Raises IdempotencyConflict.
 
-    `checked`: the caller has just run find_replay for this key and found nothing, so the first
-    attempt inserts at once. A concurrent send of the same key then loses on the unique key, and
-    its retry looks again and finds the winner's case.
+    The case's row goes in first; only when its key is taken does a look find the case that
+    key made. A concurrent send of the same key waits for the first one's commit and then finds
+    its case.
 
-    `before_create`: called when no case of this key was found, before one is made, in the same
-    transaction as the look (one transaction per submission, not two); it may raise to refuse
-    (the web form's rate limit: a resent post is never counted or refused).
+    `when_new`: called when the case is new, after its row and before anything else of it, in
+    the same transaction (one transaction per submission, not two); it may raise to refuse, and
+    the case's row is rolled back (the web form's rate limit: a resent post is never counted
+    or refused).
     """
     fingerprint = submission.fingerprint(f.sha256 for f in files)
     locale = submission.notification_locale(ui_locale)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope() as session:
-                if not (checked and attempt == 1):
-                    replay = _replay(session, idempotency_key, fingerprint, locale)
-                    if replay is not None:
-                        return _expecting(session, replay)
-                if before_create is not None:
-                    before_create()
                 case = _create(
                     session,
                     submission,
@@ -146,7 +149,13 @@ def submit(
                     source=source,
                     files=files,
                     access=access,
+                    when_new=when_new,
                 )
+                if case is None:
+                    replay = _replay(session, idempotency_key, fingerprint, locale)
+                    if replay is None:  # pragma: no cover - its case deleted since the insert
+                        continue
+                    return _expecting(session, replay)
                 outcome = _expecting(session, Outcome(
                     case, status_secret(idempotency_key), replayed=False, locale=locale))
             log.info("case %s created (%s, %s)", case.id, case.kind, source)
@@ -176,11 +185,13 @@ def submit_in(
     the same case, consents, routing and acknowledgement. Raises IdempotencyConflict."""
     fingerprint = submission.fingerprint()
     locale = submission.notification_locale(ui_locale)
-    replay = _replay(session, idempotency_key, fingerprint, locale)
-    if replay is not None:
-        return replay
     case = _create(session, submission, key=idempotency_key, fingerprint=fingerprint,
                    ui_locale=ui_locale, locale=locale, source=source, files=())
+    if case is None:
+        replay = _replay(session, idempotency_key, fingerprint, locale)
+        if replay is None:  # pragma: no cover - its case deleted since the insert
+            raise RuntimeError("the key's case vanished during the submission")
+        return replay
     log.info("case %s created (%s, %s)", case.id, case.kind, source)
     metrics.SUBMISSIONS.labels(case.kind, source).inc()
     return Outcome(case, status_secret(idempotency_key), replayed=False, locale=locale)
@@ -197,7 +208,10 @@ def _create(
     source: str,
     files: Sequence[CleanFile],
     access: AccessChoice | None = None,
-) -> Case:
+    when_new: Callable[[], None] | None = None,
+) -> Case | None:
+    """The new case with everything that comes with it; None, with nothing written, when a
+    case of this key exists."""
     secret = status_secret(key)
     case = new_row(
         Case,
@@ -214,7 +228,11 @@ def _create(
     )
     events.case_arriving(session, case)  # decided before the INSERT: the row goes in complete
     # The unique reference and key are checked here, before any file is written.
-    _insert_case(session, case)
+    if not _insert_case(session, case):
+        events.case_not_stored(session, case)
+        return None
+    if when_new is not None:
+        when_new()
     with together(session):  # the companion rows nothing reads back: one statement
         _companions(session, case, submission, locale=locale, files=files, access=access)
     session.flush()
@@ -243,15 +261,20 @@ def _companions(
     events.case_created(session, case)
 
 
-def _insert_case(session: Session, case: Case) -> None:
+def _insert_case(session: Session, case: Case) -> bool:
     """The new case's row as one plain INSERT, then the object joins the session as a stored
     row: the ORM's unit of work (and its read-back of the row) is not needed for a row whose
-    every column is set here, and later changes to the object are flushed as usual."""
+    every column is set here, and later changes to the object are flushed as usual. False, with
+    nothing written, when its idempotency key is taken."""
     values = {name: getattr(case, name) for name in _CASE_COLUMNS}
-    case_id: int = session.execute(_INSERT_CASE, values).scalar_one()
+    statement = _INSERT_NEW_CASE[session.get_bind().dialect.name]
+    case_id: int | None = session.execute(statement, values).scalar()
+    if case_id is None:
+        return False
     case.id = case_id
     make_transient_to_detached(case)
     session.add(case)
+    return True
 
 
 # --- The status page -----------------------------------------------------------------------------

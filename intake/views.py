@@ -334,7 +334,7 @@ async def _save(
     costs one transaction, not two."""
     decided: list[ratelimit.Decision] = []
 
-    def limit() -> None:  # only when no case of this key exists: a resent post is not counted
+    def limit() -> None:  # only for a new case: a resent post is not counted
         if counted:
             return
         if not decided:  # counted once, even when a changed page is retried with a new key
@@ -364,7 +364,7 @@ async def _submit(  # noqa: ANN001
             source="web",
             files=files,
             access=access,
-            before_create=limit,
+            when_new=limit,
         )
     )
 

@@ -15,6 +15,7 @@ def register() -> None:
     from triage.casework import arrival, raised, sla
 
     events.on_case_arriving(arrival.case_arriving)
+    events.on_case_not_stored(arrival.case_not_stored)
     events.on_case_created(arrival.case_created)
     events.on_client_message(arrival.client_message)
     events.on_transition(arrival.case_transitioned)

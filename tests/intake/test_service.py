@@ -94,6 +94,68 @@ def test_same_key_other_request_is_a_conflict(settings):
         service.submit(submission(message="Different"), idempotency_key=key, ui_locale="en")
 
 
+@pytest.fixture
+def triage_wired() -> None:
+    """Triage's handlers subscribed, as every entry point does: a new case is routed, clocked
+    and written into history."""
+    from triage.hooks import register
+
+    register()
+
+
+def _row_counts(settings) -> dict[str, int]:  # noqa: ANN001
+    from sqlalchemy import func
+
+    from triage.casework.models import CaseClock, CaseEvent
+
+    with Session(engine_for(settings.database_url)) as db:
+        return {model.__name__: db.exec(select(func.count()).select_from(model)).one()
+                for model in (Case, CaseEvent, CaseClock, Notification)}
+
+
+def test_a_resent_request_writes_nothing_and_is_not_counted_as_new(settings, triage_wired):
+    key = references.new_idempotency_key()
+    sub = submission("social_services")
+    new_ones: list[str] = []
+    first = service.submit(sub, idempotency_key=key, ui_locale="en",
+                           when_new=lambda: new_ones.append("first"))
+    stored = _row_counts(settings)
+    again = service.submit(sub, idempotency_key=key, ui_locale="en",
+                           when_new=lambda: new_ones.append("again"))
+    assert again.replayed and again.reference == first.reference
+    assert again.status_url == first.status_url
+    assert new_ones == ["first"]  # the rate limit counts the new case only
+    assert min(stored.values()) >= 1
+    assert _row_counts(settings) == stored  # no second history, clock or acknowledgement
+
+
+def test_a_refusal_when_new_leaves_no_case(settings, triage_wired):
+    class Refused(Exception):
+        pass
+
+    def refuse() -> None:
+        raise Refused
+
+    with pytest.raises(Refused):
+        service.submit(submission(), idempotency_key=references.new_idempotency_key(),
+                       ui_locale="en", when_new=refuse)
+    assert set(_row_counts(settings).values()) == {0}
+
+
+def test_what_was_decided_for_a_resent_request_is_dropped(settings, triage_wired):
+    from triage.casework.arrival import _DECIDED
+
+    key = references.new_idempotency_key()
+    sub = submission()
+    service.submit(sub, idempotency_key=key, ui_locale="en")
+    with Session(engine_for(settings.database_url)) as session:
+        outcome = service.submit_in(session, sub, idempotency_key=key, ui_locale="en",
+                                    source="web")
+        assert outcome.replayed
+        assert session.info.get(_DECIDED) == {}  # nothing of it waits for a later case
+        session.rollback()
+
+
 def test_case_created_runs_in_the_same_transaction(settings):
     from intake import events
 

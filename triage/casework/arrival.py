@@ -79,6 +79,11 @@ def case_arriving(session: Session, case: Case) -> None:
     session.info.setdefault(_DECIDED, {})[id(case)] = (case, _decide(session, case))
 
 
+def case_not_stored(session: Session, case: Case) -> None:
+    """Its row did not go in (a resent post): nothing decided for it is written."""
+    session.info.get(_DECIDED, {}).pop(id(case), None)
+
+
 # Built once, values as parameters: compiled once per process, not looked up per arrival.
 _INSERT_CLOCK = insert(table_of(CaseClock))
 
