@@ -79,11 +79,12 @@ def payload_from_form(kind: str, form: FormData) -> dict[str, Any]:
     """The request a form post describes, as strings (the validator parses them)."""
     payload: dict[str, Any] = {}
     multi = _multi_names(kind)
-    for name in dict.fromkeys(form.keys()):
+    posted: dict[str, list[str]] = {}  # one pass: getlist() reads the whole form for each name
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            posted.setdefault(name, []).append(value)
+    for name, values in posted.items():
         if name in CONTROL_FIELDS or name.startswith("rows.") or not _NAME.match(name):
-            continue
-        values = [v for v in form.getlist(name) if isinstance(v, str)]
-        if not values:
             continue
         node = payload
         *parents, leaf = name.split(".")

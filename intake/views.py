@@ -330,8 +330,8 @@ async def _save(
 ) -> service.Outcome | ratelimit.Decision:
     """The case of a resent post, or a new one; the refusing Decision when over the limit.
 
-    The look for a resent post, the limit and the new case go in one transaction: a new case
-    costs one transaction, not two."""
+    The new case, the limit and, when its key is taken, the look for the case a resent post
+    made go in one transaction: a new case costs one transaction, not two."""
     decided: list[ratelimit.Decision] = []
 
     def limit() -> None:  # only for a new case: a resent post is not counted
