@@ -8,6 +8,7 @@ once so a person fixes everything in one go. Both ways in call it with a plain n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -44,27 +45,32 @@ def parse_object(
     if not isinstance(raw, Mapping):
         errors.add(path, "invalid_object")
         raw = {}
-    names = {f.name for f in dataclasses.fields(cls)}
+    specs = _specs(cls)
     if strict:
         for key in raw:
-            if key not in names and key not in skip:
+            if key not in specs and key not in skip:
                 errors.add(_join(path, str(key)), "unknown_field")
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        kind = f.metadata["spec"]
-        key = _join(path, f.name)
-        value = raw.get(f.name)
+    for name, kind in specs.items():
+        value = raw.get(name)
         if isinstance(kind, ListOf):
-            values[f.name] = _parse_list(kind, value, key, errors, strict=strict)
+            values[name] = _parse_list(kind, value, _join(path, name), errors, strict=strict)
         elif isinstance(kind, Nested):
-            values[f.name] = parse_object(kind.item, value, key, errors, strict=strict)
+            values[name] = parse_object(kind.item, value, _join(path, name), errors,
+                                        strict=strict)
         else:
             try:
-                values[f.name] = kind.parse(value)
+                values[name] = kind.parse(value)
             except Invalid as exc:
-                errors.add(key, exc.code, **exc.params)
-                values[f.name] = kind.empty()
+                errors.add(_join(path, name), exc.code, **exc.params)
+                values[name] = kind.empty()
     return cls(**values)
+
+
+@functools.lru_cache(maxsize=256)
+def _specs(cls: type) -> dict[str, Any]:
+    """Each field's name and parser, read once per schema class (every post parses them all)."""
+    return {f.name: f.metadata["spec"] for f in dataclasses.fields(cls)}
 
 
 def _parse_list(kind: ListOf, raw: object, key: str, errors: Errors, *, strict: bool) -> list:
