@@ -27,6 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import redis
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +92,8 @@ def run_ceiling(kind: str, seconds: int, connections: int, workers: int,
         _stop(server)
         intake_bench.drop_database(url)
         shutil.rmtree(workdir, ignore_errors=True)
+        if app == "floor":  # what it queued stays in Redis otherwise
+            redis.Redis.from_url(intake_bench.REDIS).delete("floor:queue", "floor:limit")
 
 
 def _wrk(port: int, cookie: str, body: str, seconds: int, connections: int,
