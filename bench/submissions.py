@@ -164,7 +164,8 @@ def compare(kind: str, seconds: int, connections: int, workers: int) -> None:
         f"{name} {n['cpu_ms']:.2f} ms" for name, n in used.items() if n is not None))
     print("  (Yhteys's jobs queued meanwhile may run after the run)")
     if floor is not None:
-        print(f"  the floor is {100 * floor['rps'] / ceiling['rps']:.0f} % of the ceiling")
+        print(f"  the floor is {100 * floor['rps'] / ceiling['rps']:.0f} % of the ceiling; "
+              f"yhteys is {100 * yhteys['rps'] / floor['rps']:.0f} % of the floor")
     print(f"  yhteys is {100 * yhteys['rps'] / ceiling['rps']:.0f} % of the ceiling")
 
 
