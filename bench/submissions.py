@@ -46,9 +46,8 @@ intake_bench = _load("intake")
 
 def start_ceiling(url: str, port: int, workers: int, app: str = "ceiling") -> subprocess.Popen:
     """bench/ceiling.py, or bench/floor.py with `app="floor"`, under uvicorn on `url`."""
-    env = {**os.environ, f"{app.upper()}_DATABASE_URL": url,
-           "FLOOR_REDIS_URL": intake_bench.REDIS}
-    os.environ.update(env)
+    # In this process as well as the server's: the module reads them as it loads, for its tables.
+    os.environ.update({f"{app.upper()}_DATABASE_URL": url, "FLOOR_REDIS_URL": intake_bench.REDIS})
     module = _load(app)
     engine = create_engine(url)
     module.metadata.create_all(engine)
@@ -57,7 +56,7 @@ def start_ceiling(url: str, port: int, workers: int, app: str = "ceiling") -> su
         [str(ROOT / ".venv" / "bin" / "uvicorn"), f"bench.{app}:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning",
          "--no-access-log"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=dict(os.environ),
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.monotonic() + 30
